@@ -1,0 +1,368 @@
+"""The ``strapi-console`` command line: profiles, login, logout, scan, advisories, demo.
+
+With no subcommand it opens the TUI through the ``open_tui`` hook the launcher passes in, so this core
+module never imports the UI. Every ConsoleError ends as ``title: message`` on stderr and exit code 1
+(scan has its own contract codes); Ctrl-C ends with exit code 2; nothing prints a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from . import __version__
+from . import config as config_mod
+from .config import Config, Profile
+from .errors import ConfigError, ConsoleError, Interrupted
+from .redact import redact_text
+from .secrets import SecretStore
+
+EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_INTERNAL, EXIT_INCOMPLETE, EXIT_FINDINGS = 0, 1, 2, 3, 4, 5
+
+OpenTUI = Callable[..., int]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # usage errors exit 1 (the scan contract), with the usage line
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="strapi-console", description="A terminal security console for Strapi servers. "
+                "With no command, opens the TUI.")
+    p.add_argument("--version", action="version", version=f"strapi-console {__version__}")
+    p.add_argument("--config", metavar="PATH", help="config file (default: $STRAPI_CONSOLE_CONFIG or "
+                   "$XDG_CONFIG_HOME/strapi-console/config.toml)")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    prof = sub.add_parser("profile", help="add, list, show or remove server profiles")
+    psub = prof.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    add = psub.add_parser("add", help="add a profile")
+    add.add_argument("name")
+    add.add_argument("--url", required=True, help="the server's base URL (https://cms.example.com)")
+    add.add_argument("--public-url", help="the URL end users reach the API through, if different")
+    add.add_argument("--email", help="the admin e-mail used to sign in")
+    add.add_argument("--ca-bundle", metavar="PATH", help="PEM file of CA certificates to trust for this server")
+    add.add_argument("--allow-http", action="store_true", help="allow a plain http:// URL that is not loopback")
+    add.add_argument("--tag", action="append", default=[], help="tag the profile (repeatable), e.g. production")
+    mode = add.add_mutually_exclusive_group()
+    mode.add_argument("--read-only", dest="read_only", action="store_const", const=True, default=None,
+                      help="never send changing requests (default for production)")
+    mode.add_argument("--read-write", dest="read_only", action="store_const", const=False,
+                      help="allow fixes after confirmation, even for production")
+    add.add_argument("--replace", action="store_true", help="replace an existing profile of that name")
+    psub.add_parser("list", help="list profiles").add_argument("--json", action="store_true")
+    show = psub.add_parser("show", help="show one profile")
+    show.add_argument("name")
+    show.add_argument("--json", action="store_true")
+    rm = psub.add_parser("remove", help="remove a profile and its keyring entry")
+    rm.add_argument("name")
+
+    login = sub.add_parser("login", help="sign in to a profile's server and keep the session in the keyring")
+    login.add_argument("name")
+    login.add_argument("--email", help="admin e-mail (default: the profile's)")
+    how = login.add_mutually_exclusive_group()
+    how.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    how.add_argument("--admin-token-stdin", action="store_true",
+                     help="read a Strapi admin token (5.45+) from standard input instead of signing in")
+    login.add_argument("--remember-password", action="store_true",
+                       help="also keep the password in the keyring, to sign in again when the session ends")
+
+    logout = sub.add_parser("logout", help="end this device's server session and forget the token")
+    logout.add_argument("name")
+
+    scan = sub.add_parser("scan", help="run the security checks headless")
+    scan.add_argument("names", nargs="*", metavar="NAME")
+    scan.add_argument("--all", action="store_true", help="scan every profile")
+    scan.add_argument("--format", choices=["table", "json", "jsonl", "sarif"], default=None,
+                      help="output format (default: table on a terminal, json otherwise)")
+    scan.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    scan.add_argument("--fail-on", default="high", choices=["critical", "high", "medium", "low", "info"],
+                      help="exit 5 when a failed check has this severity or worse (default: high)")
+    scan.add_argument("--fail-on-warn", action="store_true", help="count warnings too for --fail-on")
+    scan.add_argument("--check", action="append", metavar="ID", help="run only this check (repeatable)")
+
+    adv = sub.add_parser("advisories", help="the advisory database")
+    adv.add_argument("action", nargs="?", default="info", choices=["info"])
+
+    demo = sub.add_parser("demo", help="run the bundled demo Strapi server and open the console on it")
+    demo.add_argument("--no-tui", action="store_true", help="start the server and wait for Ctrl-C instead")
+
+    tui = sub.add_parser("tui", help="open the TUI (same as no command)")
+    tui.add_argument("names", nargs="*", metavar="NAME", help="only these profiles")
+    return p
+
+
+def _load_config(args) -> Config:
+    return config_mod.load(args.config)
+
+
+def _store(cfg: Config) -> SecretStore:
+    return SecretStore(cfg.secret_store)
+
+
+def _err(text: str) -> None:
+    print(redact_text(text), file=sys.stderr)
+
+
+# --- profile -----------------------------------------------------------------------------------
+
+
+def cmd_profile(args) -> int:
+    cfg = _load_config(args)
+    if args.action == "add":
+        name = config_mod.validate_name(args.name)
+        url = config_mod.normalize_url(args.url, where="--url", allow_http=args.allow_http)
+        public_url = (config_mod.normalize_url(args.public_url, where="--public-url", allow_http=args.allow_http)
+                      if args.public_url else None)
+        for tag in args.tag:
+            if not tag or not tag.replace("-", "").isalnum() or tag != tag.lower():
+                raise ConfigError(f"--tag {tag!r}: tags are lower-case words such as {list(config_mod.KNOWN_TAGS)}.")
+        if args.ca_bundle and not os.path.isfile(os.path.expanduser(args.ca_bundle)):
+            raise ConfigError(f"--ca-bundle: '{args.ca_bundle}' does not exist or is not a file.")
+        profile = Profile(name=name, url=url, email=args.email, ca_bundle=args.ca_bundle, allow_http=args.allow_http,
+                          tags=sorted(set(args.tag)), read_only=args.read_only, public_url=public_url)
+        cfg.add(profile, replace=args.replace)
+        config_mod.save(cfg)
+        print(f"Added profile '{name}' ({url}) to {cfg.path}.")
+        if profile.is_plain_http and not profile.is_loopback:
+            _err("Warning: plain HTTP to a non-loopback host: the password and tokens cross the network unencrypted.")
+        if profile.default_read_only:
+            print("It is read-only: the console will send no changing request to it"
+                  + (" (tagged production; unlock per session in the TUI)." if profile.read_only is None else "."))
+        print(f"Next: strapi-console login {name}")
+        return EXIT_OK
+    if args.action == "list":
+        if args.json:
+            print(json.dumps([_profile_dict(p) for p in cfg.profiles.values()], indent=2))
+            return EXIT_OK
+        if not cfg.profiles:
+            print(f"No profiles in {cfg.path}. Add one: strapi-console profile add NAME --url URL")
+            return EXIT_OK
+        store = _store(cfg)
+        width = max(len(n) for n in cfg.profiles)
+        for p in cfg.profiles.values():
+            state = _signed_in_state(store, p)
+            flags = ", ".join(filter(None, ["read-only" if p.default_read_only else "", *p.tags]))
+            print(f"{p.name:<{width}}  {p.url:<40}  {state:<16} {flags}")
+        return EXIT_OK
+    if args.action == "show":
+        p = cfg.get(args.name)
+        d = _profile_dict(p)
+        d["signed_in"] = _signed_in_state(_store(cfg), p)
+        if args.json:
+            print(json.dumps(d, indent=2))
+        else:
+            for k, v in d.items():
+                print(f"{k:<11} {v}")
+        return EXIT_OK
+    if args.action == "remove":
+        p = cfg.remove(args.name)
+        config_mod.save(cfg)
+        try:
+            removed = _store(cfg).delete(p.name)
+        except ConsoleError as exc:
+            _err(f"Removed the profile, but: {exc}")
+            return EXIT_USAGE
+        print(f"Removed profile '{p.name}'" + (" and its keyring entry." if removed else "."))
+        if removed:
+            print("The server session itself ends when it expires; `logout` before removing ends it at once.")
+        return EXIT_OK
+    return EXIT_USAGE
+
+
+def _profile_dict(p: Profile) -> dict[str, Any]:
+    return {"name": p.name, "url": p.url, "public_url": p.public_url, "email": p.email, "ca_bundle": p.ca_bundle,
+            "allow_http": p.allow_http, "tags": p.tags, "read_only": p.default_read_only}
+
+
+def _signed_in_state(store: SecretStore, p: Profile) -> str:
+    try:
+        creds = store.get(p.name)
+    except ConsoleError:
+        return "keyring error"
+    if creds is None:
+        return "not signed in"
+    return {"session": "signed in", "jwt": "signed in (JWT)", "admin-token": "admin token"}[creds.kind]
+
+
+# --- login / logout ------------------------------------------------------------------------------
+
+
+def _read_secret_stdin(what: str) -> str:
+    if sys.stdin is None:
+        raise ConfigError(f"No standard input to read the {what} from.")
+    value = sys.stdin.readline().rstrip("\r\n")
+    if not value:
+        raise ConfigError(f"Standard input held no {what}.")
+    return value
+
+
+def cmd_login(args) -> int:
+    cfg = _load_config(args)
+    profile = cfg.get(args.name)
+    store = _store(cfg)
+    store.check_keyring()  # say it before asking for a password, not after
+    if profile.is_plain_http and not profile.is_loopback:
+        _err(f"Warning: {profile.url} is plain HTTP: the password crosses the network unencrypted.")
+    from .client import StrapiClient
+
+    async def run(secret: str, email: str | None) -> str:
+        async def save(creds):
+            await asyncio.to_thread(store.set, profile.name, creds)
+
+        async with StrapiClient(profile, on_credentials=save) as client:
+            if args.admin_token_stdin:
+                creds = await client.use_admin_token(secret)
+                return f"Admin token accepted for {creds.email or 'its owner'}."
+            creds = await client.login(email, secret, remember_password=args.remember_password)
+            kind = ("a 5.24+ session (short access token, renewed silently)" if creds.kind == "session"
+                    else "a long-lived admin JWT (v4 / 5.0-5.23), renewed before it expires")
+            return f"Signed in to {profile.url} as {email}: {kind}."
+
+    if args.admin_token_stdin:
+        secret, email = _read_secret_stdin("admin token"), None
+    else:
+        email = args.email or profile.email
+        if not email:
+            if not sys.stdin or not sys.stdin.isatty() or args.password_stdin:
+                raise ConfigError(f"No e-mail for profile '{profile.name}'.", hint="Pass --email EMAIL.")
+            email = input("Admin e-mail: ").strip()
+        secret = _read_secret_stdin("password") if args.password_stdin else getpass.getpass(f"Password for {email}: ")
+        if not secret:
+            raise ConfigError("Empty password.")
+    message = asyncio.run(run(secret, email))
+    where = "the keyring" if not store.memory_only else "memory"
+    print(f"{message} Stored in {where} ({store.backend_name}).")
+    if email and profile.email != email:
+        profile.email = email
+        config_mod.save(cfg)
+    return EXIT_OK
+
+
+def cmd_logout(args) -> int:
+    cfg = _load_config(args)
+    profile = cfg.get(args.name)
+    store = _store(cfg)
+    creds = store.get(profile.name)
+    if creds is None:
+        print(f"Profile '{profile.name}' is not signed in on this device.")
+        return EXIT_OK
+    from .client import StrapiClient
+
+    async def run() -> str:
+        async with StrapiClient(profile, creds) as client:
+            return await client.logout()
+
+    try:
+        message = asyncio.run(run())
+    except ConsoleError as exc:
+        message = f"The server could not be told ({exc}); the local token is forgotten anyway."
+    store.delete(profile.name)
+    print(message + " The keyring entry is deleted.")
+    return EXIT_OK
+
+
+# --- scan --------------------------------------------------------------------------------------
+
+
+def cmd_scan(args) -> int:
+    cfg = _load_config(args)
+    from . import report
+    from .checks import REGISTRY
+    from .scan import exit_code, scan_profiles
+
+    if args.all and args.names:
+        raise ConfigError("Name profiles or pass --all, not both.")
+    if args.all or not args.names:
+        if not cfg.profiles:
+            raise ConfigError(f"No profiles in {cfg.path}.", hint="Add one: strapi-console profile add NAME --url URL")
+        if not args.all:
+            raise ConfigError("Name the profiles to scan, or pass --all.")
+        profiles = list(cfg.profiles.values())
+    else:
+        profiles = [cfg.get(n) for n in dict.fromkeys(args.names)]
+    if args.check:
+        unknown = [c for c in args.check if c not in REGISTRY]
+        if unknown:
+            raise ConfigError(f"Unknown check ID {', '.join(unknown)}. Known: {', '.join(sorted(REGISTRY))}.")
+    fmt = args.format or ("table" if sys.stdout.isatty() and not args.output else "json")
+    store = _store(cfg)
+    results = asyncio.run(scan_profiles(profiles, store, check_ids=args.check))
+    text = report.render(results, fmt)
+    if args.output:
+        from .files import write_private
+
+        write_private(args.output, text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    code = exit_code(results, args.fail_on, include_warn=args.fail_on_warn)
+    if fmt == "table" or args.output:
+        for r in results:
+            if not r.reachable or r.error:
+                _err(f"{r.profile.name}: {r.error or 'unreachable'}")
+            elif r.auth_error:
+                _err(f"{r.profile.name}: checks needing sign-in were skipped: {r.auth_error}")
+    return code
+
+
+# --- advisories, demo ----------------------------------------------------------------------------
+
+
+def cmd_advisories(args) -> int:
+    from .advisories_db import summary
+
+    s = summary()
+    print(f"Bundled advisory database: {s['records']} records, newest published {s['newest']}.")
+    print("Matching servers against it (panel 2, VER-* checks) and `advisories update` come with the versions feature.")
+    return EXIT_OK
+
+
+def cmd_demo(args, open_tui: OpenTUI | None) -> int:
+    from .demo import run_demo
+
+    return run_demo(args, open_tui)
+
+
+def main(argv: list[str] | None = None, *, open_tui: OpenTUI | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command in (None, "tui"):
+            if open_tui is None:
+                raise ConfigError("The TUI is not installed with this entry point.",
+                                  hint="Run the `strapi-console` command installed by pip.")
+            cfg = _load_config(args)
+            return open_tui(config=cfg, only=getattr(args, "names", None) or None)
+        handler = {"profile": cmd_profile, "login": cmd_login, "logout": cmd_logout, "scan": cmd_scan,
+                   "advisories": cmd_advisories}.get(args.command)
+        if args.command == "demo":
+            return cmd_demo(args, open_tui)
+        return handler(args)
+    except KeyboardInterrupt:
+        _err(f"{Interrupted.title}: stopped by Ctrl-C.")
+        return EXIT_INTERRUPTED
+    except ConsoleError as exc:
+        _err(str(exc))
+        return EXIT_USAGE if args.command != "scan" or isinstance(exc, ConfigError) else EXIT_INCOMPLETE
+    except Exception as exc:  # the last line of defence: never a raw traceback with secrets in it
+        _err(f"Unexpected internal error: {type(exc).__name__}: {redact_text(str(exc))}. "
+             "Please report it (the message above has secrets redacted).")
+        if os.environ.get("STRAPI_CONSOLE_DEBUG"):
+            import traceback
+
+            _err(redact_text(traceback.format_exc()))
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,409 @@
+"""The Strapi admin API client: sign-in for every auth generation, silent refresh, typed calls.
+
+Auth generations (admin API reference §4):
+- v4 and 5.0–5.23: ``POST /admin/login`` gives a 30-day JWT, renewed with ``POST /admin/renew-token``;
+- 5.24+: a 30-minute access JWT plus the ``strapi_admin_refresh`` cookie pair, renewed with
+  ``POST /admin/access-token``, which rotates the cookie (single use: it is stored at once);
+- admin tokens (5.45+): a static Bearer key, no refresh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from . import jwt, paths
+from .config import Profile
+from .errors import (BadRequest, FeatureAbsent, NotFound, NotJSON, RateLimited, SignedOut, StrapiError,
+                     UnexpectedShape, WrongCredentials)
+from .http import HttpSession, Response, map_status, parse_json
+from .redact import register_secret
+from .secrets import Credentials
+
+REFRESH_COOKIE = "strapi_admin_refresh"
+REFRESH_MARGIN = 60  # seconds before expiry at which a token is renewed ahead of use
+
+CredentialsSaver = Callable[[Credentials], Awaitable[None] | None]
+
+
+def device_id() -> str:
+    """One UUID per console installation, used for login and logout so a logout ends only this device."""
+    path = paths.data_dir() / "device-id"
+    try:
+        value = path.read_text().strip()
+        uuid.UUID(value)
+        return value
+    except (OSError, ValueError):
+        value = str(uuid.uuid4())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(value + "\n")
+        return value
+
+
+@dataclass
+class ServerInfo:
+    """What the console knows about a server: from anonymous probes, then from /admin/information."""
+
+    reachable: bool = False
+    error: str | None = None
+    has_admin: bool | None = None
+    project_type: dict = field(default_factory=dict)
+    information: dict = field(default_factory=dict)
+    session_auth: bool | None = None  # True: 5.24+ sessions; False: long-lived JWT generation
+    health_header: str | None = None
+    powered_by: str | None = None
+    anonymous_version: str | None = None
+
+    @property
+    def strapi_version(self) -> str | None:
+        return self.information.get("strapiVersion") or self.anonymous_version
+
+    @property
+    def node_version(self) -> str | None:
+        return self.information.get("nodeVersion")
+
+    @property
+    def environment(self) -> str | None:
+        return self.information.get("currentEnvironment")
+
+    @property
+    def edition(self) -> str | None:
+        if self.project_type:
+            return "enterprise" if self.project_type.get("isEE") else "community"
+        if "communityEdition" in self.information:
+            return "community" if self.information["communityEdition"] else "enterprise"
+        return None
+
+    @property
+    def major(self) -> int | None:
+        version = self.strapi_version
+        if version:
+            try:
+                return int(version.split(".")[0])
+            except ValueError:
+                return None
+        if self.session_auth:
+            return 5
+        return None
+
+    @property
+    def features(self) -> list[str]:
+        out = []
+        for feature in self.project_type.get("features") or []:
+            if isinstance(feature, dict) and isinstance(feature.get("name"), str):
+                out.append(feature["name"])
+            elif isinstance(feature, str):
+                out.append(feature)
+        return out
+
+
+def _data(payload: Any, what: str) -> Any:
+    if not isinstance(payload, dict) or "data" not in payload:
+        raise UnexpectedShape(f"{what} answered JSON without the expected 'data' field.")
+    return payload["data"]
+
+
+class StrapiClient:
+    """Admin API access for one profile. Create, use, then ``await aclose()`` (or ``async with``)."""
+
+    def __init__(self, profile: Profile, credentials: Credentials | None = None, *,
+                 on_credentials: CredentialsSaver | None = None, transport: httpx.AsyncBaseTransport | None = None,
+                 deadline: float = 45.0) -> None:
+        self.profile = profile
+        self.credentials = credentials
+        self.on_credentials = on_credentials
+        self.http = HttpSession(profile.url, ca_bundle=profile.ca_bundle, transport=transport, deadline=deadline)
+        self._refresh_lock = asyncio.Lock()
+
+    async def __aenter__(self) -> "StrapiClient":
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    @property
+    def request_count(self) -> int:
+        return self.http.request_count
+
+    # --- raw access --------------------------------------------------------------------------
+
+    async def probe(self, method: str, path: str, **kw) -> Response:
+        """An anonymous request whose answer is returned as is (status mapping is the caller's)."""
+        return await self.http.send(method, path, **kw)
+
+    async def call(self, method: str, path: str, *, json_body: Any = None, params: dict | None = None,
+                   auth: bool = True) -> Any:
+        """A JSON request with status mapping and, when signed in, silent refresh and one retry on 401."""
+        headers: dict[str, str] = {}
+        if auth:
+            await self._refresh_if_expiring()
+            headers["Authorization"] = f"Bearer {self._token()}"
+        resp = await self.http.send(method, path, json_body=json_body, params=params, headers=headers)
+        if resp.status == 401 and auth and self._refreshable():
+            token_before = headers["Authorization"]
+            await self.refresh(stale=token_before)
+            headers["Authorization"] = f"Bearer {self._token()}"
+            resp = await self.http.send(method, path, json_body=json_body, params=params, headers=headers)
+        error = map_status(resp)
+        if error is not None:
+            if isinstance(error, SignedOut) and auth:
+                error.hint = f"Sign in again: strapi-console login {self.profile.name}"
+            raise error
+        return parse_json(resp)
+
+    async def get(self, path: str, **kw) -> Any:
+        return await self.call("GET", path, **kw)
+
+    def _token(self) -> str:
+        if not self.credentials:
+            raise SignedOut(f"Profile '{self.profile.name}' is not signed in.",
+                            hint=f"Sign in: strapi-console login {self.profile.name}")
+        return self.credentials.access_token
+
+    def _refreshable(self) -> bool:
+        return bool(self.credentials and self.credentials.kind in ("jwt", "session"))
+
+    async def _refresh_if_expiring(self) -> None:
+        if not self._refreshable():
+            return
+        decoded = jwt.decode(self.credentials.access_token)
+        exp = decoded.payload.get("exp") if decoded else None
+        if isinstance(exp, (int, float)) and exp - time.time() < REFRESH_MARGIN:
+            await self.refresh(stale=f"Bearer {self.credentials.access_token}")
+
+    async def _save(self, creds: Credentials) -> None:
+        self.credentials = creds
+        if self.on_credentials:
+            result = self.on_credentials(creds)
+            if asyncio.iscoroutine(result):
+                await result
+
+    # --- sign-in -----------------------------------------------------------------------------
+
+    async def login(self, email: str, password: str, *, remember_password: bool = False) -> Credentials:
+        register_secret(password)
+        dev = device_id()
+        body = {"email": email, "password": password, "deviceId": dev, "rememberMe": True}
+        resp = await self.http.send("POST", "/admin/login", json_body=body, retries=0)
+        name, message = resp.error_fields()
+        if resp.status == 400 and message in ("Invalid credentials", "Missing credentials"):
+            raise WrongCredentials(f"{self.profile.url} refused the e-mail or password for {email}.",
+                                   hint="Check both; after 5 failures in 5 minutes the server blocks sign-in.")
+        if resp.status == 400 and "not active" in message.lower():
+            raise WrongCredentials(f"The admin account {email} is deactivated on {self.profile.url}.",
+                                   hint="A Super Admin must reactivate it (Settings → Users).")
+        if resp.status == 429:
+            err = map_status(resp)
+            raise RateLimited(f"Too many sign-in attempts for {email} from this address. "
+                              f"{err.message.split('; ', 1)[-1].capitalize()}", reset_at=getattr(err, "reset_at", None),
+                              status=429)
+        if resp.status == 405:
+            raise FeatureAbsent(f"{self.profile.url} has no /admin/login endpoint: is this a Strapi server, "
+                                "and is the URL its root (not /admin)?")
+        error = map_status(resp)
+        if error is not None:
+            raise error
+        data = _data(parse_json(resp), "POST /admin/login")
+        token = data.get("token") if isinstance(data, dict) else None
+        if not isinstance(token, str) or not token:
+            raise UnexpectedShape("POST /admin/login answered without a token.")
+        cookies = resp.set_cookies()
+        creds = Credentials(kind="session" if REFRESH_COOKIE in cookies else "jwt", access_token=token, email=email,
+                            refresh_cookie=cookies.get(REFRESH_COOKIE), refresh_sig=cookies.get(REFRESH_COOKIE + ".sig"),
+                            device_id=dev, password=password if remember_password else None)
+        await self._save(creds)
+        return creds
+
+    async def use_admin_token(self, token: str) -> Credentials:
+        """Check an admin token (5.45+) against the server and keep it."""
+        register_secret(token)
+        self.credentials = Credentials(kind="admin-token", access_token=token)
+        try:
+            me = _data(await self.get("/admin/users/me"), "GET /admin/users/me")
+        except SignedOut:
+            self.credentials = None
+            raise WrongCredentials(f"{self.profile.url} does not accept this admin token (revoked, expired, or its "
+                                   "owner deactivated).") from None
+        self.credentials.email = me.get("email") if isinstance(me, dict) else None
+        await self._save(self.credentials)
+        return self.credentials
+
+    async def refresh(self, *, stale: str | None = None) -> Credentials:
+        """Renew the access token; only one refresh runs at a time, and a finished one is not repeated."""
+        async with self._refresh_lock:
+            creds = self.credentials
+            if creds is None:
+                raise SignedOut(f"Profile '{self.profile.name}' is not signed in.")
+            if stale is not None and f"Bearer {creds.access_token}" != stale:
+                return creds  # another task refreshed while this one waited
+            try:
+                if creds.kind == "session":
+                    new = await self._refresh_session(creds)
+                elif creds.kind == "jwt":
+                    new = await self._renew_jwt(creds)
+                else:
+                    raise SignedOut("The admin token was refused: it was revoked, expired, or its owner deactivated.")
+            except SignedOut:
+                if creds.password and creds.email:
+                    return await self.login(creds.email, creds.password, remember_password=True)
+                raise
+            await self._save(new)
+            return new
+
+    async def _refresh_session(self, creds: Credentials) -> Credentials:
+        cookie = f"{REFRESH_COOKIE}={creds.refresh_cookie}"
+        if creds.refresh_sig:
+            cookie += f"; {REFRESH_COOKIE}.sig={creds.refresh_sig}"
+        resp = await self.http.send("POST", "/admin/access-token", json_body={}, headers={"Cookie": cookie}, retries=0)
+        if resp.status in (400, 401):
+            raise SignedOut(f"The server ended this device's session on {self.profile.url} (idle too long, signed "
+                            "out elsewhere, or password changed).",
+                            hint=f"Sign in again: strapi-console login {self.profile.name}")
+        error = map_status(resp)
+        if error is not None:
+            raise error
+        data = _data(parse_json(resp), "POST /admin/access-token")
+        token = data.get("token") if isinstance(data, dict) else None
+        if not isinstance(token, str):
+            raise UnexpectedShape("POST /admin/access-token answered without a token.")
+        cookies = resp.set_cookies()
+        return Credentials(kind="session", access_token=token, email=creds.email,
+                           refresh_cookie=cookies.get(REFRESH_COOKIE, creds.refresh_cookie),
+                           refresh_sig=cookies.get(REFRESH_COOKIE + ".sig", creds.refresh_sig),
+                           device_id=creds.device_id, password=creds.password)
+
+    async def _renew_jwt(self, creds: Credentials) -> Credentials:
+        resp = await self.http.send("POST", "/admin/renew-token", json_body={"token": creds.access_token}, retries=0)
+        if resp.status in (400, 401):
+            raise SignedOut(f"The 30-day admin token for {self.profile.url} expired or was refused.",
+                            hint=f"Sign in again: strapi-console login {self.profile.name}")
+        error = map_status(resp)
+        if error is not None:
+            raise error
+        data = _data(parse_json(resp), "POST /admin/renew-token")
+        token = data.get("token") if isinstance(data, dict) else None
+        if not isinstance(token, str):
+            raise UnexpectedShape("POST /admin/renew-token answered without a token.")
+        return Credentials(kind="jwt", access_token=token, email=creds.email, device_id=creds.device_id,
+                           password=creds.password)
+
+    async def logout(self) -> str:
+        """End this device's server session. Returns a sentence saying what the server did."""
+        creds = self.credentials
+        if creds is None:
+            return "Not signed in."
+        if creds.kind == "admin-token":
+            return "Admin tokens have no session; the token stays valid until revoked in Strapi's settings."
+        headers = {"Authorization": f"Bearer {creds.access_token}"}
+        if creds.refresh_cookie:
+            headers["Cookie"] = f"{REFRESH_COOKIE}={creds.refresh_cookie}"
+        # Always name the device: a logout without deviceId ends the admin's sessions on every browser.
+        body = {"deviceId": creds.device_id or device_id()}
+        resp = await self.http.send("POST", "/admin/logout", json_body=body, headers=headers, retries=0)
+        if resp.status == 401:
+            return "The server session had already ended."
+        error = map_status(resp)
+        if error is not None:
+            raise error
+        if creds.kind == "jwt":
+            return ("Signed out. This server uses long-lived admin JWTs (v4 / 5.0–5.23): Strapi does not revoke "
+                    "them on logout, so the forgotten token stays valid until it expires.")
+        return "Signed out: the server ended this device's session (other devices stay signed in)."
+
+    # --- information -------------------------------------------------------------------------
+
+    async def anonymous_info(self) -> ServerInfo:
+        """Unauthenticated probes, run concurrently: health, init, project type, auth generation."""
+        info = ServerInfo()
+
+        async def health():
+            resp = await self.probe("GET", "/_health")
+            info.health_header = resp.headers.get("strapi")
+            info.powered_by = resp.headers.get("x-powered-by")
+
+        async def init():
+            resp = await self.probe("GET", "/admin/init")
+            error = map_status(resp)
+            if error:
+                raise error
+            data = _data(parse_json(resp), "GET /admin/init")
+            if isinstance(data, dict):
+                info.has_admin = data.get("hasAdmin") if isinstance(data.get("hasAdmin"), bool) else None
+                if isinstance(data.get("strapiVersion"), str):
+                    info.anonymous_version = data["strapiVersion"]
+
+        async def project_type():
+            resp = await self.probe("GET", "/admin/project-type")
+            if resp.status == 200 and resp.is_json:
+                data = _data(parse_json(resp), "GET /admin/project-type")
+                if isinstance(data, dict):
+                    info.project_type = data
+
+        async def generation():
+            resp = await self.probe("POST", "/admin/access-token", json_body={}, retries=0)
+            if resp.status == 401 and resp.is_json:
+                info.session_auth = True
+            elif resp.status in (404, 405):
+                info.session_auth = False
+
+        results = await asyncio.gather(init(), health(), project_type(), generation(), return_exceptions=True)
+        first = results[0]
+        if isinstance(first, NotJSON):
+            info.error = (f"{self.profile.url} answered, but not like a Strapi server: /admin/init is not JSON. "
+                          "Check the URL (it must be the server root, not /admin).")
+            info.reachable = True
+            return info
+        if isinstance(first, (StrapiError,)):
+            info.error = str(first)
+            info.reachable = not isinstance(first, (NotFound,)) and first.status is not None
+            if isinstance(first, NotFound):
+                info.reachable = True
+                info.error = f"{self.profile.url} has no /admin/init: not a Strapi server, or its admin is elsewhere."
+            return info
+        if isinstance(first, BaseException):
+            raise first
+        info.reachable = True
+        return info
+
+    async def information(self) -> dict:
+        data = _data(await self.get("/admin/information"), "GET /admin/information")
+        if not isinstance(data, dict):
+            raise UnexpectedShape("GET /admin/information answered an unexpected shape.")
+        return data
+
+    async def me(self) -> dict:
+        data = _data(await self.get("/admin/users/me"), "GET /admin/users/me")
+        if not isinstance(data, dict):
+            raise UnexpectedShape("GET /admin/users/me answered an unexpected shape.")
+        return data
+
+    async def server_info(self) -> ServerInfo:
+        """Anonymous probes plus, when signed in, /admin/information."""
+        info = await self.anonymous_info()
+        if info.reachable and info.error is None and self.credentials:
+            info.information = await self.information()
+        return info
+
+
+async def register_first_admin(client: StrapiClient, email: str, password: str, firstname: str = "Console",
+                               lastname: str = "Admin") -> Credentials:
+    """Create the first Super Admin on a fresh server (demo and tests; works only while none exists)."""
+    register_secret(password)
+    body = {"email": email, "password": password, "firstname": firstname, "lastname": lastname}
+    resp = await client.http.send("POST", "/admin/register-admin", json_body=body, retries=0)
+    error = map_status(resp)
+    if error is not None:
+        if isinstance(error, BadRequest):
+            raise BadRequest("The server refused to create a first admin (one already exists, or the password is "
+                             "too weak: 8+ characters with upper and lower case and a digit).", status=resp.status)
+        raise error
+    return await client.login(email, password)

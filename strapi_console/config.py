@@ -1,0 +1,256 @@
+"""Profiles: which Strapi servers the console knows, stored in a TOML file that never holds a secret.
+
+Read with ``tomllib``, written with ``tomli-w`` through a temporary file and ``os.replace`` so a
+crash never leaves half a file. Every problem is reported with the file, the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import os
+import re
+import tempfile
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import tomli_w
+
+from . import paths
+from .errors import ConfigError, InsecureURLError, ProfileNotFound
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
+KNOWN_TAGS = ("production", "staging", "development", "internet-facing")
+
+PROFILE_KEYS: dict[str, str] = {
+    "url": "the server's base URL, e.g. https://cms.example.com",
+    "public_url": "the URL end users reach the API through, if different",
+    "email": "the admin e-mail used to sign in",
+    "ca_bundle": "path to a PEM file of CA certificates to trust for this server",
+    "allow_http": "true to allow a plain http:// URL that is not loopback",
+    "tags": f"a list of tags, e.g. {list(KNOWN_TAGS)}",
+    "read_only": "true or false; defaults to true for a profile tagged production",
+}
+SETTINGS_KEYS: dict[str, str] = {
+    "secret_store": '"keyring" (default) or "memory" (keep tokens only for the session)',
+}
+TOP_KEYS = {"profiles": "a table of profiles", "settings": "console-wide settings"}
+
+
+@dataclass
+class Profile:
+    name: str
+    url: str
+    email: str | None = None
+    ca_bundle: str | None = None
+    allow_http: bool = False
+    tags: list[str] = field(default_factory=list)
+    read_only: bool | None = None
+    public_url: str | None = None
+
+    @property
+    def production(self) -> bool:
+        return "production" in self.tags
+
+    @property
+    def default_read_only(self) -> bool:
+        """Read-only as configured: explicit setting first, otherwise production means read-only."""
+        return self.read_only if self.read_only is not None else self.production
+
+    @property
+    def is_plain_http(self) -> bool:
+        return urlsplit(self.url).scheme == "http"
+
+    @property
+    def is_loopback(self) -> bool:
+        return is_loopback_host(urlsplit(self.url).hostname or "")
+
+    def to_toml(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"url": self.url}
+        for key in ("public_url", "email", "ca_bundle"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
+        if self.allow_http:
+            out["allow_http"] = True
+        if self.tags:
+            out["tags"] = list(self.tags)
+        if self.read_only is not None:
+            out["read_only"] = self.read_only
+        return out
+
+
+@dataclass
+class Config:
+    path: Path
+    profiles: dict[str, Profile] = field(default_factory=dict)
+    secret_store: str = "keyring"
+
+    def get(self, name: str) -> Profile:
+        try:
+            return self.profiles[name]
+        except KeyError:
+            close = difflib.get_close_matches(name, list(self.profiles), n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            known = ", ".join(sorted(self.profiles)) or "none yet"
+            raise ProfileNotFound(
+                f"No profile named '{name}' in {self.path} (known: {known}).{hint}",
+                hint="Add one with: strapi-console profile add NAME --url URL",
+            ) from None
+
+    def add(self, profile: Profile, *, replace: bool = False) -> None:
+        if profile.name in self.profiles and not replace:
+            raise ConfigError(f"A profile named '{profile.name}' already exists in {self.path}.",
+                              hint="Remove it first, or pick another name.")
+        self.profiles[profile.name] = profile
+
+    def remove(self, name: str) -> Profile:
+        profile = self.get(name)
+        del self.profiles[name]
+        return profile
+
+    def to_toml(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {}
+        if self.secret_store != "keyring":
+            doc["settings"] = {"secret_store": self.secret_store}
+        doc["profiles"] = {n: p.to_toml() for n, p in sorted(self.profiles.items())}
+        return doc
+
+
+def is_loopback_host(host: str) -> bool:
+    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def normalize_url(url: str, *, where: str, allow_http: bool) -> str:
+    """Validate a server URL and return it without a trailing slash."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{where}: '{url}' is not a server URL. Use https://host[:port] (or http:// on loopback).")
+    if parts.query or parts.fragment:
+        raise ConfigError(f"{where}: '{url}' must not have a query or fragment.")
+    if parts.username or parts.password:
+        raise ConfigError(f"{where}: credentials do not belong in the URL; use `strapi-console login`.")
+    if parts.scheme == "http" and not allow_http and not is_loopback_host(parts.hostname):
+        raise InsecureURLError(
+            f"{where}: '{url}' is plain HTTP to a host that is not loopback: the password and tokens "
+            "would cross the network unencrypted.",
+            hint="Use https://, or pass --allow-http (allow_http = true) if you accept the risk.",
+        )
+    return url.rstrip("/")
+
+
+def validate_name(name: str) -> str:
+    if not NAME_RE.match(name):
+        raise ConfigError(
+            f"'{name}' is not a valid profile name: use letters, digits, '.', '_' or '-' (at most 63).")
+    return name
+
+
+def _unknown_key(path: Path, where: str, key: str, allowed: dict[str, str]) -> ConfigError:
+    close = difflib.get_close_matches(key, list(allowed), n=1)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    listing = "; ".join(f"{k} ({v})" for k, v in allowed.items())
+    return ConfigError(f"{path}: unknown key '{key}' in {where}.{hint} Allowed: {listing}.")
+
+
+def _expect(path: Path, where: str, key: str, value: Any, kind: type | tuple, what: str) -> Any:
+    ok = isinstance(value, bool) if kind is bool else isinstance(value, kind) and not isinstance(value, bool)
+    if not ok:
+        raise ConfigError(f"{path}: {where}.{key} must be {what}, not {value!r}.")
+    return value
+
+
+def _parse_profile(path: Path, name: str, raw: Any) -> Profile:
+    where = f"[profiles.{name}]"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: {where} must be a table of keys (url = ..., email = ...).")
+    try:
+        validate_name(name)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc.message}") from None
+    for key in raw:
+        if key not in PROFILE_KEYS:
+            raise _unknown_key(path, where, key, PROFILE_KEYS)
+    if "url" not in raw:
+        raise ConfigError(f"{path}: {where} has no 'url' (required: {PROFILE_KEYS['url']}).")
+    allow_http = _expect(path, where, "allow_http", raw.get("allow_http", False), bool, "true or false")
+    url = normalize_url(_expect(path, where, "url", raw["url"], str, "a string"),
+                        where=f"{path}: {where}.url", allow_http=allow_http)
+    public_url = raw.get("public_url")
+    if public_url is not None:
+        public_url = normalize_url(_expect(path, where, "public_url", public_url, str, "a string"),
+                                   where=f"{path}: {where}.public_url", allow_http=allow_http)
+    tags = _expect(path, where, "tags", raw.get("tags", []), list, "a list of strings")
+    for tag in tags:
+        if not isinstance(tag, str) or not re.match(r"^[a-z0-9][a-z0-9-]*$", tag):
+            raise ConfigError(f"{path}: {where}.tags holds {tag!r}; tags are lower-case words such as {list(KNOWN_TAGS)}.")
+    read_only = raw.get("read_only")
+    if read_only is not None:
+        _expect(path, where, "read_only", read_only, bool, "true or false")
+    email = raw.get("email")
+    if email is not None:
+        _expect(path, where, "email", email, str, "a string")
+    ca_bundle = raw.get("ca_bundle")
+    if ca_bundle is not None:
+        _expect(path, where, "ca_bundle", ca_bundle, str, "a file path string")
+    return Profile(name=name, url=url, email=email, ca_bundle=ca_bundle, allow_http=allow_http,
+                   tags=list(tags), read_only=read_only, public_url=public_url)
+
+
+def load(explicit: str | os.PathLike | None = None) -> Config:
+    path = paths.config_path(explicit)
+    if not path.exists():
+        return Config(path=path)
+    try:
+        with path.open("rb") as fh:
+            doc = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}.", hint="Fix the line named, or move the file away.") from None
+    except OSError as exc:
+        raise ConfigError(f"Cannot read {path}: {exc.strerror}.") from None
+    for key in doc:
+        if key not in TOP_KEYS:
+            raise _unknown_key(path, "the top level", key, TOP_KEYS)
+    cfg = Config(path=path)
+    settings = doc.get("settings", {})
+    if not isinstance(settings, dict):
+        raise ConfigError(f"{path}: [settings] must be a table.")
+    for key in settings:
+        if key not in SETTINGS_KEYS:
+            raise _unknown_key(path, "[settings]", key, SETTINGS_KEYS)
+    store = settings.get("secret_store", "keyring")
+    if store not in ("keyring", "memory"):
+        raise ConfigError(f"{path}: settings.secret_store is {store!r}; allowed: {SETTINGS_KEYS['secret_store']}.")
+    cfg.secret_store = store
+    profiles = doc.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise ConfigError(f"{path}: 'profiles' must be a table: [profiles.NAME] sections.")
+    for name, raw in profiles.items():
+        cfg.profiles[name] = _parse_profile(path, name, raw)
+    return cfg
+
+
+def save(cfg: Config) -> None:
+    """Write the config atomically, readable only by the owner."""
+    path = cfg.path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = tomli_w.dumps(cfg.to_toml()).encode()
+    fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,127 @@
+"""Typed errors with a title and an operator-readable message.
+
+Every failure the console can explain is one of these. The CLI prints ``title: message``; the TUI
+shows the same two strings in one place. Messages never contain a secret: they are built from
+what the console knows, and anything echoed from a server goes through :func:`redact_text` first.
+"""
+
+from __future__ import annotations
+
+from .redact import redact_text
+
+
+class ConsoleError(Exception):
+    """Base of every error the console explains to the operator."""
+
+    title = "Error"
+
+    def __init__(self, message: str, *, title: str | None = None, hint: str | None = None) -> None:
+        self.message = redact_text(message)
+        if title:
+            self.title = title
+        self.hint = redact_text(hint) if hint else None
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        text = f"{self.title}: {self.message}"
+        return f"{text} {self.hint}" if self.hint else text
+
+    def __reduce__(self):  # keeps pickling (and traceback printing in workers) free of surprises
+        return (self.__class__, (self.message,), {"title": self.title, "hint": self.hint})
+
+
+class ConfigError(ConsoleError):
+    title = "Configuration problem"
+
+
+class ProfileNotFound(ConfigError):
+    title = "Unknown profile"
+
+
+class SecretStoreError(ConsoleError):
+    title = "Keyring problem"
+
+
+class NoKeyringError(SecretStoreError):
+    title = "No usable keyring"
+
+
+class InsecureURLError(ConsoleError):
+    title = "Plain HTTP refused"
+
+
+class ReadOnlyError(ConsoleError):
+    title = "Read-only profile"
+
+
+# --- network and server errors -------------------------------------------------------------
+
+
+class StrapiError(ConsoleError):
+    """Something went wrong talking to a Strapi server."""
+
+    title = "Server error"
+
+    def __init__(self, message: str, *, status: int | None = None, **kw) -> None:
+        super().__init__(message, **kw)
+        self.status = status
+
+
+class Unreachable(StrapiError):
+    title = "Server unreachable"
+
+
+class TimedOut(Unreachable):
+    title = "Server did not answer in time"
+
+
+class TLSFailure(StrapiError):
+    title = "TLS failure"
+
+
+class SignedOut(StrapiError):
+    title = "Signed out"
+
+
+class WrongCredentials(StrapiError):
+    title = "Sign-in refused"
+
+
+class Forbidden(StrapiError):
+    title = "Forbidden"
+
+
+class RateLimited(StrapiError):
+    title = "Rate limited"
+
+    def __init__(self, message: str, *, reset_at: float | None = None, **kw) -> None:
+        super().__init__(message, **kw)
+        self.reset_at = reset_at
+
+
+class ServerFailure(StrapiError):
+    title = "Server error"
+
+
+class NotJSON(StrapiError):
+    title = "Not a Strapi JSON answer"
+
+
+class UnexpectedShape(StrapiError):
+    title = "Unexpected answer"
+
+
+class FeatureAbsent(StrapiError):
+    title = "Feature not available"
+
+
+class NotFound(StrapiError):
+    title = "Not found"
+
+
+class BadRequest(StrapiError):
+    title = "Request refused"
+
+
+class Interrupted(ConsoleError):
+    title = "Interrupted"

@@ -1,0 +1,352 @@
+"""The HTTP layer under the Strapi client: one pooled httpx client per profile, bounded in time and
+size, with transport failures and HTTP statuses mapped to typed, operator-readable errors.
+
+Rules it keeps (see the admin API reference, §18): explicit timeouts and an overall deadline; TLS
+verification against the system store or the profile's CA bundle; no cookie jar (the console carries
+the one cookie it needs by hand); redirects followed only on the same origin so an Authorization
+header never reaches another host; retries with backoff only for idempotent requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import ssl
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from . import __version__
+from .errors import (BadRequest, ConfigError, FeatureAbsent, Forbidden, NotFound, NotJSON, RateLimited,
+                     ServerFailure, SignedOut, StrapiError, TimedOut, TLSFailure, UnexpectedShape, Unreachable)
+from .redact import redact_text
+
+USER_AGENT = f"strapi-console/{__version__}"
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+MAX_BODY = 8 * 1024 * 1024
+DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=15.0, pool=10.0)
+
+TLS_VERIFY_CODES = {
+    10: "the certificate has expired",
+    9: "the certificate is not yet valid",
+    18: "the certificate is self-signed and not trusted",
+    19: "the chain ends in a self-signed root that is not trusted",
+    20: "the certificate's issuer is not trusted (unknown CA or missing intermediate)",
+    21: "the chain is incomplete (intermediate certificate missing)",
+    62: "the certificate does not match the host name",
+    64: "the certificate does not match the IP address",
+}
+
+
+@dataclass
+class Response:
+    method: str
+    url: str
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    elapsed: float
+    _json: Any = field(default=None, repr=False)
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @property
+    def is_json(self) -> bool:
+        ct = self.content_type
+        return ct == "application/json" or ct.endswith("+json")
+
+    def json(self) -> Any:
+        if self._json is None:
+            self._json = json.loads(self.body.decode("utf-8"))
+        return self._json
+
+    def error_fields(self) -> tuple[str, str]:
+        """Strapi's error name and message, when the body is a Strapi error envelope."""
+        try:
+            err = self.json().get("error") if self.is_json else None
+        except (ValueError, UnicodeDecodeError, AttributeError):
+            err = None
+        if not isinstance(err, dict):
+            return "", ""
+        name = err.get("name") if isinstance(err.get("name"), str) else ""
+        message = err.get("message") if isinstance(err.get("message"), str) else ""
+        return name[:80], redact_text(message[:300])
+
+    def set_cookies(self) -> dict[str, str]:
+        """Name → value of each Set-Cookie header (attributes dropped)."""
+        out: dict[str, str] = {}
+        for header in self.headers.get_list("set-cookie"):
+            pair = header.split(";", 1)[0]
+            if "=" in pair:
+                name, value = pair.split("=", 1)
+                out[name.strip()] = value.strip()
+        return out
+
+
+def _no_cookies() -> httpx.Cookies:
+    # An empty allow-list makes the jar refuse every cookie, so nothing is stored or replayed.
+    return httpx.Cookies(CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])))
+
+
+def ssl_context(ca_bundle: str | None) -> ssl.SSLContext:
+    if ca_bundle:
+        path = os.path.expanduser(ca_bundle)
+        if not os.path.isfile(path):
+            raise ConfigError(f"The CA bundle '{ca_bundle}' does not exist or is not a file.",
+                              hint="Fix ca_bundle in the profile, or remove it to use the system trust store.")
+        try:
+            return ssl.create_default_context(cafile=path)
+        except ssl.SSLError as exc:
+            raise ConfigError(f"The CA bundle '{ca_bundle}' is not a readable PEM file ({exc.reason}).") from None
+    return ssl.create_default_context()
+
+
+def _chain(exc: BaseException):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def map_transport_error(exc: Exception, url: str) -> StrapiError:
+    parts = urlsplit(url)
+    where = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+    for inner in _chain(exc):
+        if isinstance(inner, ssl.SSLCertVerificationError):
+            why = TLS_VERIFY_CODES.get(inner.verify_code, inner.verify_message or "verification failed")
+            return TLSFailure(f"{where}: {why}.",
+                              hint="If the server uses a private CA, name its bundle with --ca-bundle PATH.")
+        if isinstance(inner, ssl.SSLError):
+            return TLSFailure(f"{where}: the TLS handshake failed ({inner.reason or 'unknown reason'}). "
+                              "Is this port serving HTTPS, with a protocol this machine's OpenSSL accepts?")
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.ConnectTimeout):
+        return TimedOut(f"{where} did not accept a connection within {DEFAULT_TIMEOUT.connect:.0f} s.",
+                        hint="Check the host, the port and any firewall in between.")
+    if isinstance(exc, (httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout, TimeoutError)):
+        return TimedOut(f"{where} accepted the connection but did not answer in time.",
+                        hint="The server may be overloaded or stuck; try again, or check its logs.")
+    if isinstance(exc, httpx.ConnectError):
+        lowered = text.lower()
+        if "name or service not known" in lowered or "nodename nor servname" in lowered \
+                or "temporary failure in name resolution" in lowered or "no address associated" in lowered \
+                or "name resolution" in lowered or "getaddrinfo" in lowered:
+            return Unreachable(f"The host name '{parts.hostname}' could not be resolved (DNS).",
+                               hint="Check the spelling of the URL in the profile.")
+        if "refused" in lowered:
+            return Unreachable(f"Connection refused by {where}: nothing listens there.",
+                               hint="Is Strapi running, and is the port in the profile URL right?")
+        return Unreachable(f"Could not connect to {where}: {redact_text(text)}.")
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return Unreachable(f"{where} closed the connection in the middle of the answer, or spoke something "
+                           "that is not HTTP.", hint="Is the URL's scheme (http/https) and port right?")
+    if isinstance(exc, httpx.TooManyRedirects):
+        return UnexpectedShape(f"{where} redirected too many times.")
+    return Unreachable(f"Request to {where} failed: {type(exc).__name__}: {redact_text(text)}.")
+
+
+def _reset_text(reset_at: float | None) -> str:
+    if not reset_at:
+        return "later (the server did not say when)"
+    wait = max(0, int(reset_at - time.time()))
+    when = datetime.fromtimestamp(reset_at).strftime("%H:%M:%S")
+    return f"after {when} (in {wait // 60} min {wait % 60} s)"
+
+
+def map_status(resp: Response) -> StrapiError | None:
+    """A typed error for a non-success answer, or None when the status is a success."""
+    status = resp.status
+    if 200 <= status < 300:
+        return None
+    name, message = resp.error_fields()
+    what = f"{resp.method} {urlsplit(resp.url).path}"
+    said = f" (Strapi says: {name}: {message})" if message else ""
+    if status == 401:
+        return SignedOut(f"{what} needs a valid sign-in: the token is missing, expired, revoked, or the "
+                         f"account was deactivated{said}.", status=status)
+    if status == 403:
+        missing = f" Strapi says: {message}." if message and message != "Policy Failed" else ""
+        return Forbidden(f"Your admin role lacks the permission for {what}.{missing}",
+                         hint="Ask a Super Admin to grant it, or use an account whose role has it.",
+                         status=status)
+    if status == 404:
+        return NotFound(f"{what} does not exist on this server{said}.", status=status)
+    if status == 405:
+        return FeatureAbsent(f"{what} is not an endpoint of this server (405 Method Not Allowed): "
+                             "this Strapi version or edition lacks it.", status=status)
+    if status == 429:
+        reset = resp.headers.get("x-ratelimit-reset")
+        try:
+            reset_at = float(reset) if reset else None
+        except ValueError:
+            reset_at = None
+        return RateLimited(f"{what} was rate limited by the server; retry {_reset_text(reset_at)}.",
+                           reset_at=reset_at, status=status)
+    if status in (502, 503, 504):
+        return ServerFailure(f"{what}: a proxy in front of Strapi answered {status} (Strapi down, restarting "
+                             "or too slow).", hint="Check that Strapi runs behind the proxy.", status=status)
+    if status >= 500:
+        return ServerFailure(f"{what} failed on the server with {status}{said}.",
+                             hint="The Strapi logs have the cause.", status=status)
+    if 300 <= status < 400:
+        target = resp.headers.get("location", "?")
+        return UnexpectedShape(f"{what} was redirected to {redact_text(target)}.",
+                               hint="Point the profile URL at the final address.", status=status)
+    if status == 413:
+        return BadRequest(f"{what} was refused as too large (413).", status=status)
+    if 400 <= status < 500:
+        return BadRequest(f"{what} was refused ({status}){said}.", status=status)
+    return UnexpectedShape(f"{what} answered with an unexpected status {status}.", status=status)
+
+
+def parse_json(resp: Response) -> Any:
+    """The JSON body of a success answer, or a clear error when it is HTML, truncated or odd."""
+    what = f"{resp.method} {urlsplit(resp.url).path}"
+    if resp.status == 204 or not resp.body:
+        return None
+    if not resp.is_json:
+        sniff = resp.body[:512].lstrip().lower()
+        if resp.content_type == "text/html" or sniff.startswith((b"<!doctype", b"<html")):
+            return _raise(NotJSON(f"{what} answered an HTML page where JSON was expected: the endpoint does not "
+                                  "exist on this server (Strapi serves its admin page for unknown paths), or the "
+                                  "URL points at something that is not Strapi.", status=resp.status))
+        return _raise(NotJSON(f"{what} answered '{resp.content_type or 'no content type'}' where JSON was "
+                              "expected.", status=resp.status))
+    try:
+        return resp.json()
+    except (ValueError, UnicodeDecodeError):
+        return _raise(NotJSON(f"{what} answered truncated or invalid JSON ({len(resp.body)} bytes).",
+                              status=resp.status))
+
+
+def _raise(exc: Exception):
+    raise exc
+
+
+class HttpSession:
+    """One pooled connection set per profile, with a per-host concurrency cap."""
+
+    def __init__(self, base_url: str, *, ca_bundle: str | None = None, transport: httpx.AsyncBaseTransport | None = None,
+                 timeout: httpx.Timeout = DEFAULT_TIMEOUT, deadline: float = 45.0, max_body: int = MAX_BODY,
+                 concurrency: int = 6) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.deadline = deadline
+        self.max_body = max_body
+        verify: Any = ssl_context(ca_bundle) if base_url.startswith("https") else True
+        self._client = httpx.AsyncClient(
+            verify=verify, timeout=timeout, transport=transport, follow_redirects=False,
+            cookies=_no_cookies(), headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            trust_env=False,
+        )
+        self._slots = asyncio.Semaphore(concurrency)
+        self.request_count = 0
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    def url(self, path: str) -> str:
+        return path if path.startswith(("http://", "https://")) else self.base_url + path
+
+    async def send(self, method: str, path: str, *, json_body: Any = None, headers: dict[str, str] | None = None,
+                   params: dict[str, Any] | None = None, retries: int | None = None, follow: int = 3) -> Response:
+        """Send one request (with same-origin redirects and idempotent retries); map transport failures."""
+        method = method.upper()
+        attempts = (2 if method in IDEMPOTENT else 0) if retries is None else retries
+        url = self.url(path)
+        delay = 0.5
+        for attempt in range(attempts + 1):
+            try:
+                resp = await self._send_following(method, url, json_body, headers, params, follow)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                if attempt < attempts and not _is_tls(exc):
+                    await asyncio.sleep(delay)
+                    delay *= 2
+                    continue
+                raise map_transport_error(exc, url) from None
+            except (httpx.HTTPError, TimeoutError, ssl.SSLError) as exc:
+                raise map_transport_error(exc, url) from None
+            if resp.status in RETRY_STATUSES and attempt < attempts:
+                wait = delay
+                if resp.status == 429:
+                    reset = resp.headers.get("x-ratelimit-reset")
+                    try:
+                        wait = float(reset) - time.time() if reset else delay
+                    except ValueError:
+                        wait = delay
+                    if wait > 10:  # a long window: tell the operator instead of hanging
+                        return resp
+                await asyncio.sleep(max(0.1, wait))
+                delay *= 2
+                continue
+            return resp
+        raise AssertionError("unreachable")
+
+    async def _send_following(self, method, url, json_body, headers, params, follow) -> Response:
+        origin = _origin(url)
+        for _ in range(follow + 1):
+            resp = await self._send_once(method, url, json_body, headers, params)
+            location = resp.headers.get("location")
+            if resp.status in (301, 302, 303, 307, 308) and location:
+                target = urljoin(url, location)
+                if _origin(target) != origin:
+                    return resp  # never carry the Authorization header to another host or scheme
+                url, params = target, None
+                if resp.status == 303:
+                    method, json_body = "GET", None
+                continue
+            return resp
+        return resp
+
+    async def _send_once(self, method, url, json_body, headers, params) -> Response:
+        started = time.monotonic()
+        async with self._slots:
+            self.request_count += 1
+            async with asyncio.timeout(self.deadline):
+                async with self._client.stream(method, url, json=json_body, headers=headers, params=params) as r:
+                    chunks, size = [], 0
+                    async for chunk in r.aiter_raw():
+                        size += len(chunk)
+                        if size > self.max_body:
+                            raise UnexpectedShape(
+                                f"{method} {urlsplit(url).path} answered more than {self.max_body // (1024 * 1024)} MB; "
+                                "the console stopped reading.", hint="Is the URL pointing at a Strapi admin API?")
+                        chunks.append(chunk)
+                    body = b"".join(chunks)
+                    encoding = r.headers.get("content-encoding", "")
+                    if encoding and encoding != "identity":
+                        body = _decode(body, encoding, self.max_body)
+                    return Response(method, str(r.url), r.status_code, r.headers, body, time.monotonic() - started)
+
+
+def _decode(body: bytes, encoding: str, limit: int) -> bytes:
+    import zlib
+
+    if encoding in ("gzip", "deflate"):
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS)
+        try:
+            out = d.decompress(body, limit + 1)
+        except zlib.error:
+            raise NotJSON("The answer's compressed body is corrupt.") from None
+        if len(out) > limit:
+            raise UnexpectedShape("The answer decompresses to more than the console will read.")
+        return out
+    return body
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    p = urlsplit(url)
+    return p.scheme, (p.hostname or "").lower(), p.port or (443 if p.scheme == "https" else 80)
+
+
+def _is_tls(exc: BaseException) -> bool:
+    return any(isinstance(e, ssl.SSLError) for e in _chain(exc))

@@ -1,0 +1,121 @@
+"""Scanning: for each profile, probe the server, read what the credentials allow, run every check.
+
+Servers are scanned concurrently; inside one server the anonymous probes, /admin/information and the
+checks run concurrently too. An unreachable server or a failed sign-in is recorded, never raised, so
+one bad server does not lose the others' results.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import httpx
+
+from . import __version__, scoring
+from .checks import ScanContext, run_checks
+from .checks.registry import SEVERITIES, Finding
+from .client import ServerInfo
+from .config import Profile
+from .errors import ConsoleError, SignedOut, StrapiError
+from .secrets import SecretStore
+from .session import client_for, load_credentials
+
+
+@dataclass
+class ServerResult:
+    profile: Profile
+    reachable: bool
+    info: ServerInfo | None = None
+    findings: list[Finding] = field(default_factory=list)
+    error: str | None = None
+    auth_error: str | None = None
+    request_count: int = 0
+    scanned_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    @property
+    def posture(self) -> scoring.Posture | None:
+        return scoring.posture(self.findings) if self.reachable and self.findings else None
+
+    @property
+    def overall(self) -> str | None:
+        p = self.posture
+        return p.grade if p else None
+
+    @property
+    def incomplete(self) -> bool:
+        return not self.reachable or self.auth_error is not None
+
+    def counts(self) -> dict[str, int]:
+        out = {s: 0 for s in SEVERITIES}
+        for f in self.findings:
+            if f.status == "fail":
+                out[f.severity] += 1
+        return out
+
+    def worst(self) -> Finding | None:
+        bad = [f for f in self.findings if f.status in ("fail", "warn")]
+        rank = {s: i for i, s in enumerate(SEVERITIES)}
+        bad.sort(key=lambda f: (f.status != "fail", rank[f.severity]))
+        return bad[0] if bad else None
+
+
+async def scan_profile(profile: Profile, store: SecretStore, *, check_ids: list[str] | None = None,
+                       transport: httpx.AsyncBaseTransport | None = None) -> ServerResult:
+    try:
+        credentials = await load_credentials(store, profile)
+    except ConsoleError as exc:
+        credentials, cred_error = None, str(exc)
+    else:
+        cred_error = None
+    client = client_for(profile, store, credentials, transport=transport)
+    async with client:
+        try:
+            info_task = asyncio.ensure_future(client.anonymous_info())
+            infor_task = asyncio.ensure_future(client.information()) if credentials else None
+            info = await info_task
+            auth_error = cred_error
+            if infor_task is not None:
+                try:
+                    info.information = await infor_task
+                except SignedOut as exc:
+                    auth_error, credentials, client.credentials = str(exc), None, None
+                except StrapiError as exc:
+                    if info.reachable and info.error is None:
+                        auth_error = str(exc)
+            if not info.reachable:
+                return ServerResult(profile, False, info=info, error=info.error, request_count=client.request_count)
+            if info.error:
+                return ServerResult(profile, True, info=info, error=info.error, auth_error=auth_error,
+                                    request_count=client.request_count)
+            ctx = ScanContext(client=client, info=info, credentials=client.credentials)
+            findings = await run_checks(ctx, check_ids)
+            return ServerResult(profile, True, info=info, findings=findings, auth_error=auth_error,
+                                request_count=client.request_count)
+        except StrapiError as exc:
+            return ServerResult(profile, False, error=str(exc), request_count=client.request_count)
+
+
+async def scan_profiles(profiles: list[Profile], store: SecretStore, **kw) -> list[ServerResult]:
+    return list(await asyncio.gather(*(scan_profile(p, store, **kw) for p in profiles)))
+
+
+def exit_code(results: list[ServerResult], fail_on: str = "high", include_warn: bool = False) -> int:
+    """Exit code of ``scan`` per the contract: 5 findings at/above threshold, 4 incomplete, else 0."""
+    threshold = SEVERITIES.index(fail_on)
+    statuses = {"fail", "warn"} if include_warn else {"fail"}
+    for r in results:
+        for f in r.findings:
+            if f.status in statuses and SEVERITIES.index(f.severity) <= threshold:
+                return 5
+    if any(r.incomplete or r.error for r in results):
+        return 4
+    return 0
+
+
+def scan_metadata() -> dict:
+    from .advisories_db import summary
+
+    return {"tool": "strapi-console", "tool_version": __version__,
+            "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "advisory_db": summary()}
