@@ -306,12 +306,11 @@ def cmd_scan(args) -> int:
         sys.stdout.write(text)
         sys.stdout.flush()
     code = exit_code(results, args.fail_on, include_warn=args.fail_on_warn)
-    if fmt == "table" or args.output:
-        for r in results:
-            if not r.reachable or r.error:
-                _err(f"{r.profile.name}: {r.error or 'unreachable'}")
-            elif r.auth_error:
-                _err(f"{r.profile.name}: checks needing sign-in were skipped: {r.auth_error}")
+    for r in results:  # stderr, so a JSON document on stdout stays clean
+        if not r.reachable or r.error:
+            _err(f"{r.profile.name}: {r.error or 'unreachable'}")
+        elif r.auth_error:
+            _err(f"{r.profile.name}: checks needing sign-in were skipped: {r.auth_error}")
     return code
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import ssl
 import time
 from dataclasses import dataclass, field
@@ -137,6 +138,16 @@ def map_transport_error(exc: Exception, url: str) -> StrapiError:
         return TimedOut(f"{where} accepted the connection but did not answer in time.",
                         hint="The server may be overloaded or stuck; try again, or check its logs.")
     if isinstance(exc, httpx.ConnectError):
+        chain = list(_chain(exc))
+        if any(isinstance(e, socket.gaierror) for e in chain):
+            return Unreachable(f"The host name '{parts.hostname}' could not be resolved (DNS).",
+                               hint="Check the spelling of the URL in the profile.")
+        if any(isinstance(e, ConnectionRefusedError) for e in chain):
+            return Unreachable(f"Connection refused by {where}: nothing listens there.",
+                               hint="Is Strapi running, and is the port in the profile URL right?")
+        if any(isinstance(e, OSError) and e.errno in (101, 113) for e in chain):
+            return Unreachable(f"No route to {where} (network unreachable).",
+                               hint="Check VPN, firewall or the host address.")
         lowered = text.lower()
         if "name or service not known" in lowered or "nodename nor servname" in lowered \
                 or "temporary failure in name resolution" in lowered or "no address associated" in lowered \

@@ -1,0 +1,328 @@
+"""The strapi-console Textual app: five panels as modes, k9s keys, one error router, workers for I/O.
+
+The app holds the shared state (config, secret store, write policy, the latest result per profile);
+screens read it and ask the app to refresh, sign in or sign out. Network and keyring calls run in
+workers, so the UI never waits on them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.command import SimpleCommand
+from textual.signal import Signal
+from textual.worker import Worker, WorkerState
+
+from strapi_console import config as config_mod
+from strapi_console.client import StrapiClient
+from strapi_console.config import Config, Profile
+from strapi_console.errors import ConsoleError, NoKeyringError, SignedOut
+from strapi_console.redact import redact_text
+from strapi_console.scan import ServerResult, scan_profile
+from strapi_console.secrets import SecretStore, keyring_usable
+from strapi_console.session import WritePolicy, client_for, load_credentials
+
+from .confirm import ConfirmScreen
+from .help import HelpScreen
+from .keyring_choice import KeyringChoiceScreen
+from .login_form import LoginForm, LoginRequest
+from .pending_panel import PendingPanel
+from .profile_form import ProfileForm
+from .server_list import ServerListScreen
+
+PANELS = {
+    "servers": ("1", "Servers"),
+    "versions": ("2", "Versions & advisories"),
+    "permissions": ("3", "Permissions"),
+    "audit": ("4", "Audit tail"),
+    "headers": ("5", "HTTPS & headers"),
+}
+
+
+@dataclass
+class ProfileState:
+    """What the server list shows for one profile."""
+
+    refreshing: bool = False
+    result: ServerResult | None = None
+    signed_in: bool | None = None
+    refreshed_at: datetime | None = None
+    session_ended: bool = False
+
+
+class StrapiConsoleApp(App[int]):
+    TITLE = "strapi-console"
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+    MODES = {
+        "servers": ServerListScreen,
+        "versions": lambda: PendingPanel("versions", "2 · Versions & advisories",
+                                         "Which servers run a Strapi with published advisories, and what to upgrade to."),
+        "permissions": lambda: PendingPanel("permissions", "3 · Permissions",
+                                            "Review and fix who can do what, for end users and admins."),
+        "audit": lambda: PendingPanel("audit", "4 · Audit tail", "Who changed what, as it happens."),
+        "headers": lambda: PendingPanel("headers", "5 · HTTPS & headers",
+                                        "TLS, security headers, exposure, tokens, secrets and rate limits, with grades."),
+    }
+    DEFAULT_MODE = "servers"
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark", "help", "Help", key_display="?", id="help"),
+        Binding("colon", "jump", "Jump", key_display=":", id="jump"),
+        Binding("1", "panel('servers')", "Servers", show=False, id="panel-1"),
+        Binding("2", "panel('versions')", "Versions", show=False, id="panel-2"),
+        Binding("3", "panel('permissions')", "Permissions", show=False, id="panel-3"),
+        Binding("4", "panel('audit')", "Audit", show=False, id="panel-4"),
+        Binding("5", "panel('headers')", "HTTPS", show=False, id="panel-5"),
+    ]
+
+    def __init__(self, *, config: Config, store: SecretStore | None = None, only: list[str] | None = None,
+                 transport=None) -> None:
+        super().__init__()
+        self.config = config
+        self.store = store or SecretStore(config.secret_store)
+        self.policy = WritePolicy()
+        self.only = only
+        self.transport = transport
+        self.states: dict[str, ProfileState] = {}
+        self._keyring_choice_made = self.store.memory_only
+        self._prompted_relogin: set[str] = set()
+        # Published with a profile name (or None for "the list itself changed") whenever state changes.
+        self.state_signal: Signal[str | None] = Signal(self, "state")
+
+    # --- shared state --------------------------------------------------------------------------
+
+    def profiles(self) -> list[Profile]:
+        profiles = list(self.config.profiles.values())
+        if self.only:
+            profiles = [p for p in profiles if p.name in self.only]
+        return profiles
+
+    def state(self, name: str) -> ProfileState:
+        return self.states.setdefault(name, ProfileState())
+
+    def save_config(self) -> None:
+        config_mod.save(self.config)
+
+    # --- errors: one place --------------------------------------------------------------------
+
+    def report_error(self, exc: BaseException, *, context: str | None = None) -> None:
+        if isinstance(exc, ConsoleError):
+            title, message = exc.title, exc.message + (f" {exc.hint}" if exc.hint else "")
+        else:
+            title, message = "Unexpected error", f"{type(exc).__name__}: {exc}"
+        if context:
+            message = f"{context}: {message}"
+        self.notify(redact_text(message), title=title, severity="error", timeout=10)
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.report_error(event.worker.error, context=event.worker.name or None)
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def action_panel(self, mode: str) -> None:
+        self.switch_mode(mode)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_jump(self) -> None:
+        commands = [SimpleCommand(f"{key} {title}", lambda m=mode: self.switch_mode(m), f"switch to panel {key}")
+                    for mode, (key, title) in PANELS.items()]
+        for p in self.profiles():
+            commands.append(SimpleCommand(f"server {p.name}", lambda n=p.name: self._jump_to_server(n),
+                                          f"select {p.url} in the server list"))
+        commands.append(SimpleCommand("refresh all", self.refresh_all, "refresh every server"))
+        self.search_commands(commands, placeholder="Jump to a panel or server…")
+
+    def _jump_to_server(self, name: str) -> None:
+        self.switch_mode("servers")
+        screen = self.screen
+        if isinstance(screen, ServerListScreen):
+            screen.select(name)
+
+    # --- refresh ------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.refresh_all()
+
+    def refresh_all(self) -> None:
+        for profile in self.profiles():
+            self.refresh_profile(profile.name)
+
+    def refresh_profile(self, name: str) -> None:
+        profile = self.config.profiles.get(name)
+        if profile is None:
+            return
+        self.state(name).refreshing = True
+        self.state_signal.publish(name)
+        self.run_worker(self._refresh(profile), name=f"refresh {name}", group=f"refresh:{name}", exclusive=True,
+                        exit_on_error=False)
+
+    async def _refresh(self, profile: Profile) -> None:
+        state = self.state(profile.name)
+        try:
+            had_credentials = await load_credentials(self.store, profile) is not None
+            result = await scan_profile(profile, self.store, transport=self.transport)
+        except ConsoleError as exc:
+            result, had_credentials = ServerResult(profile, False, error=str(exc)), False
+        finally:
+            state.refreshing = False
+        state.result = result
+        state.refreshed_at = datetime.now(timezone.utc)
+        state.signed_in = result.reachable and result.auth_error is None and had_credentials
+        state.session_ended = had_credentials and result.auth_error is not None and "Signed out" in result.auth_error
+        self.state_signal.publish(profile.name)
+        if state.session_ended and profile.name not in self._prompted_relogin:
+            self._prompted_relogin.add(profile.name)
+            self.sign_in(profile.name, reason="The session ended on the server and could not be renewed. "
+                                              "Sign in again to keep scanning.")
+
+    # --- sign in / out ------------------------------------------------------------------------
+
+    def sign_in(self, name: str, reason: str | None = None) -> None:
+        self.run_worker(self._sign_in(name, reason), name=f"sign in {name}", group=f"auth:{name}", exclusive=True,
+                        exit_on_error=False)
+
+    async def _ensure_secret_store(self) -> bool:
+        """Ask once what to do when no keyring can store secrets. False: the operator cancelled."""
+        if self._keyring_choice_made:
+            return True
+        usable, backend = await asyncio.to_thread(keyring_usable)
+        if usable:
+            self._keyring_choice_made = True
+            return True
+        choice = await self.push_screen_wait(KeyringChoiceScreen(backend))
+        if choice == "memory":
+            self.store.use_memory()
+            self._keyring_choice_made = True
+            self.notify("Tokens stay in memory until you quit; you will sign in again next time.",
+                        title="Memory-only session")
+            return True
+        return False
+
+    async def _sign_in(self, name: str, reason: str | None) -> None:
+        profile = self.config.profiles[name]
+        if not await self._ensure_secret_store():
+            return
+        error: str | None = reason
+        while True:
+            request: LoginRequest | None = await self.push_screen_wait(LoginForm(profile, message=error))
+            if request is None:
+                return
+            client = client_for(profile, self.store, None, transport=self.transport)
+            try:
+                async with client:
+                    if request.admin_token:
+                        await client.use_admin_token(request.admin_token)
+                    else:
+                        await client.login(request.email, request.password, remember_password=request.remember)
+            except NoKeyringError:
+                self._keyring_choice_made = False
+                if not await self._ensure_secret_store():
+                    return
+                error = "Sign in again: the token will be kept in memory."
+                continue
+            except ConsoleError as exc:
+                error = f"{exc.title}: {exc.message}"
+                continue
+            break
+        if request.email and profile.email != request.email:
+            profile.email = request.email
+            await asyncio.to_thread(self.save_config)
+        self._prompted_relogin.discard(name)
+        self.notify(f"Signed in to {profile.url}.", title=profile.name)
+        self.refresh_profile(name)
+
+    def sign_out(self, name: str) -> None:
+        self.run_worker(self._sign_out(name), name=f"sign out {name}", group=f"auth:{name}", exclusive=True,
+                        exit_on_error=False)
+
+    async def _sign_out(self, name: str) -> None:
+        profile = self.config.profiles[name]
+        creds = await load_credentials(self.store, profile)
+        if creds is None:
+            self.notify("Not signed in.", title=name)
+            return
+        try:
+            async with StrapiClient(profile, creds, transport=self.transport) as client:
+                message = await client.logout()
+        except ConsoleError as exc:
+            message = f"The server could not be told ({exc.title}); the local token is forgotten anyway."
+        await asyncio.to_thread(self.store.delete, name)
+        self.notify(message, title=f"{name}: signed out")
+        self.refresh_profile(name)
+
+    # --- profiles ----------------------------------------------------------------------------
+
+    def add_or_edit_profile(self, name: str | None = None) -> None:
+        existing = self.config.profiles.get(name) if name else None
+
+        def done(profile: Profile | None) -> None:
+            if profile is None:
+                return
+            if existing and existing.name != profile.name:
+                self.config.profiles.pop(existing.name, None)
+            self.config.add(profile, replace=True)
+            try:
+                self.save_config()
+            except ConsoleError as exc:
+                self.report_error(exc)
+                return
+            self.state_signal.publish(None)
+            self.refresh_profile(profile.name)
+            if existing is None:
+                self.notify(f"Profile {profile.name} added. Press l to sign in.", title="Profiles")
+
+        self.push_screen(ProfileForm(existing, taken=set(self.config.profiles) - ({name} if name else set())), done)
+
+    def remove_profile(self, name: str) -> None:
+        profile = self.config.profiles.get(name)
+        if profile is None:
+            return
+
+        async def go(confirmed: bool | None) -> None:
+            if not confirmed:
+                return
+            self.config.profiles.pop(name, None)
+            try:
+                self.save_config()
+                await asyncio.to_thread(self.store.delete, name)
+            except ConsoleError as exc:
+                self.report_error(exc)
+            self.states.pop(name, None)
+            self.state_signal.publish(None)
+            self.notify(f"Profile {name} removed, with its keyring entry.", title="Profiles")
+
+        self.push_screen(ConfirmScreen(f"Remove profile {name} ({profile.url}) and forget its token?",
+                                       confirm_text=name if profile.production else None), go)
+
+    def toggle_write_lock(self, name: str) -> None:
+        profile = self.config.profiles.get(name)
+        if profile is None:
+            return
+        if not self.policy.read_only(profile):
+            self.policy.lock(profile)
+            self.state_signal.publish(name)
+            return
+        if profile.read_only is True and not profile.production:
+            self.notify("This profile is configured read-only; edit it to allow writes.", title=name)
+            return
+
+        def done(ok: bool | None) -> None:
+            if ok:
+                self.policy.unlock(profile)
+                self.notify("Writes allowed for this session only; every change still asks for confirmation.",
+                            title=f"{name} unlocked", severity="warning")
+                self.state_signal.publish(name)
+
+        self.push_screen(ConfirmScreen(f"{name} is a production profile. Allow changes for this session?",
+                                       confirm_text=name), done)

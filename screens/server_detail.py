@@ -1,0 +1,128 @@
+"""One server's findings (the same checks as `scan`), worst first, with evidence and fix one key away."""
+
+from __future__ import annotations
+
+import json
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from strapi_console.checks.registry import SEVERITIES
+
+from .formatting import status_text
+
+ORDER = {"fail": 0, "warn": 1, "error": 2, "skip": 3, "info": 4, "pass": 5}
+
+
+class ServerDetailScreen(Screen):
+    BINDING_GROUP_TITLE = "Findings"
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="detail.back"),
+        Binding("r", "refresh", "Rescan", id="detail.refresh"),
+    ]
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.profile_name = name
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◆")
+        with Vertical():
+            yield Static(id="detail-head")
+            yield DataTable(id="findings", cursor_type="row")
+            with VerticalScroll(id="finding-pane"):
+                yield Static(id="finding-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"findings · {self.profile_name}"
+        table = self.query_one(DataTable)
+        for key, label in (("status", "Status"), ("sev", "Severity"), ("id", "Check"), ("title", "Finding")):
+            table.add_column(label, key=key)
+        self.app.state_signal.subscribe(self, self._on_state)
+        self._fill()
+        table.focus()
+
+    def _on_state(self, name: str | None) -> None:
+        if name == self.profile_name:
+            self._fill()
+
+    def _findings(self):
+        result = self.app.state(self.profile_name).result
+        if result is None:
+            return None, []
+        rank = {s: i for i, s in enumerate(SEVERITIES)}
+        return result, sorted(result.findings, key=lambda f: (ORDER[f.status], rank[f.severity], f.check_id))
+
+    def _fill(self) -> None:
+        result, findings = self._findings()
+        head = self.query_one("#detail-head", Static)
+        profile = self.app.config.profiles.get(self.profile_name)
+        if result is None:
+            head.update("refreshing…")
+            return
+        posture = result.posture
+        grade = (posture.grade or f"n/a (coverage {round(posture.coverage * 100)}%)") if posture else "—"
+        cap = f" · cap {posture.cap} ({posture.cap_reason})" if posture and posture.cap else ""
+        lines = [f"[b]{self.profile_name}[/b] {profile.url if profile else ''} · posture {grade}"
+                 + (f" {posture.score}" if posture else "") + cap]
+        if result.error:
+            lines.append(f"[red]{escape(result.error)}[/]")
+        if result.auth_error:
+            lines.append(f"[yellow]{escape(result.auth_error)}[/]")
+        head.update("\n".join(lines))
+        table = self.query_one(DataTable)
+        keys = [f.check_id for f in findings]
+        with self.app.batch_update():
+            for row_key in list(table.rows):
+                if str(row_key.value) not in keys:
+                    table.remove_row(row_key)
+            for f in findings:
+                cells = {"status": status_text(f.status), "sev": f.severity, "id": f.check_id, "title": f.title}
+                if f.check_id in table.rows:
+                    for col, value in cells.items():
+                        table.update_cell(f.check_id, col, value, update_width=True)
+                else:
+                    table.add_row(*cells.values(), key=f.check_id)
+        self._show(self._current())
+
+    def _current(self) -> str | None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show(str(event.row_key.value) if event.row_key else None)
+
+    def _show(self, check_id: str | None) -> None:
+        pane = self.query_one("#finding-detail", Static)
+        result, findings = self._findings()
+        finding = next((f for f in findings if f.check_id == check_id), None)
+        if finding is None:
+            pane.update("")
+            return
+        d = finding.to_dict()  # redacted, exactly as `scan` reports it
+        parts = [f"[b]{escape(d['check_id'])}[/b] {escape(d['title'])}"]
+        if d.get("reason"):
+            parts.append(f"reason: {escape(d['reason'])}")
+        if d.get("evidence"):
+            parts.append("evidence:\n" + escape(json.dumps(d["evidence"], indent=2)))
+        if d.get("fix"):
+            fix = d["fix"]
+            parts.append(f"fix ({fix.get('kind')}): {escape(fix.get('summary', ''))}")
+            if fix.get("snippet"):
+                parts.append(escape(fix["snippet"]))
+        for ref in d.get("references", []):
+            parts.append(f"see: {escape(ref)}")
+        pane.update("\n".join(parts))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_refresh(self) -> None:
+        self.app.refresh_profile(self.profile_name)

@@ -1,0 +1,262 @@
+"""Panel 1: the server list. One row per profile, updated cell by cell as refreshes finish."""
+
+from __future__ import annotations
+
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from strapi_console.config import Profile
+
+from .formatting import age, grade_text, state_text
+
+COLUMNS = [("name", "Server"), ("state", "State"), ("version", "Version"), ("edition", "Ed."),
+           ("env", "Env"), ("lock", "Mode"), ("grade", "Grade"), ("age", "Seen")]
+
+
+class ServerListScreen(Screen):
+    BINDING_GROUP_TITLE = "Servers"
+    BINDINGS = [
+        Binding("enter", "open", "Findings", id="servers.open"),
+        Binding("r", "refresh", "Refresh", id="servers.refresh"),
+        Binding("R", "refresh_all", "Refresh all", key_display="R", id="servers.refresh-all"),
+        Binding("l", "sign_in", "Sign in", id="servers.sign-in"),
+        Binding("o", "sign_out", "Sign out", id="servers.sign-out"),
+        Binding("a", "add", "Add", id="servers.add"),
+        Binding("e", "edit", "Edit", id="servers.edit"),
+        Binding("ctrl+d", "remove", "Remove", id="servers.remove"),
+        Binding("w", "toggle_lock", "Lock/unlock", id="servers.lock"),
+        Binding("slash", "filter", "Filter", key_display="/", id="servers.filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="servers.escape"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◆")
+        with Vertical(id="servers-body"):
+            yield Input(placeholder="filter servers (name, URL, tag, state) — esc clears", id="filter")
+            yield DataTable(id="servers", cursor_type="row", zebra_stripes=True)
+            yield Static(id="server-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "1 Servers · 2 Versions · 3 Permissions · 4 Audit · 5 HTTPS"
+        table = self.query_one(DataTable)
+        for key, label in COLUMNS:
+            table.add_column(label, key=key)
+        self.query_one("#filter", Input).display = False
+        self.app.state_signal.subscribe(self, self._on_state)
+        self.set_interval(30, self._tick_ages)
+        self.sync_rows()
+        table.focus()
+
+    # --- rows: diff, never rebuild ----------------------------------------------------------
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one(DataTable)
+
+    def _visible(self) -> list[Profile]:
+        needle = self.query_one("#filter", Input).value.strip().lower()
+        profiles = self.app.profiles()
+        if not needle:
+            return profiles
+        out = []
+        for p in profiles:
+            hay = " ".join([p.name, p.url, *p.tags, state_text(self.app.state(p.name), p).plain]).lower()
+            if needle in hay:
+                out.append(p)
+        return out
+
+    def _cells(self, profile: Profile) -> dict[str, object]:
+        state = self.app.state(profile.name)
+        result = state.result
+        info = result.info if result else None
+        read_only = self.app.policy.read_only(profile)
+        lock = Text("🔒 RO" if read_only else "RW", style="bold yellow" if read_only else "")
+        name = Text(profile.name, style="bold")
+        if profile.is_plain_http and not profile.is_loopback:
+            name.append(" ⚠http", style="bold red")
+        return {
+            "name": name,
+            "state": state_text(state, profile),
+            "version": (info.strapi_version or "?") if info and info.reachable else "",
+            "edition": {"community": "CE", "enterprise": "EE"}.get(info.edition or "", "") if info else "",
+            "env": (info.environment or "")[:5] if info else "",
+            "lock": lock,
+            "grade": grade_text(result),
+            "age": age(state.refreshed_at),
+        }
+
+    def sync_rows(self) -> None:
+        table = self.table
+        visible = self._visible()
+        wanted = [p.name for p in visible]
+        existing = [str(k.value) for k in table.rows]
+        with self.app.batch_update():
+            for name in existing:
+                if name not in wanted:
+                    table.remove_row(name)
+            for profile in visible:
+                cells = self._cells(profile)
+                if profile.name in table.rows:
+                    for key, value in cells.items():
+                        if _plain(table.get_cell(profile.name, key)) != _plain(value):
+                            table.update_cell(profile.name, key, value, update_width=True)
+                else:
+                    table.add_row(*cells.values(), key=profile.name)
+        self._show_detail()
+        if not self.app.profiles():
+            self.query_one("#server-detail", Static).update(
+                "No servers yet. Press [b]a[/b] to add one, or run [b]strapi-console demo[/b] for a bundled demo server.")
+
+    def _on_state(self, name: str | None) -> None:
+        if name is None or name not in self.table.rows:
+            self.sync_rows()
+            return
+        profile = self.app.config.profiles.get(name)
+        if profile is None:
+            self.sync_rows()
+            return
+        for key, value in self._cells(profile).items():
+            if _plain(self.table.get_cell(name, key)) != _plain(value):
+                self.table.update_cell(name, key, value, update_width=True)
+        if self.selected() == name:
+            self._show_detail()
+
+    def _tick_ages(self) -> None:
+        for row_key in list(self.table.rows):
+            name = str(row_key.value)
+            self.table.update_cell(name, "age", age(self.app.state(name).refreshed_at))
+
+    # --- selection and detail -----------------------------------------------------------------
+
+    def selected(self) -> str | None:
+        table = self.table
+        if table.row_count == 0:
+            return None
+        try:
+            return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        except Exception:
+            return None
+
+    def select(self, name: str) -> None:
+        if name in self.table.rows:
+            self.table.move_cursor(row=self.table.get_row_index(name))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    def _show_detail(self) -> None:
+        name = self.selected()
+        detail = self.query_one("#server-detail", Static)
+        if name is None:
+            detail.update("")
+            return
+        profile = self.app.config.profiles.get(name)
+        if profile is None:
+            return
+        state = self.app.state(name)
+        lines = [f"[b]{profile.name}[/b]  {profile.url}" + (f"  tags: {', '.join(profile.tags)}" if profile.tags else "")]
+        if profile.is_plain_http and not profile.is_loopback:
+            lines.append("[b red]⚠ plain HTTP to a remote host: tokens cross the network unencrypted[/]")
+        result = state.result
+        if result is not None:
+            if result.error:
+                lines.append(f"[red]{_escape(result.error)}[/]")
+            elif result.auth_error:
+                lines.append(f"[yellow]{_escape(result.auth_error)}[/]  press [b]l[/b] to sign in")
+            worst = result.worst()
+            if worst:
+                lines.append(f"worst: {worst.status.upper()} {worst.severity} {worst.check_id} — {_escape(worst.title)}")
+            if result.info and result.info.node_version:
+                lines.append(f"node {result.info.node_version} · {result.request_count} requests · enter: all findings")
+        elif state.refreshing:
+            lines.append("refreshing…")
+        detail.update("\n".join(lines))
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def action_open(self) -> None:
+        name = self.selected()
+        if name:
+            from .server_detail import ServerDetailScreen
+
+            self.app.push_screen(ServerDetailScreen(name))
+
+    def action_refresh(self) -> None:
+        name = self.selected()
+        if name:
+            self.app.refresh_profile(name)
+
+    def action_refresh_all(self) -> None:
+        self.app.refresh_all()
+
+    def action_sign_in(self) -> None:
+        name = self.selected()
+        if name:
+            self.app.sign_in(name)
+
+    def action_sign_out(self) -> None:
+        name = self.selected()
+        if name:
+            self.app.sign_out(name)
+
+    def action_add(self) -> None:
+        self.app.add_or_edit_profile(None)
+
+    def action_edit(self) -> None:
+        name = self.selected()
+        if name:
+            self.app.add_or_edit_profile(name)
+
+    def action_remove(self) -> None:
+        name = self.selected()
+        if name:
+            self.app.remove_profile(name)
+
+    def action_toggle_lock(self) -> None:
+        name = self.selected()
+        if name:
+            self.app.toggle_write_lock(name)
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.value or box.display:
+            box.value = ""
+            box.display = False
+            self.sync_rows()
+            self.table.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.sync_rows()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            self.table.focus()
+            if not event.value:
+                event.input.display = False
+
+
+def _plain(value: object) -> str:
+    return value.plain if isinstance(value, Text) else str(value)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
