@@ -24,19 +24,24 @@ class HelpScreen(ModalScreen[None]):
         self.under = under
 
     def compose(self) -> ComposeResult:
-        rows: list[str] = []
+        sections: dict[str, list[str]] = {"screen": [], "app": [], "widget": []}
         seen: set[str] = set()
-        for key, active in self.under.active_bindings.items():
+        for active in self.under.active_bindings.values():
             binding = active.binding
-            if not binding.description or binding.action in seen:
+            if not binding.description or (id(active.node), binding.action) in seen:
                 continue
-            seen.add(binding.action)
-            label = _key_label(self.app, binding)
-            mark = "" if active.enabled else " [dim](not available here)[/dim]"
-            rows.append(f"  [b]{label:>8}[/b]  {binding.description}{mark}")
+            seen.add((id(active.node), binding.action))
+            where = "screen" if active.node is self.under else "app" if active.node is self.app else "widget"
+            mark = "" if active.enabled else " [dim](not available now)[/dim]"
+            sections[where].append(f"  [b]{_key_label(self.app, binding):>8}[/b]  {binding.description}{mark}")
         title = getattr(self.under, "BINDING_GROUP_TITLE", None) or self.under.__class__.__name__
+        parts = [f"[b]Keys — {title}[/b]"]
+        for key, heading in (("screen", "This screen"), ("app", "Everywhere"), ("widget", "In the focused list")):
+            if sections[key]:
+                parts.append(f"\n[b]{heading}[/b]\n" + "\n".join(sections[key]))
+        parts.append(f"\n{GRAMMAR}\n\n[dim]esc closes[/dim]")
         with VerticalScroll(classes="dialog help"):
-            yield Static(f"[b]Keys — {title}[/b]\n\n" + "\n".join(rows) + f"\n\n{GRAMMAR}\n\n[dim]esc closes[/dim]")
+            yield Static("\n".join(parts))
 
     def action_close(self) -> None:
         self.dismiss(None)

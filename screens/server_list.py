@@ -76,7 +76,7 @@ class ServerListScreen(Screen):
         result = state.result
         info = result.info if result else None
         read_only = self.app.policy.read_only(profile)
-        lock = Text("🔒 RO" if read_only else "RW", style="bold yellow" if read_only else "")
+        lock = Text("RO" if read_only else "RW", style="bold yellow" if read_only else "")
         name = Text(profile.name, style="bold")
         if profile.is_plain_http and not profile.is_loopback:
             name.append(" ⚠http", style="bold red")
