@@ -24,16 +24,26 @@ class HelpScreen(ModalScreen[None]):
         self.under = under
 
     def compose(self) -> ComposeResult:
-        sections: dict[str, list[str]] = {"screen": [], "app": [], "widget": []}
-        seen: set[str] = set()
+        # Group keys by (node, action) so "q" and "ctrl+q" for Quit show on one line.
+        entries: dict[tuple[int, str], dict] = {}
+        own = {b.action for b in getattr(self.under, "BINDINGS", []) if isinstance(b, Binding)}
         for active in self.under.active_bindings.values():
             binding = active.binding
-            if not binding.description or (id(active.node), binding.action) in seen:
+            if not binding.description:
                 continue
-            seen.add((id(active.node), binding.action))
-            where = "screen" if active.node is self.under else "app" if active.node is self.app else "widget"
-            mark = "" if active.enabled else " [dim](not available now)[/dim]"
-            sections[where].append(f"  [b]{_key_label(self.app, binding):>8}[/b]  {binding.description}{mark}")
+            node = active.node
+            where = "screen" if node is self.under else "app" if node is self.app else "widget"
+            entry = entries.setdefault((id(node), binding.action), {
+                "where": where, "keys": [], "text": binding.description, "enabled": active.enabled,
+                "own": binding.action in own})
+            label = _key_label(self.app, binding)
+            if label not in entry["keys"]:
+                entry["keys"].append(label)
+        sections: dict[str, list[str]] = {"screen": [], "app": [], "widget": []}
+        for entry in sorted(entries.values(), key=lambda e: not e["own"]):
+            mark = "" if entry["enabled"] else " [dim](not available now)[/dim]"
+            keys = "/".join(entry["keys"])
+            sections[entry["where"]].append(f"  [b]{keys:>10}[/b]  {entry['text']}{mark}")
         title = getattr(self.under, "BINDING_GROUP_TITLE", None) or self.under.__class__.__name__
         parts = [f"[b]Keys — {title}[/b]"]
         for key, heading in (("screen", "This screen"), ("app", "Everywhere"), ("widget", "In the focused list")):

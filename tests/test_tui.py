@@ -1,0 +1,230 @@
+"""The TUI driven by Pilot: the server list against a real Strapi, sign-in, keys, filter, no keyring,
+silent refresh, and an answer that is not Strapi. Network never blocks the UI (all in workers)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import keyring
+import pytest
+from keyring.backends import fail
+
+from hostile_server import Canned, HostileServer
+from screens.app import StrapiConsoleApp
+from screens.confirm import ConfirmScreen
+from screens.help import HelpScreen
+from screens.keyring_choice import KeyringChoiceScreen
+from screens.login_form import LoginForm
+from screens.server_list import ServerListScreen
+from strapi_console import config as cm
+from strapi_console.config import Profile
+from strapi_console.secrets import SERVICE
+
+
+def make_config(*profiles: Profile):
+    cfg = cm.load()
+    for p in profiles:
+        cfg.add(p, replace=True)
+    cm.save(cfg)
+    return cfg
+
+
+async def settle(app, pilot, until=None, timeout=30.0):
+    """Let workers finish (the list refreshes in the background), optionally until a condition holds."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while loop.time() < end:
+        await pilot.pause(0.1)
+        busy = any(s.refreshing for s in app.states.values())
+        if (until is None and not busy) or (until is not None and until()):
+            return
+    raise AssertionError("the app did not settle in time")
+
+
+def cell(app, row: str, col: str) -> str:
+    table = app.screen.query_one("#servers")
+    value = table.get_cell(row, col)
+    return getattr(value, "plain", str(value))
+
+
+async def type_text(pilot, text: str) -> None:
+    for ch in text:
+        await pilot.press(ch)
+
+
+@pytest.mark.e2e
+async def test_sign_in_from_the_tui_and_see_the_server(strapi5, isolated):
+    email, password = await asyncio.to_thread(strapi5.new_admin)
+    cfg = make_config(strapi5.profile("local", email=email),
+                      Profile("prod", "http://127.0.0.1:9", tags=["production"]))
+    app = StrapiConsoleApp(config=cfg)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert cell(app, "local", "state") == "○ signed out"
+        assert cell(app, "local", "version") == "?"
+        assert cell(app, "prod", "state") == "✗ unreachable"
+        assert cell(app, "prod", "lock") == "RO"
+        await pilot.press("l")
+        await settle(app, pilot, until=lambda: isinstance(app.screen, LoginForm))
+        await type_text(pilot, password)
+        await pilot.press("enter")
+        await settle(app, pilot, until=lambda: app.state("local").signed_in)
+        await settle(app, pilot)
+        assert cell(app, "local", "state") == "● signed in"
+        assert cell(app, "local", "version") == "5.54.0"
+        assert cell(app, "local", "edition") == "CE"
+        assert cell(app, "local", "grade") != ""
+        assert (SERVICE, "local") in isolated.entries
+        assert password not in isolated.entries[(SERVICE, "local")]
+        # enter opens the findings, the same checks as `scan`
+        await pilot.press("enter")
+        await settle(app, pilot, until=lambda: app.screen.__class__.__name__ == "ServerDetailScreen")
+        findings = app.screen.query_one("#findings")
+        assert "SEC-ADMIN-JWT-DEFAULT" in [str(k.value) for k in findings.rows]
+        assert password not in app.export_screenshot()
+        await pilot.press("escape")
+        assert isinstance(app.screen, ServerListScreen)
+        # sign out ends the session and forgets the token
+        await pilot.press("o")
+        await settle(app, pilot, until=lambda: (SERVICE, "local") not in isolated.entries)
+        await settle(app, pilot)
+        assert cell(app, "local", "state") == "○ signed out"
+
+
+@pytest.mark.e2e
+async def test_wrong_password_keeps_the_form_open_with_the_reason(strapi5):
+    email, _ = await asyncio.to_thread(strapi5.new_admin)
+    app = StrapiConsoleApp(config=make_config(strapi5.profile("local", email=email)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("l")
+        await settle(app, pilot, until=lambda: isinstance(app.screen, LoginForm))
+        await type_text(pilot, "Wrong-pass-42")
+        await pilot.press("enter")
+        await settle(app, pilot, until=lambda: isinstance(app.screen, LoginForm) and app.screen.message)
+        assert "refused the e-mail or password" in app.screen.message
+        await pilot.press("escape")
+        assert isinstance(app.screen, ServerListScreen)
+
+
+@pytest.mark.e2e
+async def test_no_keyring_offers_memory_and_keeps_working(strapi5):
+    keyring.set_keyring(fail.Keyring())
+    email, password = await asyncio.to_thread(strapi5.new_admin)
+    app = StrapiConsoleApp(config=make_config(strapi5.profile("local", email=email)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("l")
+        await settle(app, pilot, until=lambda: isinstance(app.screen, KeyringChoiceScreen))
+        assert "SSH" in str(app.screen.query_one("Static").render())
+        await pilot.press("m")
+        await settle(app, pilot, until=lambda: isinstance(app.screen, LoginForm))
+        await type_text(pilot, password)
+        await pilot.press("enter")
+        await settle(app, pilot, until=lambda: app.state("local").signed_in)
+        assert app.store.memory_only
+        assert cell(app, "local", "version") == "5.54.0"
+
+
+@pytest.mark.e2e
+async def test_silent_refresh_of_short_lived_access_tokens(strapi5_default, isolated):
+    """The server issues 8-second access tokens: refreshing keeps the session without asking anything."""
+    email, password = await asyncio.to_thread(strapi5_default.new_admin)
+    app = StrapiConsoleApp(config=make_config(strapi5_default.profile("short", email=email)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("l")
+        await settle(app, pilot, until=lambda: isinstance(app.screen, LoginForm))
+        await type_text(pilot, password)
+        await pilot.press("enter")
+        await settle(app, pilot, until=lambda: app.state("short").signed_in)
+        first = isolated.entries[(SERVICE, "short")]
+        await asyncio.sleep(9)  # the access token has expired
+        await pilot.press("r")
+        await settle(app, pilot, until=lambda: not app.state("short").refreshing and
+                     isolated.entries[(SERVICE, "short")] != first)
+        await settle(app, pilot)
+        assert app.state("short").signed_in
+        assert not isinstance(app.screen, LoginForm)
+        assert cell(app, "short", "state") == "● signed in"
+        # the SEC-ADMIN-JWT-DEFAULT check sees the template secret through the refreshed token
+        result = app.state("short").result
+        assert {f.check_id: f.status for f in result.findings}["SEC-ADMIN-JWT-DEFAULT"] == "fail"
+
+
+async def test_html_answer_is_shown_as_not_strapi_and_app_keeps_running():
+    server = HostileServer()
+    try:
+        server.set("GET", "/admin/init", Canned(200, {"Content-Type": "text/html"}, b"<html>portal</html>"))
+        app = StrapiConsoleApp(config=make_config(Profile("odd", server.url)))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            assert cell(app, "odd", "state") == "✗ not Strapi?"
+            detail = str(app.screen.query_one("#server-detail").render())
+            assert "not like a Strapi server" in detail
+            await pilot.press("r")
+            await settle(app, pilot)
+            assert app.is_running
+    finally:
+        server.close()
+
+
+async def test_keys_help_filter_panels_and_production_lock():
+    cfg = make_config(Profile("alpha", "http://127.0.0.1:9"), Profile("beta", "http://127.0.0.1:9"),
+                      Profile("prod-eu", "http://127.0.0.1:9", tags=["production"]))
+    app = StrapiConsoleApp(config=cfg)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one("Static").render())
+        assert "Sign in" in text and "Filter" in text and "Quit" in text
+        await pilot.press("escape")
+        await pilot.press("slash")
+        await type_text(pilot, "prod")
+        await pilot.pause()
+        assert [str(k.value) for k in app.screen.query_one("#servers").rows] == ["prod-eu"]
+        await pilot.press("enter", "escape")
+        await pilot.pause()
+        assert len(app.screen.query_one("#servers").rows) == 3
+        # production is read-only until unlocked by typing its name
+        app.screen.select("prod-eu")
+        await pilot.press("w")
+        assert isinstance(app.screen, ConfirmScreen)
+        await type_text(pilot, "prod-eu")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not app.policy.read_only(cfg.get("prod-eu"))
+        assert cell(app, "prod-eu", "lock") == "RW"
+        for key, word in (("2", "Versions"), ("3", "Permissions"), ("4", "Audit"), ("5", "HTTPS")):
+            await pilot.press(key)
+            await pilot.pause()
+            assert word in str(app.screen.query_one(".pending").render())
+            assert "not built yet" in str(app.screen.query_one(".pending").render())
+        await pilot.press("1")
+        assert isinstance(app.screen, ServerListScreen)
+
+
+async def test_add_and_remove_a_profile_from_the_tui():
+    app = StrapiConsoleApp(config=make_config())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        await type_text(pilot, "staging")
+        await pilot.press("tab")
+        await type_text(pilot, "http://cms.example.com")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "--allow-http" in str(app.screen.query_one("#profile-error").render())  # remote http refused
+        app.screen.query_one("#url").value = "https://cms.example.com"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "staging" in cm.load().profiles
+        app.screen.select("staging")
+        await pilot.press("ctrl+d")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("tab", "shift+tab")
+        app.screen.dismiss(True)
+        await pilot.pause()
+        assert "staging" not in cm.load().profiles
