@@ -213,6 +213,9 @@ def map_status(resp: Response) -> StrapiError | None:
         target = resp.headers.get("location", "?")
         return UnexpectedShape(f"{what} was redirected to {redact_text(target)}.",
                                hint="Point the profile URL at the final address.", status=status)
+    if status == 400 and b"plain HTTP request was sent to HTTPS port" in resp.body[:2048]:
+        return BadRequest(f"{what}: this port speaks HTTPS, but the profile URL says http://.",
+                          hint="Use https:// in the profile URL.", status=status)
     if status == 413:
         return BadRequest(f"{what} was refused as too large (413).", status=status)
     if 400 <= status < 500:

@@ -1,0 +1,114 @@
+"""A real TLS-terminating nginx in front of a real Strapi, with certificates made by trustme.
+
+One server block per certificate situation (trusted, expired, wrong host, unknown CA), each on its
+own loopback port, all proxying to the same Strapi.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import trustme
+
+from strapi_console.strapi_server import free_port
+
+
+@dataclass
+class NginxTLS:
+    workdir: Path
+    ca_pem: Path
+    ports: dict[str, int] = field(default_factory=dict)
+    proc: subprocess.Popen | None = None
+
+    def url(self, kind: str, host: str = "localhost") -> str:
+        return f"https://{host}:{self.ports[kind]}"
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def nginx_binary() -> str | None:
+    return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
+
+
+def start_nginx(workdir: Path, upstream: str) -> NginxTLS:
+    binary = nginx_binary()
+    if binary is None:
+        raise RuntimeError("nginx is not installed (.ci/run installs the Debian package)")
+    ca = trustme.CA()
+    other_ca = trustme.CA()
+    now = dt.datetime.now(dt.timezone.utc)
+    certs = {
+        "good": ca.issue_cert("localhost", "127.0.0.1"),
+        "expired": ca.issue_cert("localhost", "127.0.0.1", not_before=now - dt.timedelta(days=60),
+                                 not_after=now - dt.timedelta(days=1)),
+        "wronghost": ca.issue_cert("cms.other.example"),
+        "untrusted": other_ca.issue_cert("localhost", "127.0.0.1"),
+    }
+    ca_pem = workdir / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_pem))
+    servers = []
+    ports = {}
+    for kind, cert in certs.items():
+        chain, key = workdir / f"{kind}.crt", workdir / f"{kind}.key"
+        with open(chain, "wb") as fh:
+            for blob in cert.cert_chain_pems:
+                fh.write(blob.bytes())
+        cert.private_key_pem.write_to_path(str(key))
+        port = free_port()
+        ports[kind] = port
+        servers.append(f"""
+    server {{
+        listen 127.0.0.1:{port} ssl;
+        server_name localhost;
+        ssl_certificate {chain};
+        ssl_certificate_key {key};
+        ssl_protocols TLSv1.2 TLSv1.3;
+        location / {{
+            proxy_pass {upstream};
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-Proto https;
+        }}
+    }}""")
+    conf = workdir / "nginx.conf"
+    conf.write_text(f"""
+daemon off;
+worker_processes 1;
+pid {workdir}/nginx.pid;
+error_log {workdir}/error.log warn;
+events {{ worker_connections 64; }}
+http {{
+    access_log {workdir}/access.log;
+    client_body_temp_path {workdir}/body;
+    proxy_temp_path {workdir}/proxy;
+    fastcgi_temp_path {workdir}/fastcgi;
+    uwsgi_temp_path {workdir}/uwsgi;
+    scgi_temp_path {workdir}/scgi;
+    {''.join(servers)}
+}}
+""")
+    proc = subprocess.Popen([binary, "-c", str(conf), "-p", str(workdir)], stdout=subprocess.DEVNULL,
+                            stderr=open(workdir / "stderr.log", "wb"))
+    tls = NginxTLS(workdir, ca_pem, ports, proc)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"nginx exited: {(workdir / 'stderr.log').read_text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", ports["good"]), timeout=1):
+                return tls
+        except OSError:
+            time.sleep(0.2)
+    tls.stop()
+    raise RuntimeError("nginx did not start listening")

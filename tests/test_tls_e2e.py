@@ -1,0 +1,85 @@
+"""TLS against a real nginx in front of the real Strapi: a profile's CA bundle is trusted, and every
+certificate problem gets its own message."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import cli_env, console_cmd
+from nginx_tls import nginx_binary, start_nginx
+from strapi_console import errors
+from strapi_console.client import StrapiClient
+from strapi_console.config import Profile
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def nginx(strapi5, tmp_path_factory):
+    if nginx_binary() is None:
+        pytest.fail("nginx is not installed: the TLS tests need it (.ci/run installs the Debian package).",
+                    pytrace=False)
+    tls = start_nginx(tmp_path_factory.mktemp("nginx"), strapi5.url)
+    yield tls
+    tls.stop()
+
+
+async def test_trusted_through_the_profile_ca_bundle(nginx, strapi5):
+    email, password = await _admin(strapi5)
+    profile = Profile("tls", nginx.url("good"), ca_bundle=str(nginx.ca_pem))
+    async with StrapiClient(profile) as client:
+        await client.login(email, password)
+        info = await client.information()
+    assert info["strapiVersion"] == "5.54.0"
+
+
+async def _admin(target):
+    import asyncio
+
+    return await asyncio.to_thread(target.new_admin)
+
+
+@pytest.mark.parametrize("kind,bundle,words", [
+    ("good", False, "issuer is not trusted"),
+    ("untrusted", True, "issuer is not trusted"),
+    ("expired", True, "has expired"),
+    ("wronghost", True, "does not match the host name"),
+])
+async def test_certificate_problems_have_clear_messages(nginx, kind, bundle, words):
+    profile = Profile("tls", nginx.url(kind), ca_bundle=str(nginx.ca_pem) if bundle else None)
+    async with StrapiClient(profile) as client:
+        with pytest.raises(errors.TLSFailure) as info:
+            await client.call("GET", "/admin/init", auth=False)
+    assert words in info.value.message
+    if not bundle:
+        assert "--ca-bundle" in str(info.value)
+
+
+async def test_plain_http_to_a_tls_port_is_explained(nginx):
+    profile = Profile("tls", f"http://127.0.0.1:{nginx.ports['good']}")
+    async with StrapiClient(profile) as client:
+        with pytest.raises(errors.ConsoleError) as info:
+            await client.call("GET", "/admin/init", auth=False)
+    assert "speaks HTTPS" in info.value.message and "https://" in str(info.value)
+
+
+def test_cli_scan_over_https_with_ca_bundle(nginx, strapi5, tmp_path):
+    import subprocess
+
+    email, password = strapi5.new_admin()
+    env = cli_env(tmp_path)
+    run = lambda *a, stdin=None: subprocess.run([*console_cmd(), *a], input=stdin, capture_output=True,  # noqa
+                                                  text=True, env=env, timeout=120)
+    assert run("profile", "add", "tls", "--url", nginx.url("good"), "--email", email, "--ca-bundle",
+               str(nginx.ca_pem)).returncode == 0
+    assert run("login", "tls", "--password-stdin", stdin=password + "\n").returncode == 0
+    out = run("scan", "tls", "--format", "json")
+    server = json.loads(out.stdout)["servers"][0]
+    assert server["reachable"] and server["strapi_version"] == "5.54.0"
+    expired = run("profile", "add", "old", "--url", nginx.url("expired"), "--ca-bundle", str(nginx.ca_pem))
+    assert expired.returncode == 0
+    out = run("scan", "old", "--format", "json")
+    assert out.returncode == 4
+    assert "expired" in json.loads(out.stdout)["servers"][0]["error"]
