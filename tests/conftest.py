@@ -183,13 +183,14 @@ def strapi_servers(tmp_path_factory):
     }
     started: dict[str, StrapiTarget] = {}
     errors = []
+    workdirs = {key: tmp_path_factory.mktemp(f"srv-{key}") for key in specs}  # mktemp is not thread-safe
 
     def boot(item):
         key, spec = item
         spec = dict(spec)
         try:
             started[key] = _start(spec.pop("app_dir"), spec.pop("major"),
-                                  workdir=tmp_path_factory.mktemp(f"srv-{key}"), **spec)
+                                  workdir=workdirs[key], **spec)
         except BaseException as exc:  # reported below, after the others are stopped
             errors.append((key, exc))
 
