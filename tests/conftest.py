@@ -159,7 +159,11 @@ async def _register(server: StrapiServer) -> tuple[str, str]:
 
 
 def _start(app_dir: Path, major: int, **kw) -> StrapiTarget:
-    server = StrapiServer.start(app_dir, **kw)
+    try:
+        server = StrapiServer.start(app_dir, **kw)
+    except Exception as first:  # e.g. the free port was taken between choosing and binding: once more
+        print(f"Strapi start failed, retrying once: {first}", file=sys.stderr)
+        server = StrapiServer.start(app_dir, **kw)
     try:
         email, password = asyncio.run(_register(server))
     except BaseException:
