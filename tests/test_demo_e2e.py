@@ -1,0 +1,69 @@
+"""`strapi-console demo`: installs and starts the bundled Strapi, signs in, and cleans up on exit."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+import conftest
+from conftest import cli_env, console_cmd
+
+pytestmark = pytest.mark.e2e
+
+
+def test_demo_runs_a_signed_in_insecure_strapi_and_cleans_up(tmp_path):
+    conftest._install(conftest.demo_project_dir())  # reuse the suite's npm install
+    env = cli_env(tmp_path, XDG_CACHE_HOME=conftest.REAL_CACHE)
+    demo = subprocess.Popen([*console_cmd(), "demo", "--no-tui"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    try:
+        ready = ""
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and "Ready:" not in ready:
+            line = demo.stdout.readline()
+            if not line and demo.poll() is not None:
+                pytest.fail(f"demo exited early: {demo.stderr.read()}")
+            ready += line
+        url = ready.split("Ready: ", 1)[1].split()[0].rstrip(".")
+        port = int(url.rsplit(":", 1)[1])
+        listed = subprocess.run([*console_cmd(), "profile", "list"], env=env, capture_output=True, text=True)
+        assert "demo" in listed.stdout and "signed in" in listed.stdout
+
+        scan = subprocess.run([*console_cmd(), "scan", "demo", "--format", "json"], env=env, capture_output=True,
+                              text=True, timeout=120)
+        assert scan.returncode == 5
+        f = {x["check_id"]: x for x in json.loads(scan.stdout)["servers"][0]["findings"]}
+        assert f["SEC-ADMIN-JWT-DEFAULT"]["status"] == "fail"  # template default secrets
+        assert f["EXP-INSTALLER"]["status"] == "pass"
+
+        # deliberately insecure: the Public role can write and anyone can register
+        import asyncio
+
+        from strapi_console.http import HttpSession
+
+        async def public_state():
+            http = HttpSession(url)
+            try:
+                create = await http.send("POST", "/api/articles", json_body={"data": {}})
+                users = await http.send("GET", "/api/users")
+                return create.status, users.status
+            finally:
+                await http.aclose()
+
+        create_status, users_status = asyncio.run(public_state())
+        assert create_status == 400  # validation error, not 403: the Public role may create
+        assert users_status == 200
+    finally:
+        demo.send_signal(signal.SIGINT)
+        out, err = demo.communicate(timeout=60)
+    assert demo.returncode == 0, err
+    assert "Traceback" not in err
+    listed = subprocess.run([*console_cmd(), "profile", "list"], env=env, capture_output=True, text=True)
+    assert listed.stdout.startswith("No profiles")
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", port)) != 0, "the demo server is still running"

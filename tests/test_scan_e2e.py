@@ -1,0 +1,143 @@
+"""`scan` per the contract (security-checks.md §1–4) against real servers: fields, formats, exit codes,
+SEC-ADMIN-JWT-DEFAULT flipping with the server's secret, several servers at once, no secrets."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from conftest import cli_env, console_cmd
+
+pytestmark = pytest.mark.e2e
+
+STATUSES = {"pass", "warn", "fail", "skip", "info", "error"}
+SEVERITIES = {"critical", "high", "medium", "low", "info"}
+FOUNDATION_CHECKS = {"EXP-INSTALLER", "EXP-DEV-MODE", "EXP-FINGERPRINT", "VER-EDITION-INFO",
+                     "SEC-ADMIN-JWT-DEFAULT", "SEC-JWT-ALG", "AUTH-ADMIN-SESSION"}
+
+
+@pytest.fixture(scope="module")
+def fleet(strapi_servers, tmp_path_factory):
+    """Three signed-in profiles (random-secret v5, default-secret v5, v4) and one unreachable."""
+    home = tmp_path_factory.mktemp("fleet")
+    for sub in ("config", "data", "cache", "state"):
+        (home / sub).mkdir()
+    env = cli_env(home)
+    secrets = []
+
+    def run(*args, stdin=None):
+        return subprocess.run([*console_cmd(), *args], input=stdin, capture_output=True, text=True, env=env,
+                              timeout=180)
+
+    for name, key in (("random5", "v5"), ("default5", "v5_default"), ("old4", "v4")):
+        target = strapi_servers[key]
+        email, password = target.new_admin()
+        secrets.append(password)
+        assert run("profile", "add", name, "--url", target.url, "--email", email).returncode == 0
+        assert run("login", name, "--password-stdin", stdin=password + "\n").returncode == 0
+    assert run("profile", "add", "down", "--url", "http://127.0.0.1:9").returncode == 0
+    return run, home, secrets
+
+
+def findings(server):
+    return {f["check_id"]: f for f in server["findings"]}
+
+
+def test_json_contract_and_default_secret_flip(fleet):
+    run, home, secrets = fleet
+    out = run("scan", "random5", "default5", "old4", "down", "--format", "json")
+    assert out.returncode == 5  # critical findings on default5
+    doc = json.loads(out.stdout)
+    assert doc["tool"] == "strapi-console" and doc["tool_version"] and doc["generated_at"].endswith("Z")
+    assert doc["advisory_db"] == {"records": 41, "newest": "2026-05-14", "source": "bundled"}
+    servers = {s["profile"]: s for s in doc["servers"]}
+    assert list(servers) == ["random5", "default5", "old4", "down"]
+    for name in ("random5", "default5", "old4"):
+        s = servers[name]
+        assert s["reachable"] is True and s["edition"] == "community" and s["environment"] == "development"
+        assert set(findings(s)) == FOUNDATION_CHECKS  # every check considered appears once
+        for f in s["findings"]:
+            assert f["status"] in STATUSES and f["severity"] in SEVERITIES and f["title"]
+            if f["status"] in ("skip", "error"):
+                assert f["reason"]
+        assert "posture" in s["grades"] and "overall" in s["grades"] and 0 <= s["coverage"] <= 1
+    assert findings(servers["random5"])["SEC-ADMIN-JWT-DEFAULT"]["status"] == "pass"
+    default = findings(servers["default5"])["SEC-ADMIN-JWT-DEFAULT"]
+    assert default["status"] == "fail" and default["severity"] == "critical"
+    assert default["fix"]["kind"] == "config" and default["fix"]["file"] == ".env"
+    assert servers["default5"]["grades"]["posture"]["cap"] == "F"
+    assert servers["default5"]["grades"]["overall"] == "F"
+    assert servers["old4"]["strapi_version"] == "4.26.2"
+    assert findings(servers["old4"])["AUTH-ADMIN-SESSION"]["status"] == "fail"
+    assert servers["down"]["reachable"] is False and "error" in servers["down"] and "grades" not in servers["down"]
+    for secret in secrets:
+        assert secret not in out.stdout + out.stderr
+    assert "eyJ" not in out.stdout
+
+
+def test_exit_codes_follow_the_threshold(fleet):
+    run, _, _ = fleet
+    # random5 fails only EXP-DEV-MODE (high): below a critical threshold, complete → 0
+    assert run("scan", "random5", "--fail-on", "critical").returncode == 0
+    assert run("scan", "random5", "--fail-on", "high").returncode == 5
+    # incomplete (a server down) and nothing at or above the threshold elsewhere → 4
+    assert run("scan", "random5", "down", "--fail-on", "critical").returncode == 4
+    assert run("scan", "nope").returncode == 1
+    assert run("scan", "random5", "--format", "xml").returncode == 1
+
+
+def test_jsonl_sarif_table_and_output_file(fleet):
+    run, home, secrets = fleet
+    jsonl = run("scan", "random5", "default5", "--format", "jsonl")
+    lines = [json.loads(line) for line in jsonl.stdout.splitlines()]
+    assert {line["profile"] for line in lines} == {"random5", "default5"}
+    assert all("check_id" in line for line in lines) and len(lines) == 2 * len(FOUNDATION_CHECKS)
+
+    sarif = json.loads(run("scan", "default5", "--format", "sarif").stdout)
+    assert sarif["version"] == "2.1.0"
+    rules = {r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    results = sarif["runs"][0]["results"]
+    assert "SEC-ADMIN-JWT-DEFAULT" in rules
+    assert all(r["ruleId"] in rules for r in results)
+    assert not any(r["properties"]["status"] == "pass" for r in results if "properties" in r)
+
+    table = run("scan", "default5", "--format", "table")
+    assert "FAIL  critical SEC-ADMIN-JWT-DEFAULT" in table.stdout and "posture F" in table.stdout
+
+    report = home / "report.json"
+    out = run("scan", "default5", "--format", "json", "--output", str(report))
+    assert out.stdout == "" and json.loads(report.read_text())["servers"][0]["profile"] == "default5"
+    assert oct(report.stat().st_mode)[-3:] == "600"
+    for secret in secrets:
+        assert secret not in report.read_text()
+
+
+def test_only_chosen_checks(fleet):
+    run, _, _ = fleet
+    out = run("scan", "random5", "--check", "EXP-INSTALLER", "--format", "json")
+    assert [f["check_id"] for f in json.loads(out.stdout)["servers"][0]["findings"]] == ["EXP-INSTALLER"]
+    bad = run("scan", "random5", "--check", "NOPE-1")
+    assert bad.returncode == 1 and "Unknown check ID" in bad.stderr
+
+
+def test_installer_open_on_fresh_server(tmp_path):
+    """A server without any admin: EXP-INSTALLER fails critical without credentials."""
+    from strapi_console.strapi_server import StrapiServer, demo_project_dir, install
+    import conftest
+
+    app_dir = conftest._install(demo_project_dir())
+    server = StrapiServer.start(app_dir, workdir=tmp_path / "srv")
+    try:
+        env = cli_env(tmp_path)
+        subprocess.run([*console_cmd(), "profile", "add", "fresh", "--url", server.url], env=env, check=True,
+                       capture_output=True)
+        out = subprocess.run([*console_cmd(), "scan", "fresh", "--format", "json"], env=env, capture_output=True,
+                             text=True)
+        assert out.returncode == 5
+        f = findings(json.loads(out.stdout)["servers"][0])
+        assert f["EXP-INSTALLER"]["status"] == "fail" and f["EXP-INSTALLER"]["severity"] == "critical"
+        assert f["SEC-ADMIN-JWT-DEFAULT"]["status"] == "skip" and "login" in f["SEC-ADMIN-JWT-DEFAULT"]["reason"]
+    finally:
+        server.stop()
