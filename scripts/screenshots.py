@@ -1,0 +1,119 @@
+"""Regenerate the README screenshots from the running app against the real demo Strapi.
+
+    .venv/bin/python scripts/screenshots.py
+
+Starts the bundled Strapi (template secrets, like the demo), signs in through the app's own login
+form, and saves SVGs of the real screens into screenshots/. Refuses to write a file that contains any
+secret it handled (password, tokens, cookies).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "screenshots"
+
+
+def main() -> int:
+    import keyring
+    import keyring.backend
+
+    class _Memory(keyring.backend.KeyringBackend):
+        priority = 1
+        entries: dict = {}
+
+        def get_password(self, service, username):
+            return self.entries.get((service, username))
+
+        def set_password(self, service, username, password):
+            self.entries[(service, username)] = password
+
+        def delete_password(self, service, username):
+            self.entries.pop((service, username), None)
+
+    real_cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    from strapi_console.strapi_server import StrapiServer, demo_project_dir, install
+
+    app_dir = install(demo_project_dir(), log=print)
+    tmp = Path(tempfile.mkdtemp(prefix="strapi-console-shots-"))
+    for var, sub in (("XDG_CONFIG_HOME", "c"), ("XDG_DATA_HOME", "d"), ("XDG_STATE_HOME", "s")):
+        os.environ[var] = str(tmp / sub)
+    os.environ["XDG_CACHE_HOME"] = real_cache
+    memory = _Memory()
+    keyring.set_keyring(memory)
+    server = StrapiServer.start(app_dir, secrets="default", workdir=tmp / "srv")
+    try:
+        return asyncio.run(_shoot(server, memory))
+    finally:
+        server.stop()
+
+
+async def _shoot(server, memory) -> int:
+    import secrets as pysecrets
+
+    from screens.app import StrapiConsoleApp
+    from screens.login_form import LoginForm
+    from strapi_console import config as cm
+    from strapi_console.client import StrapiClient
+    from strapi_console.config import Profile
+
+    email, password = "ops@example.com", f"Shot-{pysecrets.token_urlsafe(12)}-1a"
+    async with StrapiClient(Profile("setup", server.url)) as client:
+        await client.http.send("POST", "/admin/register-admin", json_body={
+            "email": email, "password": password, "firstname": "Ops", "lastname": "Admin"})
+    cfg = cm.load()
+    cfg.add(Profile("demo", server.url, email=email, tags=["development"]))
+    cfg.add(Profile("prod-eu", "https://127.0.0.1:9", tags=["production"]))
+    cfg.add(Profile("staging", "http://127.0.0.1:9", email="ops@example.com"))
+    cm.save(cfg)
+    app = StrapiConsoleApp(config=cfg)
+    shots: dict[str, str] = {}
+    async with app.run_test(size=(100, 30)) as pilot:
+        async def settle(until=None):
+            for _ in range(300):
+                await pilot.pause(0.1)
+                busy = any(s.refreshing for s in app.states.values())
+                if (until is None and not busy and app.states) or (until and until()):
+                    return
+        await settle()
+        await pilot.press("l")
+        await settle(lambda: isinstance(app.screen, LoginForm))
+        for ch in password:
+            await pilot.press(ch)
+        shots["login"] = app.export_screenshot(title="strapi-console — sign in")
+        await pilot.press("enter")
+        await settle(lambda: app.state("demo").signed_in)
+        await settle()
+        await pilot.pause(0.5)
+        shots["servers"] = app.export_screenshot(title="strapi-console — servers")
+        await pilot.press("enter")
+        await pilot.pause(0.5)
+        shots["findings"] = app.export_screenshot(title="strapi-console — findings")
+        await pilot.press("escape", "question_mark")
+        await pilot.pause(0.3)
+        shots["help"] = app.export_screenshot(title="strapi-console — keys")
+    import json
+
+    forbidden = [password]
+    for raw in memory.entries.values():
+        stored = json.loads(raw)
+        forbidden += [stored.get(k) for k in ("access_token", "refresh_cookie", "refresh_sig", "password")]
+    OUT.mkdir(exist_ok=True)
+    for name, svg in shots.items():
+        leaked = [s for s in forbidden if s and s in svg]
+        if leaked or "eyJ" in svg:
+            print(f"refusing to write {name}.svg: it contains secret material", file=sys.stderr)
+            return 1
+        (OUT / f"{name}.svg").write_text(svg)
+        print(f"wrote screenshots/{name}.svg")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
