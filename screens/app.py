@@ -170,16 +170,16 @@ class StrapiConsoleApp(App[int]):
     async def _refresh(self, profile: Profile) -> None:
         state = self.state(profile.name)
         try:
-            had_credentials = await load_credentials(self.store, profile) is not None
             result = await scan_profile(profile, self.store, transport=self.transport)
         except ConsoleError as exc:
-            result, had_credentials = ServerResult(profile, False, error=str(exc)), False
+            result = ServerResult(profile, False, error=str(exc))
         finally:
             state.refreshing = False
+        had_credentials = result.had_credentials
         state.result = result
         state.refreshed_at = datetime.now(timezone.utc)
         state.signed_in = result.reachable and result.auth_error is None and had_credentials
-        state.session_ended = had_credentials and result.auth_error is not None and "Signed out" in result.auth_error
+        state.session_ended = result.session_ended
         self.state_signal.publish(profile.name)
         if state.session_ended and profile.name not in self._prompted_relogin:
             self._prompted_relogin.add(profile.name)

@@ -83,7 +83,7 @@ class ServerListScreen(Screen):
         return {
             "name": name,
             "state": state_text(state, profile),
-            "version": (info.strapi_version or "?") if info and info.reachable else "",
+            "version": (info.version_hint or "?") if info and info.reachable else "",
             "edition": {"community": "CE", "enterprise": "EE"}.get(info.edition or "", "") if info else "",
             "env": (info.environment or "")[:5] if info else "",
             "lock": lock,

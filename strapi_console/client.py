@@ -65,6 +65,17 @@ class ServerInfo:
         return self.information.get("strapiVersion") or self.anonymous_version
 
     @property
+    def version_hint(self) -> str | None:
+        """The exact version when known, else the bracket the anonymous probes allow (reference §17)."""
+        if self.strapi_version:
+            return self.strapi_version
+        if self.session_auth:
+            return "≥5.40" if "ai" in self.project_type else "≥5.24"
+        if self.session_auth is False:
+            return "v4–5.23"
+        return None
+
+    @property
     def node_version(self) -> str | None:
         return self.information.get("nodeVersion")
 
@@ -177,7 +188,9 @@ class StrapiClient:
             return
         decoded = jwt.decode(self.credentials.access_token)
         exp = decoded.payload.get("exp") if decoded else None
-        if isinstance(exp, (int, float)) and exp - time.time() < REFRESH_MARGIN:
+        # Renew a little before expiry: a minute for normal tokens, a quarter of the life of short ones.
+        margin = min(REFRESH_MARGIN, (decoded.lifetime or REFRESH_MARGIN * 4) / 4) if decoded else 0
+        if isinstance(exp, (int, float)) and exp - time.time() < margin:
             await self.refresh(stale=f"Bearer {self.credentials.access_token}")
 
     async def _save(self, creds: Credentials) -> None:

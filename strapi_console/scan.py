@@ -32,6 +32,8 @@ class ServerResult:
     error: str | None = None
     auth_error: str | None = None
     request_count: int = 0
+    had_credentials: bool = False
+    session_ended: bool = False  # held credentials the server no longer accepts (and refresh failed)
     scanned_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     @property
@@ -45,7 +47,11 @@ class ServerResult:
 
     @property
     def incomplete(self) -> bool:
-        return not self.reachable or self.auth_error is not None
+        """Unreachable, sign-in failed, or too few checks could run to grade (coverage gate, Part C3)."""
+        if not self.reachable or self.auth_error is not None or self.error:
+            return True
+        posture = self.posture
+        return posture is not None and posture.grade is None
 
     def counts(self) -> dict[str, int]:
         out = {s: 0 for s in SEVERITIES}
@@ -72,29 +78,34 @@ async def scan_profile(profile: Profile, store: SecretStore, *, check_ids: list[
     client = client_for(profile, store, credentials, transport=transport)
     async with client:
         try:
-            info_task = asyncio.ensure_future(client.anonymous_info())
-            infor_task = asyncio.ensure_future(client.information()) if credentials else None
-            info = await info_task
-            auth_error = cred_error
-            if infor_task is not None:
-                try:
-                    info.information = await infor_task
-                except SignedOut as exc:
-                    auth_error, credentials, client.credentials = str(exc), None, None
-                except StrapiError as exc:
+            probes = [client.anonymous_info()] + ([client.information()] if credentials else [])
+            answers = await asyncio.gather(*probes, return_exceptions=True)
+            info = answers[0]
+            if isinstance(info, BaseException):
+                raise info
+            auth_error, session_ended = cred_error, False
+            if credentials:
+                information = answers[1]
+                session_ended = isinstance(information, SignedOut)
+                if session_ended:
+                    auth_error, client.credentials = str(information), None
+                elif isinstance(information, StrapiError):
                     if info.reachable and info.error is None:
-                        auth_error = str(exc)
-            if not info.reachable:
-                return ServerResult(profile, False, info=info, error=info.error, request_count=client.request_count)
-            if info.error:
-                return ServerResult(profile, True, info=info, error=info.error, auth_error=auth_error,
-                                    request_count=client.request_count)
-            ctx = ScanContext(client=client, info=info, credentials=client.credentials)
-            findings = await run_checks(ctx, check_ids)
-            return ServerResult(profile, True, info=info, findings=findings, auth_error=auth_error,
-                                request_count=client.request_count)
+                        auth_error = str(information)
+                elif isinstance(information, BaseException):
+                    raise information
+                else:
+                    info.information = information
+            result = ServerResult(profile, info.reachable, info=info, error=info.error, auth_error=auth_error,
+                                  had_credentials=credentials is not None,
+                                  session_ended=session_ended)
+            if info.reachable and not info.error:
+                ctx = ScanContext(client=client, info=info, credentials=client.credentials)
+                result.findings = await run_checks(ctx, check_ids)
         except StrapiError as exc:
-            return ServerResult(profile, False, error=str(exc), request_count=client.request_count)
+            result = ServerResult(profile, False, error=str(exc), had_credentials=credentials is not None)
+        result.request_count = client.request_count
+        return result
 
 
 async def scan_profiles(profiles: list[Profile], store: SecretStore, **kw) -> list[ServerResult]:

@@ -235,3 +235,50 @@ def test_scan_unreachable_server_exit_4(tmp_path):
     assert out.returncode == 4
     server = json.loads(out.stdout)["servers"][0]
     assert server["reachable"] is False and "refused" in server["error"] and "grades" not in server
+
+
+def test_interactive_password_prompt_does_not_echo(tmp_path, strapi5):
+    """`login` on a terminal asks for the password with getpass: the password never appears on screen."""
+    import os
+    import pty
+
+    email, password = strapi5.new_admin()
+    run(tmp_path, "profile", "add", "tty", "--url", strapi5.url, "--email", email)
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the CLI on a real pseudo-terminal
+        os.execvpe(console_cmd()[0], [*console_cmd(), "login", "tty"], cli_env(tmp_path))
+    seen = b""
+    try:
+        deadline = time.monotonic() + 60
+        while b"Password for" not in seen and time.monotonic() < deadline:
+            seen += os.read(fd, 1024)
+        os.write(fd, password.encode() + b"\n")
+        while time.monotonic() < deadline:
+            try:
+                chunk = os.read(fd, 1024)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        _, status = os.waitpid(pid, 0)
+    text = seen.decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 0, text
+    assert "Signed in" in text and password not in text
+
+
+def test_cli_refresh_rotates_the_stored_session(tmp_path, strapi5_default):
+    """8-second access tokens: a later scan renews silently and stores the rotated refresh cookie."""
+    email, password = strapi5_default.new_admin()
+    run(tmp_path, "profile", "add", "short", "--url", strapi5_default.url, "--email", email)
+    assert run(tmp_path, "login", "short", "--password-stdin", stdin=password + "\n").returncode == 0
+    before = keyring_file(tmp_path).read_text()
+    time.sleep(9)
+    scan = run(tmp_path, "scan", "short", "--format", "json")
+    server = json.loads(scan.stdout)["servers"][0]
+    assert "auth_error" not in server
+    assert {f["check_id"]: f["status"] for f in server["findings"]}["SEC-ADMIN-JWT-DEFAULT"] == "fail"
+    assert keyring_file(tmp_path).read_text() != before  # the rotated cookie was saved
+    again = run(tmp_path, "scan", "short", "--format", "json")
+    assert "auth_error" not in json.loads(again.stdout)["servers"][0]

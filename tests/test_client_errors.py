@@ -172,3 +172,10 @@ def test_any_answer_is_json_or_a_console_error(hostile, status, ctype, body, tru
         text = str(exc)
         assert exc.title and exc.message
         assert TOKEN not in text and SECRET_COOKIE not in text
+
+
+async def test_dns_failure_names_the_host():
+    async with StrapiClient(Profile("dns", "https://no-such-host.invalid")) as client:
+        with pytest.raises(errors.Unreachable) as info:
+            await client.call("GET", "/admin/init", auth=False)
+    assert "no-such-host.invalid" in str(info.value) and "DNS" in str(info.value)

@@ -14,6 +14,8 @@ def server_dict(r: ServerResult) -> dict:
     if info is not None:
         out.update({"strapi_version": info.strapi_version, "node_version": info.node_version,
                     "edition": info.edition, "environment": info.environment})
+        if not info.strapi_version and info.version_hint:
+            out["version_hint"] = info.version_hint  # bracketed from anonymous probes
     if r.error:
         out["error"] = redact_text(r.error)
     if r.auth_error:
