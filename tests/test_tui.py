@@ -228,3 +228,30 @@ async def test_add_and_remove_a_profile_from_the_tui():
         app.screen.dismiss(True)
         await pilot.pause()
         assert "staging" not in cm.load().profiles
+
+
+@pytest.mark.e2e
+async def test_ended_session_asks_for_the_password_in_a_modal(strapi5):
+    from strapi_console.client import StrapiClient
+    from strapi_console.secrets import SecretStore
+
+    email, password = await asyncio.to_thread(strapi5.new_admin)
+    cfg = make_config(strapi5.profile("local", email=email))
+    store = SecretStore()
+
+    async def save(creds):
+        store.set("local", creds)
+
+    async with StrapiClient(cfg.get("local"), on_credentials=save) as client:
+        creds = await client.login(email, password)
+        # an incident responder ends every session of this admin (logout without deviceId)
+        await client.http.send("POST", "/admin/logout", json_body={},
+                               headers={"Authorization": f"Bearer {creds.access_token}"})
+    app = StrapiConsoleApp(config=cfg, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot, until=lambda: isinstance(app.screen, LoginForm))
+        assert "session ended" in app.screen.message
+        await type_text(pilot, password)
+        await pilot.press("enter")
+        await settle(app, pilot, until=lambda: app.state("local").signed_in)
+        assert cell(app, "local", "state") == "● signed in"
