@@ -190,41 +190,34 @@ class ServerListScreen(Screen):
 
             self.app.push_screen(ServerDetailScreen(name))
 
-    def action_refresh(self) -> None:
+    def _on_selected(self, fn) -> None:
         name = self.selected()
         if name:
-            self.app.refresh_profile(name)
+            fn(name)
+
+    def action_refresh(self) -> None:
+        self._on_selected(self.app.refresh_profile)
 
     def action_refresh_all(self) -> None:
         self.app.refresh_all()
 
     def action_sign_in(self) -> None:
-        name = self.selected()
-        if name:
-            self.app.sign_in(name)
+        self._on_selected(self.app.sign_in)
 
     def action_sign_out(self) -> None:
-        name = self.selected()
-        if name:
-            self.app.sign_out(name)
+        self._on_selected(self.app.sign_out)
 
     def action_add(self) -> None:
         self.app.add_or_edit_profile(None)
 
     def action_edit(self) -> None:
-        name = self.selected()
-        if name:
-            self.app.add_or_edit_profile(name)
+        self._on_selected(self.app.add_or_edit_profile)
 
     def action_remove(self) -> None:
-        name = self.selected()
-        if name:
-            self.app.remove_profile(name)
+        self._on_selected(self.app.remove_profile)
 
     def action_toggle_lock(self) -> None:
-        name = self.selected()
-        if name:
-            self.app.toggle_write_lock(name)
+        self._on_selected(self.app.toggle_write_lock)
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)

@@ -151,17 +151,7 @@ def test_remember_password_allows_relogin_after_session_ends(tmp_path, strapi5):
     assert run(tmp_path, "login", "srv", "--password-stdin", "--remember-password",
                stdin=password + "\n").returncode == 0
     # End every session of this admin on the server (a logout without deviceId), as an incident responder would.
-    import asyncio
-
-    from strapi_console.client import StrapiClient
-
-    async def kill_sessions():
-        async with StrapiClient(strapi5.profile("x")) as c:
-            creds = await c.login(email, password)
-            await c.http.send("POST", "/admin/logout", json_body={},
-                              headers={"Authorization": f"Bearer {creds.access_token}"})
-
-    asyncio.run(kill_sessions())
+    end_every_session(strapi5, email, password)
     scan = run(tmp_path, "scan", "srv", "--format", "json")
     doc = json.loads(scan.stdout)
     assert "auth_error" not in doc["servers"][0], doc["servers"][0].get("auth_error")
@@ -173,20 +163,25 @@ def test_session_end_without_remembered_password_says_how_to_sign_in(tmp_path, s
     email, password = strapi5.new_admin()
     run(tmp_path, "profile", "add", "srv", "--url", strapi5.url, "--email", email)
     assert run(tmp_path, "login", "srv", "--password-stdin", stdin=password + "\n").returncode == 0
+    end_every_session(strapi5, email, password)
+    scan = run(tmp_path, "scan", "srv")
+    assert scan.returncode == 4  # incomplete: authentication failed
+    assert "strapi-console login srv" in scan.stderr
+
+
+def end_every_session(target, email: str, password: str) -> None:
+    """What an incident responder does: a logout without deviceId ends the admin's sessions everywhere."""
     import asyncio
 
     from strapi_console.client import StrapiClient
 
-    async def kill_sessions():
-        async with StrapiClient(strapi5.profile("x")) as c:
-            creds = await c.login(email, password)
-            await c.http.send("POST", "/admin/logout", json_body={},
-                              headers={"Authorization": f"Bearer {creds.access_token}"})
+    async def go():
+        async with StrapiClient(target.profile("responder")) as client:
+            creds = await client.login(email, password)
+            await client.http.send("POST", "/admin/logout", json_body={},
+                                   headers={"Authorization": f"Bearer {creds.access_token}"})
 
-    asyncio.run(kill_sessions())
-    scan = run(tmp_path, "scan", "srv")
-    assert scan.returncode == 4  # incomplete: authentication failed
-    assert "strapi-console login srv" in scan.stderr
+    asyncio.run(go())
 
 
 def _hanging_server() -> tuple[socket.socket, int]:
@@ -282,3 +277,33 @@ def test_cli_refresh_rotates_the_stored_session(tmp_path, strapi5_default):
     assert keyring_file(tmp_path).read_text() != before  # the rotated cookie was saved
     again = run(tmp_path, "scan", "short", "--format", "json")
     assert "auth_error" not in json.loads(again.stdout)["servers"][0]
+
+
+def test_admin_token_sign_in_and_scan(tmp_path, strapi5):
+    """A scoped admin token (5.45+): accepted, stored, used by scan; JWT-only checks skip with the reason."""
+    import asyncio
+
+    from strapi_console.client import StrapiClient
+
+    email, password = strapi5.new_admin()
+
+    async def create_token():
+        async with StrapiClient(strapi5.profile("owner")) as client:
+            await client.login(email, password)
+            made = await client.call("POST", "/admin/admin-tokens", json_body={
+                "name": "console-test", "lifespan": None, "adminPermissions": [{"action": "admin::roles.read"}]})
+            return made["data"]["accessKey"]
+
+    token = asyncio.run(create_token())
+    run(tmp_path, "profile", "add", "tok", "--url", strapi5.url)
+    login = run(tmp_path, "login", "tok", "--admin-token-stdin", stdin=token + "\n")
+    assert login.returncode == 0, login.stderr
+    assert "Admin token accepted" in login.stdout and token not in login.stdout
+    scan = run(tmp_path, "scan", "tok", "--format", "json")
+    server = json.loads(scan.stdout)["servers"][0]
+    found = {f["check_id"]: f for f in server["findings"]}
+    assert found["EXP-DEV-MODE"]["status"] == "fail"  # /admin/information works with any admin token
+    assert found["SEC-ADMIN-JWT-DEFAULT"]["status"] == "skip" and "opaque" in found["SEC-ADMIN-JWT-DEFAULT"]["reason"]
+    assert token not in scan.stdout + scan.stderr
+    out = run(tmp_path, "logout", "tok")
+    assert "Admin tokens have no session" in out.stdout

@@ -52,6 +52,14 @@ async def type_text(pilot, text: str) -> None:
         await pilot.press(ch)
 
 
+async def sign_in_with_form(app, pilot, name: str, password: str) -> None:
+    await pilot.press("l")
+    await settle(app, pilot, until=lambda: isinstance(app.screen, LoginForm))
+    await type_text(pilot, password)
+    await pilot.press("enter")
+    await settle(app, pilot, until=lambda: app.state(name).signed_in)
+
+
 @pytest.mark.e2e
 async def test_sign_in_from_the_tui_and_see_the_server(strapi5, isolated):
     email, password = await asyncio.to_thread(strapi5.new_admin)
@@ -64,11 +72,7 @@ async def test_sign_in_from_the_tui_and_see_the_server(strapi5, isolated):
         assert cell(app, "local", "version") == "≥5.40"  # bracketed from anonymous probes
         assert cell(app, "prod", "state") == "✗ unreachable"
         assert cell(app, "prod", "lock") == "RO"
-        await pilot.press("l")
-        await settle(app, pilot, until=lambda: isinstance(app.screen, LoginForm))
-        await type_text(pilot, password)
-        await pilot.press("enter")
-        await settle(app, pilot, until=lambda: app.state("local").signed_in)
+        await sign_in_with_form(app, pilot, "local", password)
         await settle(app, pilot)
         assert cell(app, "local", "state") == "● signed in"
         assert cell(app, "local", "version") == "5.54.0"
@@ -133,11 +137,7 @@ async def test_silent_refresh_of_short_lived_access_tokens(strapi5_default, isol
     app = StrapiConsoleApp(config=make_config(strapi5_default.profile("short", email=email)))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        await pilot.press("l")
-        await settle(app, pilot, until=lambda: isinstance(app.screen, LoginForm))
-        await type_text(pilot, password)
-        await pilot.press("enter")
-        await settle(app, pilot, until=lambda: app.state("short").signed_in)
+        await sign_in_with_form(app, pilot, "short", password)
         first = isolated.entries[(SERVICE, "short")]
         await asyncio.sleep(9)  # the access token has expired
         await pilot.press("r")
