@@ -120,6 +120,24 @@ class StrapiConsoleApp(App[int]):
             message = f"{context}: {message}"
         self.notify(redact_text(message), title=title, severity="error", timeout=10)
 
+    def _fatal_error(self) -> None:
+        """A crash report without local variables and with secrets redacted.
+
+        Textual's own report prints every frame's locals, which here would include passwords and tokens.
+        """
+        import sys
+        import traceback
+
+        from rich.text import Text
+
+        exc = sys.exc_info()[1]
+        report = "".join(traceback.format_exception(exc)) if exc else "unknown error"
+        self.bell()
+        self._exit_renderables.append(Text(
+            "strapi-console stopped on an unexpected error (secrets redacted, please report it):\n"
+            + redact_text(report)))
+        self._close_messages_no_wait()
+
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.error is not None:

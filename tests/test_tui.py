@@ -255,3 +255,34 @@ async def test_ended_session_asks_for_the_password_in_a_modal(strapi5):
         await pilot.press("enter")
         await settle(app, pilot, until=lambda: app.state("local").signed_in)
         assert cell(app, "local", "state") == "● signed in"
+
+
+async def test_crash_report_has_no_locals_and_no_secrets():
+    from strapi_console.redact import register_secret
+
+    app = StrapiConsoleApp(config=make_config())
+    secret = "Crash-secret-password-123"
+    register_secret(secret)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        password = secret  # a local variable that Textual's default report would print  # noqa: F841
+        try:
+            raise RuntimeError(f"boom with {secret}")
+        except RuntimeError:
+            app._fatal_error()
+        report = "".join(str(r) for r in app._exit_renderables)
+        app._exit_renderables.clear()
+    assert "boom with <redacted>" in report and secret not in report and "password =" not in report
+
+
+async def test_colon_jumps_to_a_panel():
+    app = StrapiConsoleApp(config=make_config(Profile("alpha", "http://127.0.0.1:9")))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("colon")
+        await pilot.pause(0.3)
+        await type_text(pilot, "HTTPS")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.current_mode == "headers"
