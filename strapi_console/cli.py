@@ -90,8 +90,17 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--fail-on-warn", action="store_true", help="count warnings too for --fail-on")
     scan.add_argument("--check", action="append", metavar="ID", help="run only this check (repeatable)")
 
-    adv = sub.add_parser("advisories", help="the advisory database")
-    adv.add_argument("action", nargs="?", default="info", choices=["info"])
+    adv = sub.add_parser("advisories", help="the advisory database: info, list, show, update")
+    asub = adv.add_subparsers(dest="action", parser_class=_Parser)
+    asub.add_parser("info", help="which data is in use and how old it is")
+    alist = asub.add_parser("list", help="list advisories")
+    alist.add_argument("--package", help="only advisories affecting this npm package")
+    alist.add_argument("--severity", choices=["critical", "high", "medium", "low"], help="only this severity or worse")
+    alist.add_argument("--json", action="store_true")
+    ashow = asub.add_parser("show", help="one advisory, whole")
+    ashow.add_argument("id", help="GHSA or CVE identifier")
+    ashow.add_argument("--json", action="store_true")
+    asub.add_parser("update", help="fetch current records from the OSV API (the bundled copy stays the fallback)")
 
     demo = sub.add_parser("demo", help="run the bundled demo Strapi server and open the console on it")
     demo.add_argument("--no-tui", action="store_true", help="start the server and wait for Ctrl-C instead")
@@ -318,12 +327,62 @@ def cmd_scan(args) -> int:
 
 
 def cmd_advisories(args) -> int:
-    from .advisories_db import summary
+    from . import advisories
 
-    s = summary()
-    print(f"Bundled advisory database: {s['records']} records, newest published {s['newest']}.")
-    print("Matching servers against it (panel 2, VER-* checks) and `advisories update` come with the versions feature.")
+    action = args.action or "info"
+    if action == "update":
+        from .osv_update import update
+
+        count, path = asyncio.run(update())
+        print(f"Stored {count} advisories from OSV in {path}.")
+        return EXIT_OK
+    db = advisories.load()
+    if action == "info":
+        s = db.summary()
+        where = "bundled with strapi-console" if db.source == "bundled" else f"updated copy {db.path}"
+        fetched = f", fetched {db.fetched_at}" if db.fetched_at else ""
+        print(f"{s['records']} advisories, newest published {s['newest']} ({where}{fetched}).")
+        if db.note:
+            _err("Note: " + db.note)
+        print("Refresh with: strapi-console advisories update")
+        return EXIT_OK
+    if action == "show":
+        adv = db.get(args.id)
+        if adv is None:
+            raise ConfigError(f"No advisory {args.id} in the {db.source} data ({len(db.advisories)} records).")
+        if args.json:
+            print(json.dumps(_advisory_dict(adv), indent=2))
+            return EXIT_OK
+        print(f"{adv.id}  {adv.severity.upper()}  {' '.join(adv.aliases)}")
+        print(adv.summary)
+        print(f"published {adv.published[:10]}, modified {adv.modified[:10]}" + (f", {', '.join(adv.cwes)}" if adv.cwes else ""))
+        for aff in adv.affected:
+            fixes = ", ".join(str(f) for f in aff.fixes()) or "no fixed version named"
+            print(f"  {aff.name}: affected {aff.range_text}; fixed in {fixes}")
+        if adv.details and adv.details != adv.summary:
+            print("\n" + adv.details)
+        for ref in adv.references:
+            print(f"  {ref}")
+        return EXIT_OK
+    rank = advisories.SEVERITY_RANK
+    chosen = [a for a in db.advisories
+              if (not args.package or args.package in a.packages)
+              and (not args.severity or rank[a.severity] <= rank[args.severity])]
+    chosen.sort(key=lambda a: a.published, reverse=True)
+    if args.json:
+        print(json.dumps([_advisory_dict(a) for a in chosen], indent=2))
+        return EXIT_OK
+    for a in chosen:
+        print(f"{a.id}  {a.severity:<8} {a.published[:10]}  {', '.join(a.packages)[:40]:<40}  {a.summary[:70]}")
+    print(f"{len(chosen)} of {len(db.advisories)} advisories ({db.source} data).")
     return EXIT_OK
+
+
+def _advisory_dict(a) -> dict:
+    return {"id": a.id, "aliases": list(a.aliases), "severity": a.severity, "summary": a.summary,
+            "published": a.published, "packages": [{"name": x.name, "affected": x.range_text,
+                                                     "fixed": [str(f) for f in x.fixes()]} for x in a.affected],
+            "references": list(a.references)}
 
 
 def cmd_demo(args, open_tui: OpenTUI | None) -> int:

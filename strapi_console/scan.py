@@ -126,7 +126,8 @@ def exit_code(results: list[ServerResult], fail_on: str = "high", include_warn: 
 
 
 def scan_metadata() -> dict:
-    from .advisories_db import summary
+    from .advisories import cached
 
     return {"tool": "strapi-console", "tool_version": __version__,
-            "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "advisory_db": summary()}
+            "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "advisory_db": cached().summary()}

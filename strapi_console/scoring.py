@@ -80,7 +80,11 @@ def posture(findings: list[Finding]) -> Posture:
     coverage = evaluated_weight / total_weight if total_weight else 0.0
     by_id = {f.check_id: f for f in findings}
     cap = cap_reason = None
-    for check_id, cap_grade, _reason in CAPS:
+    caps = list(CAPS)
+    advisories = by_id.get("VER-STRAPI-ADVISORIES")
+    if advisories is not None and advisories.severity == "critical":  # a critical advisory caps at F
+        caps.insert(0, ("VER-STRAPI-ADVISORIES", "F", "critical advisory"))
+    for check_id, cap_grade, _reason in caps:
         f = by_id.get(check_id)
         if f is not None and f.status == "fail" and worse(cap, cap_grade) == cap_grade and cap != cap_grade:
             cap, cap_reason = cap_grade, check_id

@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 V4_PROJECT = ROOT / "tests" / "strapi4_project"
 # The npm install cache must survive the per-test isolation below: read the real cache dir now.
 REAL_CACHE = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+OFFLINE_URL = "http://127.0.0.1:9"  # nothing listens on the discard port: a prompt "connection refused"
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -62,6 +63,12 @@ def isolated(tmp_path, monkeypatch):
         monkeypatch.setenv(var, str(tmp_path / sub))
     monkeypatch.delenv("STRAPI_CONSOLE_CONFIG", raising=False)
     monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
+    # Never reach the internet from a test: public services are faked where a test needs them.
+    monkeypatch.setenv("STRAPI_CONSOLE_GITHUB_API", OFFLINE_URL)
+    monkeypatch.setenv("STRAPI_CONSOLE_OSV_API", OFFLINE_URL)
+    from strapi_console import advisories
+
+    advisories.reset_cache()
     previous = keyring.get_keyring()
     backend = MemoryKeyring()
     keyring.set_keyring(backend)
@@ -74,7 +81,8 @@ def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STRAPI_CONSOLE", "PYTHON_KEYRING"))}
     env.update(XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_DATA_HOME=str(tmp_path / "data"),
                XDG_CACHE_HOME=str(tmp_path / "cache"), XDG_STATE_HOME=str(tmp_path / "state"),
-               PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring", PYTHONUNBUFFERED="1")
+               PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring", PYTHONUNBUFFERED="1",
+               STRAPI_CONSOLE_GITHUB_API=OFFLINE_URL, STRAPI_CONSOLE_OSV_API=OFFLINE_URL)
     env.update(extra)
     return env
 

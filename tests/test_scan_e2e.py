@@ -15,7 +15,8 @@ pytestmark = pytest.mark.e2e
 STATUSES = {"pass", "warn", "fail", "skip", "info", "error"}
 SEVERITIES = {"critical", "high", "medium", "low", "info"}
 FOUNDATION_CHECKS = {"EXP-INSTALLER", "EXP-DEV-MODE", "EXP-FINGERPRINT", "VER-EDITION-INFO",
-                     "SEC-ADMIN-JWT-DEFAULT", "SEC-JWT-ALG", "AUTH-ADMIN-SESSION"}
+                     "SEC-ADMIN-JWT-DEFAULT", "SEC-JWT-ALG", "AUTH-ADMIN-SESSION", "VER-STRAPI-ADVISORIES",
+                     "VER-DEPS-ADVISORIES", "VER-MAJOR-SUPPORT", "VER-NODE", "VER-STRAPI-LATEST"}
 
 
 @pytest.fixture(scope="module")
@@ -141,3 +142,38 @@ def test_installer_open_on_fresh_server(tmp_path):
         assert f["SEC-ADMIN-JWT-DEFAULT"]["status"] == "skip" and "login" in f["SEC-ADMIN-JWT-DEFAULT"]["reason"]
     finally:
         server.stop()
+
+
+def test_versions_and_advisories_of_the_running_servers(fleet, strapi_servers):
+    run, _, _ = fleet
+    doc = json.loads(run("scan", "random5", "old4", "--format", "json").stdout)
+    v5, v4 = (findings(s) for s in doc["servers"])
+    # Strapi 5.54.0 on Node 20: no advisory, supported major, but Node 20 is past its end of life (2026-04-30)
+    assert v5["VER-STRAPI-ADVISORIES"]["status"] == "pass" and v5["VER-STRAPI-ADVISORIES"]["advisories"] == []
+    assert v5["VER-MAJOR-SUPPORT"]["status"] == "pass"
+    assert v5["VER-NODE"]["status"] == "fail" and "2026-04-30" in v5["VER-NODE"]["title"]
+    assert v5["VER-DEPS-ADVISORIES"]["status"] == "pass"
+    assert v5["VER-STRAPI-LATEST"]["status"] == "skip" and "GitHub" in v5["VER-STRAPI-LATEST"]["reason"]
+    # Strapi 4.26.2: the critical GHSA-rjg2 (fixed only in 5.37.0), v4 past support, cap F
+    adv = v4["VER-STRAPI-ADVISORIES"]
+    assert adv["status"] == "fail" and adv["severity"] == "critical"
+    assert adv["advisories"] == sorted(["GHSA-rjg2-95x7-8qmx", "GHSA-4r8w-3jww-m2rp", "GHSA-hvp3-26wx-g2w4"])
+    assert "migrate to 5.x" in adv["fix"]["summary"]
+    assert v4["VER-MAJOR-SUPPORT"]["status"] == "fail"
+    assert doc["servers"][1]["grades"]["posture"]["cap"] == "F"
+
+
+def test_latest_release_from_a_fake_github(fleet, strapi_servers, tmp_path):
+    from fake_public_apis import FakeAPIs
+
+    apis = FakeAPIs()
+    try:
+        _, home, _ = fleet
+        env = cli_env(home, STRAPI_CONSOLE_GITHUB_API=apis.url, XDG_CACHE_HOME=str(tmp_path))
+        out = subprocess.run([*console_cmd(), "scan", "random5", "--format", "json", "--check", "VER-STRAPI-LATEST"],
+                             env=env, capture_output=True, text=True)
+        f = findings(json.loads(out.stdout)["servers"][0])["VER-STRAPI-LATEST"]
+        assert f["status"] == "warn" and "2 releases behind 5.55.1" in f["title"]
+        assert f["evidence"]["releases_source"] == "github"
+    finally:
+        apis.close()

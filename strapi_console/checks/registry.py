@@ -101,6 +101,13 @@ def spec(check_id: str) -> CheckSpec:
 
 
 async def _run_one(spec_: CheckSpec, ctx: ScanContext) -> Finding:
+    finding = await _evaluate(spec_, ctx)
+    if spec_.id.endswith("-ADVISORIES") and finding.advisories is None:
+        finding.advisories = []  # the contract: always present on VER-*ADVISORIES, even when none matched
+    return finding
+
+
+async def _evaluate(spec_: CheckSpec, ctx: ScanContext) -> Finding:
     if spec_.needs_auth and not ctx.signed_in:
         return spec_.finding("skip", reason=f"no admin credentials for this profile (strapi-console login "
                                             f"{ctx.client.profile.name})")

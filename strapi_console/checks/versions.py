@@ -20,3 +20,172 @@ async def edition(ctx: ScanContext):
     version = f" {info.strapi_version}" if info.strapi_version else ""
     features = f" with {', '.join(info.features)}" if info.features else ""
     return me.finding("info", f"Strapi{version} {label} Edition{features}", evidence=evidence)
+
+
+# --- advisories, support, releases ---------------------------------------------------------------
+
+from datetime import date, datetime, timezone  # noqa: E402
+
+from .. import advisories, releases, support  # noqa: E402
+from ..semver import Interval, Range, Version  # noqa: E402
+
+ADVISORY_REFS = ("https://github.com/strapi/strapi/security/advisories", "https://osv.dev/list?ecosystem=npm&q=strapi")
+
+
+def _today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+def _db_evidence(db: advisories.AdvisoryDB) -> dict:
+    return {"advisory_db": db.summary()}
+
+
+def _bracket(hint: str | None) -> Range | None:
+    """Versions a server can be running when only anonymous probes bracketed it (≥5.24, ≥5.40)."""
+    if hint and hint.startswith("≥5."):
+        low = Version.try_parse(hint[1:] + ".0")
+        if low:
+            return Range((Interval(low, True, Version(6, 0, 0, (0,)), False),), f">={low} <6")
+    return None
+
+
+def _status_for(matches: list) -> tuple[str, str]:
+    worst = min((m.advisory.severity for m in matches), key=advisories.SEVERITY_RANK.__getitem__)
+    return ("fail" if worst in ("critical", "high") else "warn"), worst
+
+
+@check("VER-STRAPI-ADVISORIES", "Core has no known vulnerabilities", "critical", references=ADVISORY_REFS)
+async def strapi_advisories(ctx: ScanContext):
+    me = spec("VER-STRAPI-ADVISORIES")
+    db = advisories.cached()
+    info = ctx.info
+    version = info.information.get("strapiVersion") if info.information else info.anonymous_version
+    if not Version.try_parse(version):
+        bracket = _bracket(info.version_hint)
+        if bracket is None:
+            return me.finding("skip", reason="the Strapi version is unknown: sign in (any admin role can read "
+                                             "/admin/information)", evidence=_db_evidence(db))
+        lists = advisories.package_lists()[5]["always"]
+        possible = sorted({a.id for a in db.advisories for aff in a.affected
+                           if aff.name in lists and aff.as_range().intersects(bracket)})
+        evidence = {"version": f"not known exactly ({info.version_hint}, from anonymous probes)", **_db_evidence(db)}
+        if not possible:
+            return me.finding("pass", f"No advisory affects Strapi {info.version_hint}", evidence=evidence)
+        return me.finding("warn", f"Strapi {info.version_hint}: {len(possible)} advisories may apply; sign in to "
+                          "know the exact version", evidence=evidence, advisories=possible)
+    matched = advisories.match_server(db, version, info.information.get("dependencies"))
+    advice = advisories.upgrade_advice(db, version)
+    evidence = {"strapi_version": version, **_db_evidence(db)}
+    if advice and advice.target:
+        evidence["minimal_safe_version"] = advice.target
+    if not matched.core:
+        return me.finding("pass", f"No published advisory affects Strapi {version}", evidence=evidence)
+    status, worst = _status_for(matched.core)
+    evidence["matched"] = [m.to_dict() for m in matched.core]
+    count = len({m.advisory.id for m in matched.core})
+    finding = me.finding(status, f"Strapi {version} is affected by {count} published advisor{'y' if count == 1 else 'ies'}",
+                         evidence=evidence, advisories=[m.advisory.id for m in matched.core],
+                         fix={"kind": "manual", "summary": advice.text if advice else "Upgrade Strapi"})
+    finding.severity = worst if worst in ("critical", "high") else me.severity if status == "fail" else worst
+    return finding
+
+
+@check("VER-DEPS-ADVISORIES", "Plugins and providers have no known vulnerabilities", "high", needs_auth=True,
+       references=ADVISORY_REFS)
+async def deps_advisories(ctx: ScanContext):
+    me = spec("VER-DEPS-ADVISORIES")
+    db = advisories.cached()
+    data = ctx.info.information
+    version, deps = data.get("strapiVersion"), data.get("dependencies")
+    if not isinstance(deps, dict):
+        return me.finding("skip", reason="/admin/information did not list the project's dependencies")
+    matched = advisories.match_server(db, version, deps)
+    evidence = {"declared_packages": len(deps), **_db_evidence(db)}
+    if matched.unknown:
+        evidence["unreadable_declarations"] = matched.unknown
+    if not matched.deps:
+        if matched.unknown:
+            return me.finding("warn", "Packages with advisories are declared in a form the console cannot compare "
+                              f"({', '.join(f'{k}: {v}' for k, v in matched.unknown.items())})", evidence=evidence)
+        return me.finding("pass", "No advisory affects the declared plugins and providers", evidence=evidence)
+    evidence["matched"] = [m.to_dict() for m in matched.deps]
+    definite = [m for m in matched.deps if m.how != "possibly"]
+    ids = [m.advisory.id for m in matched.deps]
+    if not definite:
+        names = sorted({f"{m.package} {m.version}" for m in matched.deps})
+        return me.finding("warn", f"Possibly affected: declared ranges admit affected versions ({'; '.join(names)})",
+                          evidence=evidence, advisories=ids,
+                          fix={"kind": "manual", "summary": "Check the installed versions (npm ls) and pin fixed ones"})
+    status, worst = _status_for(definite)
+    pkgs = sorted({m.package for m in definite})
+    finding = me.finding(status, f"{len(pkgs)} declared package{'s are' if len(pkgs) > 1 else ' is'} affected by "
+                         f"published advisories ({', '.join(pkgs)})", evidence=evidence, advisories=ids,
+                         fix={"kind": "manual", "summary": "Upgrade: " + "; ".join(
+                             sorted({f"{m.package} to {m.fixed or 'a fixed release'}" for m in definite}))})
+    finding.severity = worst if status == "fail" else me.severity
+    return finding
+
+
+@check("VER-MAJOR-SUPPORT", "Major version is supported", "high",
+       references=("https://github.com/strapi/strapi/blob/develop/SECURITY.md",))
+async def major_support(ctx: ScanContext):
+    me = spec("VER-MAJOR-SUPPORT")
+    version = ctx.info.strapi_version
+    hint = ctx.info.version_hint
+    result = support.strapi_major(version, _today())
+    if result is None:
+        if hint and hint.startswith("≥5"):
+            return me.finding("pass", f"Strapi {hint} is on the supported 5.x line", evidence={"version": hint})
+        return me.finding("skip", reason="the Strapi version is unknown: sign in to read it")
+    return me.finding(result.status, result.text, evidence={"strapi_version": version, "eol": result.eol},
+                      fix=None if result.status == "pass" else {"kind": "manual", "summary": "Migrate to Strapi 5"})
+
+
+@check("VER-NODE", "Node.js runtime is supported", "medium", needs_auth=True,
+       references=("https://nodejs.org/en/about/previous-releases",))
+async def node_runtime(ctx: ScanContext):
+    me = spec("VER-NODE")
+    node = ctx.info.node_version
+    result = support.node_runtime(node, _today())
+    if result is None:
+        return me.finding("skip", reason="/admin/information did not give a Node.js version")
+    return me.finding(result.status, result.text, evidence={"node_version": node, "eol": result.eol},
+                      fix=None if result.status == "pass" else {"kind": "manual", "summary": "Move the server to a "
+                                                                "supported Node.js LTS that this Strapi version supports"})
+
+
+@check("VER-STRAPI-LATEST", "Running the latest patch of the installed major", "medium",
+       references=("https://github.com/strapi/strapi/releases",))
+async def strapi_latest(ctx: ScanContext):
+    me = spec("VER-STRAPI-LATEST")
+    version = Version.try_parse(ctx.info.strapi_version)
+    if version is None:
+        return me.finding("skip", reason="the Strapi version is unknown: sign in to read it")
+    info = await releases.latest_releases()
+    if info is None:
+        return me.finding("skip", reason="the latest Strapi release is unknown: GitHub is unreachable and nothing is "
+                                         "cached yet")
+    newest_major, newest = info.newest(version.major), info.newest()
+    evidence = {"strapi_version": str(version), "releases_source": info.source, "releases_age": info.age_text,
+                "latest_in_major": str(newest_major.version) if newest_major else None,
+                "latest": str(newest.version) if newest else None}
+    if info.note:
+        evidence["note"] = info.note
+    behind = info.after(version)
+    if not behind:
+        return me.finding("pass", f"Strapi {version} is the latest {version.major}.x release", evidence=evidence)
+    first = behind[0]
+    evidence["releases_behind"] = len(behind)
+    evidence["first_newer"] = first.to_dict()
+    try:
+        age_days = (datetime.now(timezone.utc) - datetime.fromisoformat(first.published.replace("Z", "+00:00"))).days
+    except ValueError:
+        age_days = 0
+    fixes_in_gap = [m.advisory.id for m in advisories.match_server(advisories.cached(), str(version), {}).core
+                    if m.fixed and Version.try_parse(m.fixed) and Version.try_parse(m.fixed) <= newest_major.version]
+    fix = {"kind": "manual", "summary": f"Upgrade to {newest_major.version}"}
+    text = f"Strapi {version} is {len(behind)} release{'s' if len(behind) > 1 else ''} behind {newest_major.version}"
+    if age_days > 90 and fixes_in_gap:
+        return me.finding("fail", text + f", for {age_days} days, with security fixes in between", evidence=evidence,
+                          fix=fix, advisories=fixes_in_gap)
+    return me.finding("warn", text, evidence=evidence, fix=fix)

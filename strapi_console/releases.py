@@ -1,0 +1,127 @@
+"""Strapi releases from GitHub's releases API, cached in the user cache dir with their age.
+
+Fresh cache (under a day old) is used as is; an older one is revalidated with its ETag and used
+offline when GitHub cannot be reached. With neither network nor cache the caller skips, saying why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import httpx
+
+from . import __version__, paths
+from .semver import Version
+
+CACHE_NAME = "github-releases.json"
+FRESH_SECONDS = 24 * 3600
+
+
+def api_base() -> str:
+    return os.environ.get("STRAPI_CONSOLE_GITHUB_API", "https://api.github.com").rstrip("/")
+
+
+@dataclass
+class Release:
+    version: Version
+    published: str
+
+    def to_dict(self) -> dict:
+        return {"tag": f"v{self.version}", "published_at": self.published}
+
+
+@dataclass
+class ReleaseInfo:
+    releases: list[Release]
+    fetched_at: float
+    source: str  # "github", "cache", "stale cache"
+    note: str | None = None
+
+    @property
+    def age_text(self) -> str:
+        age = int(time.time() - self.fetched_at)
+        if age < 3600:
+            return f"{age // 60} min old"
+        if age < 86400:
+            return f"{age // 3600} h old"
+        return f"{age // 86400} days old"
+
+    def newest(self, major: int | None = None) -> Release | None:
+        pool = [r for r in self.releases if major is None or r.version.major == major]
+        return max(pool, key=lambda r: r.version, default=None)
+
+    def after(self, version: Version) -> list[Release]:
+        return sorted((r for r in self.releases if r.version > version and r.version.major == version.major),
+                      key=lambda r: r.version)
+
+
+def _cache_path():
+    return paths.cache_dir() / CACHE_NAME
+
+
+def _parse(payload) -> list[Release]:
+    out = []
+    for item in payload if isinstance(payload, list) else []:
+        if not isinstance(item, dict) or item.get("draft") or item.get("prerelease"):
+            continue
+        v = Version.try_parse(str(item.get("tag_name", "")).lstrip("v"))
+        if v is not None and not v.prerelease:
+            out.append(Release(v, str(item.get("published_at") or "")))
+    return out
+
+
+def _read_cache() -> dict | None:
+    try:
+        data = json.loads(_cache_path().read_text())
+        return data if isinstance(data, dict) and isinstance(data.get("releases"), list) else None
+    except (OSError, ValueError):
+        return None
+
+
+def _write_cache(payload: list, etag: str | None, fetched_at: float) -> None:
+    path = _cache_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps({"fetched_at": fetched_at, "etag": etag, "releases": payload}))
+    os.replace(tmp, path)
+
+
+async def latest_releases(*, network: bool = True, timeout: float = 6.0) -> ReleaseInfo | None:
+    """Releases of strapi/strapi: from a fresh cache, else GitHub (revalidating), else a stale cache."""
+    cached = _read_cache()
+    now = time.time()
+    if cached and now - float(cached.get("fetched_at", 0)) < FRESH_SECONDS:
+        return ReleaseInfo(_parse(cached["releases"]), float(cached["fetched_at"]), "cache")
+    problem = None
+    if network:
+        headers = {"Accept": "application/vnd.github+json", "User-Agent": f"strapi-console/{__version__}"}
+        if cached and cached.get("etag"):
+            headers["If-None-Match"] = cached["etag"]
+        try:
+            async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False) as client:
+                resp = await client.get(f"{api_base()}/repos/strapi/strapi/releases", params={"per_page": 100},
+                                        headers=headers)
+            if resp.status_code == 304 and cached:
+                _write_cache(cached["releases"], cached.get("etag"), now)
+                return ReleaseInfo(_parse(cached["releases"]), now, "github")
+            if resp.status_code == 200:
+                payload = resp.json()
+                keep = [{"tag_name": r.get("tag_name"), "published_at": r.get("published_at"),
+                         "prerelease": r.get("prerelease"), "draft": r.get("draft")}
+                        for r in payload if isinstance(r, dict)]
+                _write_cache(keep, resp.headers.get("etag"), now)
+                return ReleaseInfo(_parse(keep), now, "github")
+            problem = f"GitHub answered {resp.status_code}"
+        except (httpx.HTTPError, ValueError, OSError) as exc:
+            problem = f"GitHub unreachable ({type(exc).__name__})"
+    if cached:
+        return ReleaseInfo(_parse(cached["releases"]), float(cached.get("fetched_at", 0)), "stale cache", problem)
+    return None
+
+
+def fetched_at_iso(info: ReleaseInfo) -> str:
+    return datetime.fromtimestamp(info.fetched_at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
