@@ -34,6 +34,7 @@ from .login_form import LoginForm, LoginRequest
 from .pending_panel import PendingPanel
 from .profile_form import ProfileForm
 from .server_list import ServerListScreen
+from .versions_panel import VersionsPanel
 
 PANELS = {
     "servers": ("1", "Servers"),
@@ -61,8 +62,7 @@ class StrapiConsoleApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
     MODES = {
         "servers": ServerListScreen,
-        "versions": lambda: PendingPanel("versions", "2 · Versions & advisories",
-                                         "Which servers run a Strapi with published advisories, and what to upgrade to."),
+        "versions": VersionsPanel,
         "permissions": lambda: PendingPanel("permissions", "3 · Permissions",
                                             "Review and fix who can do what, for end users and admins."),
         "audit": lambda: PendingPanel("audit", "4 · Audit tail", "Who changed what, as it happens."),

@@ -41,6 +41,7 @@ def main() -> int:
     from strapi_console.strapi_server import StrapiServer, demo_project_dir, install
 
     app_dir = install(demo_project_dir(), log=print)
+    v4_dir = install(ROOT / "tests" / "strapi4_project", log=print)
     tmp = Path(tempfile.mkdtemp(prefix="strapi-console-shots-"))
     for var, sub in (("XDG_CONFIG_HOME", "c"), ("XDG_DATA_HOME", "d"), ("XDG_STATE_HOME", "s")):
         os.environ[var] = str(tmp / sub)
@@ -48,13 +49,15 @@ def main() -> int:
     memory = _Memory()
     keyring.set_keyring(memory)
     server = StrapiServer.start(app_dir, secrets="default", workdir=tmp / "srv")
+    legacy = StrapiServer.start(v4_dir, secrets="random", workdir=tmp / "srv4")
     try:
-        return asyncio.run(_shoot(server, memory))
+        return asyncio.run(_shoot(server, legacy, memory))
     finally:
         server.stop()
+        legacy.stop()
 
 
-async def _shoot(server, memory) -> int:
+async def _shoot(server, legacy, memory) -> int:
     import secrets as pysecrets
 
     from screens.app import StrapiConsoleApp
@@ -64,11 +67,19 @@ async def _shoot(server, memory) -> int:
     from strapi_console.config import Profile
 
     email, password = "ops@example.com", f"Shot-{pysecrets.token_urlsafe(12)}-1a"
-    async with StrapiClient(Profile("setup", server.url)) as client:
-        await client.http.send("POST", "/admin/register-admin", json_body={
-            "email": email, "password": password, "firstname": "Ops", "lastname": "Admin"})
+    for srv in (server, legacy):
+        async with StrapiClient(Profile("setup", srv.url)) as client:
+            await client.http.send("POST", "/admin/register-admin", json_body={
+                "email": email, "password": password, "firstname": "Ops", "lastname": "Admin"})
+    from strapi_console.secrets import SecretStore
+
+    store = SecretStore()
+    legacy_profile = Profile("legacy-v4", legacy.url, email=email, tags=["production"])
+    async with StrapiClient(legacy_profile, on_credentials=lambda c: store.set("legacy-v4", c)) as client:
+        await client.login(email, password)
     cfg = cm.load()
     cfg.add(Profile("demo", server.url, email=email, tags=["development"]))
+    cfg.add(legacy_profile)
     cfg.add(Profile("prod-eu", "https://127.0.0.1:9", tags=["production"]))
     cfg.add(Profile("staging", "http://127.0.0.1:9", email="ops@example.com"))
     cm.save(cfg)
@@ -95,7 +106,12 @@ async def _shoot(server, memory) -> int:
         await pilot.press("enter")
         await pilot.pause(0.5)
         shots["findings"] = app.export_screenshot(title="strapi-console — findings")
-        await pilot.press("escape", "question_mark")
+        await pilot.press("escape", "2")
+        await pilot.pause(0.3)
+        app.screen.query_one("#fleet-versions").move_cursor(row=1)
+        await pilot.pause(0.3)
+        shots["versions"] = app.export_screenshot(title="strapi-console — versions & advisories")
+        await pilot.press("1", "question_mark")
         await pilot.pause(0.3)
         shots["help"] = app.export_screenshot(title="strapi-console — keys")
     import json

@@ -196,7 +196,7 @@ async def test_keys_help_filter_panels_and_production_lock():
         await pilot.pause()
         assert not app.policy.read_only(cfg.get("prod-eu"))
         assert cell(app, "prod-eu", "lock") == "RW"
-        for key, word in (("2", "Versions"), ("3", "Permissions"), ("4", "Audit"), ("5", "HTTPS")):
+        for key, word in (("3", "Permissions"), ("4", "Audit"), ("5", "HTTPS")):
             await pilot.press(key)
             await pilot.pause()
             assert word in str(app.screen.query_one(".pending").render())
@@ -286,3 +286,55 @@ async def test_colon_jumps_to_a_panel():
         await pilot.press("enter")
         await pilot.pause(0.3)
         assert app.current_mode == "headers"
+
+
+@pytest.mark.e2e
+async def test_versions_panel_shows_the_fleet_and_advisories(strapi5, strapi4):
+    """Panel 2 on real servers: 5.54.0 clean, 4.26.2 with the critical GHSA-rjg2 and a migration target."""
+    from screens.versions_panel import VersionsPanel
+    from strapi_console.secrets import SecretStore
+
+    store = SecretStore()
+    profiles = []
+    for name, target in (("v5", strapi5), ("v4", strapi4)):
+        email, password = await asyncio.to_thread(target.new_admin)
+        profile = target.profile(name, email=email)
+        profiles.append(profile)
+        from strapi_console.client import StrapiClient
+
+        async def save(creds, n=name):
+            store.set(n, creds)
+
+        async with StrapiClient(profile, on_credentials=save) as client:
+            await client.login(email, password)
+    app = StrapiConsoleApp(config=make_config(*profiles, Profile("off", "http://127.0.0.1:9")), store=store)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await pilot.pause(0.3)
+        panel = app.screen
+        assert isinstance(panel, VersionsPanel)
+        fleet = panel.query_one("#fleet-versions")
+        text = lambda row, col: getattr(fleet.get_cell(row, col), "plain", str(fleet.get_cell(row, col)))  # noqa
+        assert text("v5", "version") == "5.54.0" and text("v5", "advisories") == "✓ none"
+        assert text("v5", "node").startswith("v20.20.2 ✗")  # Node 20 is past end of life
+        assert text("v4", "version") == "4.26.2" and "1C" in text("v4", "advisories")
+        assert text("v4", "major") == "✗ EOL" and text("v4", "target") == "→ 5.x"
+        panel.query_one("#fleet-versions").move_cursor(row=1)
+        await pilot.pause(0.2)
+        rows = [str(k.value) for k in panel.query_one("#server-advisories").rows]
+        assert "GHSA-rjg2-95x7-8qmx|@strapi/strapi" in rows
+        detail = str(panel.query_one("#advisory-detail").render())
+        assert "GHSA-rjg2-95x7-8qmx" in detail and "affected: v4" in detail and "not affected: v5" in detail
+        assert "unknown (no exact version): off" in detail
+        await pilot.press("slash")
+        await type_text(pilot, "sql")
+        await pilot.pause(0.2)
+        assert [str(k.value) for k in panel.query_one("#server-advisories").rows] == []  # 4.26.2 has the fix
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        # three core advisories plus the declared users-permissions plugin (GHSA-7mqx, GHSA-hvp3)
+        assert sorted(str(k.value) for k in panel.query_one("#server-advisories").rows) == [
+            "GHSA-4r8w-3jww-m2rp|@strapi/strapi", "GHSA-7mqx-wwh4-f9fw|@strapi/plugin-users-permissions",
+            "GHSA-hvp3-26wx-g2w4|@strapi/admin", "GHSA-hvp3-26wx-g2w4|@strapi/plugin-users-permissions",
+            "GHSA-rjg2-95x7-8qmx|@strapi/strapi"]

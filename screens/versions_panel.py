@@ -1,0 +1,263 @@
+"""Panel 2: versions & advisories. The fleet's versions and support status on top, the selected
+server's advisories below, the highlighted advisory's detail and "which of my servers does it affect?"
+at the bottom. Matching is local (the advisory data is on disk), so nothing here waits on the network."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from rich.markup import escape
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.command import SimpleCommand
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from strapi_console import advisories, support
+from strapi_console.advisories import SEVERITY_RANK
+
+SEV_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
+SEV_MARK = {"critical": "‼ crit", "high": "! high", "medium": "~ med", "low": "· low"}
+SUPPORT_MARK = {"pass": ("✓", "green"), "warn": ("!", "yellow"), "fail": ("✗", "bold red"), "info": ("?", "dim")}
+
+
+def _today():
+    return datetime.now(timezone.utc).date()
+
+
+class VersionsPanel(Screen):
+    BINDING_GROUP_TITLE = "Versions & advisories"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", key_display="/", id="versions.filter"),
+        Binding("escape", "clear", "Clear filter", show=False, id="versions.escape"),
+        Binding("p", "pivot", "Which servers?", id="versions.pivot"),
+        Binding("s", "sort", "Sort", id="versions.sort"),
+        Binding("r", "refresh", "Refresh", id="versions.refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(name="versions")
+        self.sort_key = "severity"
+        self.pivot_id: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◆")
+        with Vertical():
+            yield Static(id="advisory-source")
+            yield DataTable(id="fleet-versions", cursor_type="row")
+            yield Input(placeholder="filter advisories (ID, CVE, package, text) — esc clears", id="adv-filter")
+            yield DataTable(id="server-advisories", cursor_type="row")
+            with VerticalScroll(id="advisory-pane"):
+                yield Static(id="advisory-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "2 Versions & advisories"
+        fleet = self.query_one("#fleet-versions", DataTable)
+        for key, label in (("name", "Server"), ("version", "Version"), ("major", "Major"), ("node", "Node"),
+                           ("advisories", "Advisories"), ("target", "Upgrade to")):
+            fleet.add_column(label, key=key)
+        table = self.query_one("#server-advisories", DataTable)
+        for key, label in (("sev", "Sev"), ("id", "Advisory"), ("pkg", "Package"), ("fixed", "Fixed"),
+                           ("summary", "Summary")):
+            table.add_column(label, key=key)
+        self.query_one("#adv-filter", Input).display = False
+        self.app.state_signal.subscribe(self, lambda _name: self.sync())
+        self.sync()
+        fleet.focus()
+
+    # --- data ----------------------------------------------------------------------------------
+
+    def _db(self) -> advisories.AdvisoryDB:
+        return advisories.cached()
+
+    def _matches(self, name: str) -> tuple[str | None, list[advisories.Match] | None]:
+        state = self.app.state(name)
+        result = state.result
+        info = result.info if result else None
+        if info is None or not info.reachable:
+            return None, None
+        version = info.strapi_version
+        if not version:
+            return info.version_hint, None
+        m = advisories.match_server(self._db(), version, info.information.get("dependencies"))
+        return version, m.core + m.deps
+
+    def selected_server(self) -> str | None:
+        fleet = self.query_one("#fleet-versions", DataTable)
+        if fleet.row_count == 0:
+            return None
+        return str(fleet.coordinate_to_cell_key(fleet.cursor_coordinate).row_key.value)
+
+    # --- rendering -------------------------------------------------------------------------------
+
+    def sync(self) -> None:
+        db = self._db()
+        s = db.summary()
+        where = "bundled" if db.source == "bundled" else f"updated {db.fetched_at or ''}"
+        note = f" [yellow]({escape(db.note)})[/]" if db.note else ""
+        self.query_one("#advisory-source", Static).update(
+            f"advisory data: {s['records']} records, newest {s['newest']} ({where}){note} · "
+            "[b]strapi-console advisories update[/b] refreshes it")
+        fleet = self.query_one("#fleet-versions", DataTable)
+        names = [p.name for p in self.app.profiles()]
+        with self.app.batch_update():
+            for row_key in list(fleet.rows):
+                if str(row_key.value) not in names:
+                    fleet.remove_row(row_key)
+            for name in names:
+                cells = self._fleet_cells(name)
+                if name in fleet.rows:
+                    for col, value in cells.items():
+                        fleet.update_cell(name, col, value, update_width=True)
+                else:
+                    fleet.add_row(*cells.values(), key=name)
+        self._fill_advisories()
+
+    def _fleet_cells(self, name: str) -> dict:
+        state = self.app.state(name)
+        info = state.result.info if state.result else None
+        version, matches = self._matches(name)
+        major = support.strapi_major(info.strapi_version if info else None, _today())
+        node = support.node_runtime(info.node_version if info else None, _today())
+        adv_text = Text("")
+        if matches is not None:
+            counts: dict[str, int] = {}
+            for m in matches:
+                counts[m.advisory.severity] = counts.get(m.advisory.severity, 0) + 1
+            if not matches:
+                adv_text = Text("✓ none", style="green")
+            for sev in ("critical", "high", "medium", "low"):
+                if counts.get(sev):
+                    adv_text.append(f"{counts[sev]}{sev[0].upper()} ", style=SEV_STYLE[sev])
+        elif version:
+            adv_text = Text("sign in", style="dim")
+        advice = advisories.upgrade_advice(self._db(), info.strapi_version) if info and info.strapi_version else None
+        target = ""
+        if advice:
+            target = advice.target or (f"→ {advice.migrate_to_major}.x" if advice.migrate_to_major else "—")
+            if advice.unresolved:
+                target = f"→ {advice.migrate_to_major}.x"
+        return {"name": Text(name, style="bold"), "version": version or "", "major": _mark(major),
+                "node": _mark(node, (info.node_version or "") if info else ""), "advisories": adv_text,
+                "target": target}
+
+    def _fill_advisories(self) -> None:
+        table = self.query_one("#server-advisories", DataTable)
+        name = self.selected_server()
+        _, matches = self._matches(name) if name else (None, None)
+        needle = self.query_one("#adv-filter", Input).value.strip().lower()
+        rows: dict[str, advisories.Match] = {}
+        for m in matches or []:
+            a = m.advisory
+            hay = " ".join([a.id, *a.aliases, m.package, a.summary]).lower()
+            if needle and needle not in hay:
+                continue
+            rows.setdefault(f"{a.id}|{m.package}", m)
+        ordered = sorted(rows.items(), key=lambda kv: (SEVERITY_RANK[kv[1].advisory.severity], kv[1].advisory.id)
+                         if self.sort_key == "severity" else (kv[1].advisory.published,), reverse=self.sort_key != "severity")
+        with self.app.batch_update():
+            table.clear()
+            for key, m in ordered:
+                sev = m.advisory.severity
+                pkg = m.package + ("" if m.how == "lockstep" else f" ({m.how} {m.version})")
+                table.add_row(Text(SEV_MARK[sev], style=SEV_STYLE[sev]), m.advisory.id, pkg, m.fixed or "—",
+                              m.advisory.summary, key=key)
+        if matches is None:
+            self._detail(None, empty="Sign in to this server to read its exact version (any admin role can)."
+                         if name else "No servers.")
+        elif not ordered:
+            self._detail(None, empty="No published advisory affects this server." if not needle else "No match.")
+        else:
+            self._detail(ordered[0][1].advisory.id)
+
+    def _detail(self, advisory_id: str | None, empty: str = "") -> None:
+        pane = self.query_one("#advisory-detail", Static)
+        if advisory_id is None:
+            pane.update(empty)
+            return
+        a = self._db().get(advisory_id)
+        if a is None:
+            pane.update("")
+            return
+        lines = [f"[b]{a.id}[/b] {' '.join(a.aliases)} · {a.severity.upper()} · published {a.published[:10]}",
+                 escape(a.summary)]
+        for aff in a.affected:
+            fixes = ", ".join(str(f) for f in aff.fixes()) or "no fixed version named"
+            lines.append(f"  {escape(aff.name)}: affected {escape(aff.range_text)}; fixed in {fixes}")
+        lines.append(self._pivot_text(a.id))
+        lines += [f"  {escape(r)}" for r in a.references]
+        name = self.selected_server()
+        state = self.app.state(name) if name else None
+        if state and state.result and state.result.info and state.result.info.strapi_version:
+            advice = advisories.upgrade_advice(self._db(), state.result.info.strapi_version)
+            if advice:
+                lines.append(f"[b]{name}[/b]: {escape(advice.text)}")
+        pane.update("\n".join(lines))
+
+    def _pivot_text(self, advisory_id: str) -> str:
+        hit, clear, unknown = [], [], []
+        for p in self.app.profiles():
+            _, matches = self._matches(p.name)
+            if matches is None:
+                unknown.append(p.name)
+            elif any(m.advisory.id == advisory_id for m in matches):
+                hit.append(p.name)
+            else:
+                clear.append(p.name)
+        parts = [f"[b red]affected: {', '.join(hit)}[/]" if hit else "[green]no server of yours is affected[/]"]
+        if clear:
+            parts.append(f"not affected: {', '.join(clear)}")
+        if unknown:
+            parts.append(f"[dim]unknown (no exact version): {', '.join(unknown)}[/]")
+        return "Your fleet — " + " · ".join(parts)
+
+    # --- events and actions ----------------------------------------------------------------------
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "fleet-versions":
+            self._fill_advisories()
+        elif event.row_key is not None:
+            self._detail(str(event.row_key.value).split("|")[0])
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._fill_advisories()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#server-advisories", DataTable).focus()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#adv-filter", Input)
+        box.display = True
+        box.focus()
+
+    def action_clear(self) -> None:
+        box = self.query_one("#adv-filter", Input)
+        box.value = ""
+        box.display = False
+        self.query_one("#fleet-versions", DataTable).focus()
+
+    def action_sort(self) -> None:
+        self.sort_key = "published" if self.sort_key == "severity" else "severity"
+        self.notify(f"Advisories sorted by {'newest first' if self.sort_key == 'published' else 'severity'}.")
+        self._fill_advisories()
+
+    def action_refresh(self) -> None:
+        self.app.refresh_all()
+
+    def action_pivot(self) -> None:
+        """The on-call question: are we exposed to GHSA-…? Pick any advisory, see the fleet."""
+        commands = [SimpleCommand(f"{a.id} {' '.join(a.cves)} {a.summary[:50]}", lambda i=a.id: self._detail(i),
+                                  f"{a.severity} · {', '.join(a.packages)}") for a in self._db().advisories]
+        self.app.search_commands(commands, placeholder="Which servers does this advisory affect? Type an ID or CVE…")
+
+
+def _mark(status, prefix: str = "") -> Text:
+    if status is None:
+        return Text(prefix)
+    symbol, style = SUPPORT_MARK[status.status]
+    label = f"{prefix} {symbol}".strip() if prefix else {"pass": "✓ ok", "warn": "! ends", "fail": "✗ EOL",
+                                                         "info": "?"}[status.status]
+    return Text(label, style=style)
