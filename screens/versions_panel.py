@@ -56,8 +56,9 @@ class VersionsPanel(Screen):
     def on_mount(self) -> None:
         self.sub_title = "2 Versions & advisories"
         fleet = self.query_one("#fleet-versions", DataTable)
-        for key, label in (("name", "Server"), ("version", "Version"), ("major", "Major"), ("node", "Node"),
-                           ("advisories", "Advisories"), ("target", "Upgrade to")):
+        for key, label in (("name", "Server"), ("version", "Version"), ("ed", "Ed."), ("env", "Env"),
+                           ("major", "Major"), ("node", "Node"), ("advisories", "Advisories"),
+                           ("target", "Upgrade to")):
             fleet.add_column(label, key=key)
         table = self.query_one("#server-advisories", DataTable)
         for key, label in (("sev", "Sev"), ("id", "Advisory"), ("pkg", "Package"), ("fixed", "Fixed"),
@@ -140,7 +141,9 @@ class VersionsPanel(Screen):
             target = advice.target or (f"→ {advice.migrate_to_major}.x" if advice.migrate_to_major else "—")
             if advice.unresolved:
                 target = f"→ {advice.migrate_to_major}.x"
-        return {"name": Text(name, style="bold"), "version": version or "", "major": _mark(major),
+        edition = {"community": "CE", "enterprise": "EE"}.get((info.edition or "") if info else "", "")
+        return {"name": Text(name, style="bold"), "version": version or "", "ed": edition,
+                "env": ((info.environment or "")[:5] if info else ""), "major": _mark(major),
                 "node": _mark(node, (info.node_version or "") if info else ""), "advisories": adv_text,
                 "target": target}
 
@@ -195,6 +198,13 @@ class VersionsPanel(Screen):
             advice = advisories.upgrade_advice(self._db(), state.result.info.strapi_version)
             if advice:
                 lines.append(f"[b]{name}[/b]: {escape(advice.text)}")
+            latest = next((f for f in state.result.findings if f.check_id == "VER-STRAPI-LATEST"), None)
+            if latest is not None and latest.evidence.get("latest_in_major"):
+                ev = latest.evidence
+                lines.append(f"latest release of the major: {ev['latest_in_major']} · newest: {ev.get('latest')} "
+                             f"({ev.get('releases_source')}, {ev.get('releases_age')})")
+            elif latest is not None and latest.reason:
+                lines.append(f"[dim]latest release unknown: {escape(latest.reason)}[/dim]")
         pane.update("\n".join(lines))
 
     def _pivot_text(self, advisory_id: str) -> str:
