@@ -102,6 +102,25 @@ def build_parser() -> argparse.ArgumentParser:
     ashow.add_argument("--json", action="store_true")
     asub.add_parser("update", help="fetch current records from the OSV API (the bundled copy stays the fallback)")
 
+    fix = sub.add_parser("fix", help="apply the API fix of a failing check, after showing the diff")
+    fix.add_argument("name", metavar="PROFILE")
+    fix.add_argument("check_id", metavar="CHECK_ID")
+    fix.add_argument("--yes", action="store_true", help="do not ask (scripts); production profiles still ask")
+    fix.add_argument("--allow-write", action="store_true",
+                     help="unlock a read-only (production) profile for this command; you type its name to confirm")
+
+    jr = sub.add_parser("journal", help="the changes the console made: list, show, undo")
+    jsub = jr.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    jl = jsub.add_parser("list", help="list journal entries")
+    jl.add_argument("name", nargs="?", metavar="PROFILE")
+    js = jsub.add_parser("show", help="one entry, whole")
+    js.add_argument("entry")
+    ju = jsub.add_parser("undo", help="undo an entry (default: the last one of PROFILE) through the safe write path")
+    ju.add_argument("name", metavar="PROFILE")
+    ju.add_argument("entry", nargs="?", help="entry id (default: the last undoable change)")
+    ju.add_argument("--yes", action="store_true", help="do not ask (scripts); production profiles still ask")
+    ju.add_argument("--allow-write", action="store_true", help="unlock a read-only profile for this command")
+
     demo = sub.add_parser("demo", help="run the bundled demo Strapi server and open the console on it")
     demo.add_argument("--no-tui", action="store_true", help="start the server and wait for Ctrl-C instead")
 
@@ -385,6 +404,117 @@ def _advisory_dict(a) -> dict:
             "references": list(a.references)}
 
 
+def _confirm(profile: Profile, lines: list[str], *, yes: bool, allow_write: bool) -> bool:
+    """Show the diff and ask. Production (or an unlocked read-only profile) needs the typed name."""
+    print("\n".join(["Changes:"] + [f"  {line}" for line in lines]))
+    needs_name = profile.production or (profile.default_read_only and allow_write)
+    if yes and not needs_name:
+        return True
+    if sys.stdin is None or not sys.stdin.isatty():
+        raise ConfigError("Confirmation needed: run this on a terminal" + ("" if needs_name else ", or pass --yes") + ".")
+    if needs_name:
+        typed = input(f"Type the profile name ({profile.name}) to apply to this production server: ").strip()
+        return typed == profile.name
+    return input("Apply? [y/N] ").strip().lower() in ("y", "yes")
+
+
+def _writable(profile: Profile, allow_write: bool) -> bool:
+    if profile.default_read_only and not allow_write:
+        raise ConfigError(f"Profile '{profile.name}' is read-only" + (" (tagged production)" if profile.production else "")
+                          + ": nothing was sent.", hint="Pass --allow-write to unlock it for this command.")
+    return True
+
+
+def cmd_fix(args) -> int:
+    from .checks import REGISTRY
+    from .scan import scan_profile
+    from .session import open_client
+    from .writes import AdvancedPlan, RolePlan, apply_advanced_plan, apply_role_plan
+
+    cfg = _load_config(args)
+    profile = cfg.get(args.name)
+    check_id = args.check_id.upper()
+    if check_id not in REGISTRY:
+        raise ConfigError(f"Unknown check ID {check_id}. Known: {', '.join(sorted(REGISTRY))}.")
+    _writable(profile, args.allow_write)
+    store = _store(cfg)
+    result = asyncio.run(scan_profile(profile, store, check_ids=[check_id]))
+    if not result.reachable or result.error:
+        raise ConsoleError(result.error or "unreachable", title="Server unreachable")
+    if result.auth_error:
+        raise ConsoleError(result.auth_error, title="Not signed in")
+    finding = result.findings[0]
+    if finding.status in ("pass", "info"):
+        print(f"{check_id} passes on {profile.name}: nothing to fix.")
+        return EXIT_OK
+    plan = finding.plan
+    if plan is None:
+        summary = (finding.fix or {}).get("summary") or finding.reason or "no fix known"
+        print(f"{check_id} ({finding.status}) has no fix the console can apply: {summary}")
+        return EXIT_USAGE
+    print(f"{check_id}: {finding.title}")
+    if not _confirm(profile, plan.describe(), yes=args.yes, allow_write=args.allow_write):
+        print("Nothing was sent.")
+        return EXIT_OK
+
+    async def apply():
+        client = await open_client(profile, store)
+        async with client:
+            if isinstance(plan, RolePlan):
+                return await apply_role_plan(client, plan, read_only=False, source=f"fix {check_id}")
+            if isinstance(plan, AdvancedPlan):
+                return await apply_advanced_plan(client, plan, read_only=False, source=f"fix {check_id}")
+            raise ConsoleError("This fix cannot be applied yet.")
+
+    entry = asyncio.run(apply())
+    print(f"Applied and verified. Journal entry {entry.id}; undo with: strapi-console journal undo {profile.name}")
+    return EXIT_OK
+
+
+def cmd_journal(args) -> int:
+    from . import journal
+
+    if args.action == "list":
+        found = journal.entries(args.name)
+        if not found:
+            print(f"No changes recorded in {journal.journal_dir()}.")
+        for e in found:
+            undone = f" (undone by {e.undone_by})" if e.undone_by else ""
+            hint = " ← interrupted: run `journal show` to check" if e.status in ("pending", "uncertain") else ""
+            print(f"{e.id}  {e.profile:<12} {e.status:<9} {e.target.get('name', '?'):<28} {e.source}{undone}{hint}")
+        return EXIT_OK
+    if args.action == "show":
+        e = journal.get(args.entry)
+        print(f"{e.id}  {e.status}  profile {e.profile} ({e.url})  by {e.operator} at {e.time}")
+        print(f"source: {e.source}" + (f"; undoes {e.undo_of}" if e.undo_of else "") + (f"; {e.detail}" if e.detail else ""))
+        for line in e.describe():
+            print(f"  {line}")
+        return EXIT_OK
+    from .session import open_client
+    from .writes import undo
+
+    cfg = _load_config(args)
+    profile = cfg.get(args.name)
+    _writable(profile, args.allow_write)
+    entry = journal.get(args.entry) if args.entry else journal.last_undoable(profile.name)
+    if entry is None:
+        print(f"Nothing to undo for {profile.name}.")
+        return EXIT_OK
+    lines = [f"undo {entry.id}: " + line for line in entry.describe()]
+    if not _confirm(profile, lines, yes=args.yes, allow_write=args.allow_write):
+        print("Nothing was sent.")
+        return EXIT_OK
+
+    async def go():
+        client = await open_client(profile, _store(cfg))
+        async with client:
+            return await undo(client, entry, read_only=False)
+
+    done = asyncio.run(go())
+    print(f"Undone and verified. Journal entry {done.id}.")
+    return EXIT_OK
+
+
 def cmd_demo(args, open_tui: OpenTUI | None) -> int:
     from .demo import run_demo
 
@@ -402,7 +532,7 @@ def main(argv: list[str] | None = None, *, open_tui: OpenTUI | None = None) -> i
             cfg = _load_config(args)
             return open_tui(config=cfg, only=getattr(args, "names", None) or None)
         handler = {"profile": cmd_profile, "login": cmd_login, "logout": cmd_logout, "scan": cmd_scan,
-                   "advisories": cmd_advisories}.get(args.command)
+                   "advisories": cmd_advisories, "fix": cmd_fix, "journal": cmd_journal}.get(args.command)
         if args.command == "demo":
             return cmd_demo(args, open_tui)
         return handler(args)

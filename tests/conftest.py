@@ -192,6 +192,8 @@ def strapi_servers(tmp_path_factory):
         # The template's placeholder secrets and 8-second access tokens (silent refresh is exercised).
         "v5_default": dict(app_dir=v5_dir, major=5, secrets="default", env={"ADMIN_ACCESS_TOKEN_LIFESPAN": "8"}),
         "v4": dict(app_dir=v4_dir, major=4, secrets="random"),
+        # The demo's deliberate weaknesses (Public can create articles and list users), for write tests.
+        "v5_perm": dict(app_dir=v5_dir, major=5, secrets="random"),
     }
     started: dict[str, StrapiTarget] = {}
     errors = []
@@ -206,7 +208,7 @@ def strapi_servers(tmp_path_factory):
         except BaseException as exc:  # reported below, after the others are stopped
             errors.append((key, exc))
 
-    with ThreadPoolExecutor(3) as pool:
+    with ThreadPoolExecutor(len(specs)) as pool:
         list(pool.map(boot, specs.items()))
     if errors:
         for target in started.values():
@@ -226,6 +228,11 @@ def strapi5(strapi_servers) -> StrapiTarget:
 @pytest.fixture(scope="session")
 def strapi5_default(strapi_servers) -> StrapiTarget:
     return strapi_servers["v5_default"]
+
+
+@pytest.fixture(scope="session")
+def strapi5_perm(strapi_servers) -> StrapiTarget:
+    return strapi_servers["v5_perm"]
 
 
 @pytest.fixture(scope="session")

@@ -33,6 +33,7 @@ class Finding:
     references: list[str] = field(default_factory=list)
     reason: str | None = None
     advisories: list[str] | None = None
+    plan: Any = field(default=None, repr=False, compare=False)  # an applicable fix (kept out of reports)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"check_id": self.check_id, "status": self.status, "severity": self.severity,
@@ -56,10 +57,17 @@ class ScanContext:
     client: StrapiClient
     info: ServerInfo
     credentials: Credentials | None
+    _memo: dict[str, asyncio.Future] = field(default_factory=dict, repr=False)
 
     @property
     def signed_in(self) -> bool:
         return self.credentials is not None
+
+    async def memo(self, key: str, factory: Callable[[], Awaitable[Any]]) -> Any:
+        """Fetch something several checks need once per scan, even when they ask at the same time."""
+        if key not in self._memo:
+            self._memo[key] = asyncio.ensure_future(factory())
+        return await asyncio.shield(self._memo[key])
 
 
 CheckFn = Callable[[ScanContext], Awaitable[Finding]]

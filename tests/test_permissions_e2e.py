@@ -1,0 +1,149 @@
+"""The safe write path against a real Strapi whose Public role can write: fix, verify, journal, undo,
+concurrent-change refusal, read-only refusal."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+
+import pytest
+
+from conftest import cli_env, console_cmd
+from strapi_console import journal, permissions, writes
+from strapi_console.client import StrapiClient
+from strapi_console.errors import ReadOnlyError
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def perm(strapi5_perm, tmp_path):
+    """A signed-in CLI profile on the server, and a separate admin client to read the truth."""
+    email, password = strapi5_perm.new_admin()
+    env = cli_env(tmp_path)
+
+    def run(*args, stdin=None):
+        return subprocess.run([*console_cmd(), *args], input=stdin, capture_output=True, text=True, env=env,
+                              timeout=120)
+
+    assert run("profile", "add", "perm", "--url", strapi5_perm.url, "--email", email).returncode == 0
+    assert run("login", "perm", "--password-stdin", stdin=password + "\n").returncode == 0
+    return run, email, password
+
+
+def read_public(target, email, password) -> permissions.Role:
+    async def go():
+        async with StrapiClient(target.profile("reader")) as c:
+            await c.login(email, password)
+            return await permissions.role_by_type(c, "public")
+
+    return asyncio.run(go())
+
+
+def test_fix_public_write_then_undo_restores_exactly(perm, strapi5_perm):
+    run, email, password = perm
+    original = read_public(strapi5_perm, email, password).leaves()
+    assert original["api::article.article.create"] is True  # the demo's deliberate weakness
+
+    scan = json.loads(run("scan", "perm", "--format", "json", "--check", "AUTH-PUBLIC-WRITE").stdout)
+    finding = scan["servers"][0]["findings"][0]
+    assert finding["status"] == "fail" and finding["fix"]["kind"] == "api"
+    assert finding["fix"]["request"]["method"] == "PUT"
+    assert finding["fix"]["request"]["body"]["permissions"] == {"api::article.article.create": {"enabled": False}}
+
+    fixed = run("fix", "perm", "AUTH-PUBLIC-WRITE", "--yes")
+    assert fixed.returncode == 0, fixed.stderr
+    assert "Public: article.create allowed → denied" in fixed.stdout and "verified" in fixed.stdout
+    after = read_public(strapi5_perm, email, password).leaves()
+    assert after["api::article.article.create"] is False
+    # the PUT replaced the whole tree: every other permission is exactly as before
+    assert {k: v for k, v in after.items() if k != "api::article.article.create"} == \
+        {k: v for k, v in original.items() if k != "api::article.article.create"}
+
+    listed = run("journal", "list")
+    assert "applied" in listed.stdout and "fix AUTH-PUBLIC-WRITE" in listed.stdout
+    undone = run("journal", "undo", "perm", "--yes")
+    assert undone.returncode == 0, undone.stderr
+    assert read_public(strapi5_perm, email, password).leaves() == original
+    assert "undone by" in run("journal", "list").stdout
+
+
+def test_concurrent_change_is_refused(strapi5_perm):
+    email, password = strapi5_perm.new_admin()
+
+    async def scenario():
+        async with StrapiClient(strapi5_perm.profile("console")) as console, \
+                StrapiClient(strapi5_perm.profile("colleague")) as colleague:
+            await console.login(email, password)
+            await colleague.login(email, password)
+            loaded = await permissions.role_by_type(console, "public")
+            plan = writes.plan_for(loaded, {"api::article.article.find": False})
+            theirs = await permissions.read_role(colleague, loaded.id)
+            await colleague.call("PUT", f"/users-permissions/roles/{loaded.id}",
+                                 json_body=theirs.body_with({"api::category.category.findOne": True}))
+            before_entries = len(journal.entries())
+            with pytest.raises(writes.ConcurrentChange) as info:
+                await writes.apply_role_plan(console, plan, read_only=False, source="test", loaded=loaded)
+            assert "category.findOne now allowed" in info.value.message
+            assert len(journal.entries()) == before_entries  # nothing journalled, nothing sent
+            now = await permissions.read_role(colleague, loaded.id)
+            assert now.leaves()["api::article.article.find"] is True
+            # restore what the colleague did
+            await colleague.call("PUT", f"/users-permissions/roles/{loaded.id}",
+                                 json_body=now.body_with({"api::category.category.findOne": False}))
+
+    asyncio.run(scenario())
+
+
+def test_read_only_profile_sends_no_write(perm, strapi5_perm, tmp_path):
+    run, email, password = perm
+    run("profile", "add", "prod", "--url", strapi5_perm.url, "--email", email, "--tag", "production")
+    assert run("login", "prod", "--password-stdin", stdin=password + "\n").returncode == 0
+    before = read_public(strapi5_perm, email, password).leaves()
+    out = run("fix", "prod", "AUTH-PUBLIC-WRITE", "--yes")
+    assert out.returncode == 1 and "read-only" in out.stderr and "--allow-write" in out.stderr
+    # even unlocked, --yes does not skip the typed confirmation on production
+    out = run("fix", "prod", "AUTH-PUBLIC-WRITE", "--yes", "--allow-write")
+    assert out.returncode == 1 and "Confirmation needed" in out.stderr
+    assert read_public(strapi5_perm, email, password).leaves() == before
+
+    async def core_refuses():
+        from strapi_console.config import Profile
+
+        async with StrapiClient(Profile("ro", strapi5_perm.url)) as c:
+            await c.login(email, password)
+            role = await permissions.role_by_type(c, "public")
+            with pytest.raises(ReadOnlyError):
+                await writes.apply_role_plan(c, writes.plan_for(role, {"api::article.article.find": False}),
+                                             read_only=True, source="test")
+            return c.request_count
+
+    asyncio.run(core_refuses())
+
+
+def test_default_role_fix_through_advanced_settings(perm, strapi5_perm):
+    run, email, password = perm
+
+    async def set_default(role_type):
+        async with StrapiClient(strapi5_perm.profile("admin")) as c:
+            await c.login(email, password)
+            settings = await permissions.read_advanced(c)
+            await c.call("PUT", "/users-permissions/advanced", json_body={**settings, "default_role": role_type})
+            return await permissions.read_advanced(c)
+
+    risky = asyncio.run(set_default("public"))  # new users would get the Public role, which can write
+    try:
+        scan = json.loads(run("scan", "perm", "--format", "json", "--check", "AUTH-DEFAULT-ROLE").stdout)
+        finding = scan["servers"][0]["findings"][0]
+        assert finding["status"] == "fail" and finding["fix"]["request"]["path"] == "/users-permissions/advanced"
+        assert set(finding["fix"]["request"]["body"]) >= {"allow_register", "unique_email", "default_role"}
+        out = run("fix", "perm", "AUTH-DEFAULT-ROLE", "--yes")
+        assert out.returncode == 0, out.stderr
+        assert "default_role 'public' → 'authenticated'" in out.stdout
+        fixed = asyncio.run(set_default("authenticated"))
+        assert {k: v for k, v in fixed.items() if k != "default_role"} == \
+            {k: v for k, v in risky.items() if k != "default_role"}  # the other settings survived the PUT
+        assert run("journal", "undo", "perm", "--yes").returncode == 0
+    finally:
+        asyncio.run(set_default("authenticated"))
