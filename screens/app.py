@@ -33,6 +33,7 @@ from .keyring_choice import KeyringChoiceScreen
 from .login_form import LoginForm, LoginRequest
 from .pending_panel import PendingPanel
 from .profile_form import ProfileForm
+from .permissions_panel import PermissionsPanel
 from .server_list import ServerListScreen
 from .versions_panel import VersionsPanel
 
@@ -63,8 +64,7 @@ class StrapiConsoleApp(App[int]):
     MODES = {
         "servers": ServerListScreen,
         "versions": VersionsPanel,
-        "permissions": lambda: PendingPanel("permissions", "3 · Permissions",
-                                            "Review and fix who can do what, for end users and admins."),
+        "permissions": PermissionsPanel,
         "audit": lambda: PendingPanel("audit", "4 · Audit tail", "Who changed what, as it happens."),
         "headers": lambda: PendingPanel("headers", "5 · HTTPS & headers",
                                         "TLS, security headers, exposure, tokens, secrets and rate limits, with grades."),
@@ -92,6 +92,7 @@ class StrapiConsoleApp(App[int]):
         self.states: dict[str, ProfileState] = {}
         self._keyring_choice_made = self.store.memory_only
         self._prompted_relogin: set[str] = set()
+        self._selected: str | None = None
         # Published with a profile name (or None for "the list itself changed") whenever state changes.
         self.state_signal: Signal[str | None] = Signal(self, "state")
 
@@ -102,6 +103,16 @@ class StrapiConsoleApp(App[int]):
         if self.only:
             profiles = [p for p in profiles if p.name in self.only]
         return profiles
+
+    def selected_profile(self) -> str | None:
+        """The server the panels show: the one highlighted in the server list, else the first."""
+        if self._selected in self.config.profiles:
+            return self._selected
+        profiles = self.profiles()
+        return profiles[0].name if profiles else None
+
+    def select_profile(self, name: str) -> None:
+        self._selected = name
 
     def state(self, name: str) -> ProfileState:
         return self.states.setdefault(name, ProfileState())
@@ -162,6 +173,7 @@ class StrapiConsoleApp(App[int]):
         self.search_commands(commands, placeholder="Jump to a panel or server…")
 
     def _jump_to_server(self, name: str) -> None:
+        self.select_profile(name)
         self.switch_mode("servers")
         screen = self.screen
         if isinstance(screen, ServerListScreen):

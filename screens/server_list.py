@@ -148,6 +148,8 @@ class ServerListScreen(Screen):
             self.table.move_cursor(row=self.table.get_row_index(name))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key is not None:
+            self.app.select_profile(str(event.row_key.value))
         self._show_detail()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

@@ -196,7 +196,7 @@ async def test_keys_help_filter_panels_and_production_lock():
         await pilot.pause()
         assert not app.policy.read_only(cfg.get("prod-eu"))
         assert cell(app, "prod-eu", "lock") == "RW"
-        for key, word in (("3", "Permissions"), ("4", "Audit"), ("5", "HTTPS")):
+        for key, word in (("4", "Audit"), ("5", "HTTPS")):
             await pilot.press(key)
             await pilot.pause()
             assert word in str(app.screen.query_one(".pending").render())
@@ -338,3 +338,87 @@ async def test_versions_panel_shows_the_fleet_and_advisories(strapi5, strapi4):
             "GHSA-4r8w-3jww-m2rp|@strapi/strapi", "GHSA-7mqx-wwh4-f9fw|@strapi/plugin-users-permissions",
             "GHSA-hvp3-26wx-g2w4|@strapi/admin", "GHSA-hvp3-26wx-g2w4|@strapi/plugin-users-permissions",
             "GHSA-rjg2-95x7-8qmx|@strapi/strapi"]
+
+
+@pytest.mark.e2e
+async def test_permission_matrix_toggle_apply_undo(strapi5_perm):
+    """Panel 3 on a real server whose Public role can create articles: stage, apply, verify, undo."""
+    from screens.permissions_panel import PermissionsPanel
+    from strapi_console import permissions
+    from strapi_console.client import StrapiClient
+    from strapi_console.secrets import SecretStore
+
+    email, password = await asyncio.to_thread(strapi5_perm.new_admin)
+    store = SecretStore()
+    profile = strapi5_perm.profile("perm", email=email)
+
+    async def save(creds):
+        store.set("perm", creds)
+
+    async with StrapiClient(profile, on_credentials=save) as client:
+        await client.login(email, password)
+        original = (await permissions.role_by_type(client, "public")).leaves()
+
+    app = StrapiConsoleApp(config=make_config(profile), store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        panel = app.screen
+        assert isinstance(panel, PermissionsPanel)
+        await settle(app, pilot, until=lambda: panel.role is not None)
+        matrix = panel.query_one("#matrix")
+        assert matrix.get_cell("api::article.article", "create").plain == "✓"
+        matrix.focus()
+        matrix.move_cursor(row=matrix.get_row_index("api::article.article"),
+                           column=matrix.get_column_index("create"))
+        await pilot.press("space")
+        assert panel.staged == {"api::article.article.create": False}
+        assert "article.create allowed → denied" in str(panel.query_one("#pending").render())
+        await pilot.press("a")
+        assert isinstance(app.screen, ConfirmScreen)
+        app.screen.dismiss(True)
+        await settle(app, pilot, until=lambda: panel.role is not None and not panel.staged and
+                     not panel.role.leaves()["api::article.article.create"])
+
+        async with StrapiClient(profile) as reader:
+            await reader.login(email, password)
+            after = (await permissions.role_by_type(reader, "public")).leaves()
+        assert after == {**original, "api::article.article.create": False}
+
+        await pilot.press("u")
+        assert isinstance(app.screen, ConfirmScreen)
+        app.screen.dismiss(True)
+        await settle(app, pilot, until=lambda: panel.role is not None and
+                     panel.role.leaves()["api::article.article.create"])
+        async with StrapiClient(profile) as reader:
+            await reader.login(email, password)
+            assert (await permissions.role_by_type(reader, "public")).leaves() == original
+
+
+@pytest.mark.e2e
+async def test_read_only_profile_offers_no_edit_keys(strapi5_perm):
+    from screens.permissions_panel import PermissionsPanel
+    from strapi_console.client import StrapiClient
+    from strapi_console.secrets import SecretStore
+
+    email, password = await asyncio.to_thread(strapi5_perm.new_admin)
+    store = SecretStore()
+    profile = strapi5_perm.profile("prod", email=email, tags=["production"])
+
+    async def save(creds):
+        store.set("prod", creds)
+
+    async with StrapiClient(profile, on_credentials=save) as client:
+        await client.login(email, password)
+    app = StrapiConsoleApp(config=make_config(profile), store=store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        panel = app.screen
+        await settle(app, pilot, until=lambda: isinstance(panel, PermissionsPanel) and panel.role is not None)
+        offered = {b.binding.action for b in panel.active_bindings.values() if b.enabled}
+        assert not offered & {"toggle", "apply", "undo"}
+        panel.query_one("#matrix").focus()
+        await pilot.press("space", "a")
+        assert panel.staged == {} and not isinstance(app.screen, ConfirmScreen)
+        assert "read-only" in str(panel.query_one("#perm-head").render())

@@ -1,0 +1,293 @@
+"""Panel 3: the end-user permission matrix of the selected server. Rows are content types and plugin
+controllers, columns their actions; `space` stages a change, `a` applies it through the safe write path
+(diff → confirm → write → verify → journal), `u` undoes the last change. Read-only profiles show
+everything and offer no edit key."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from strapi_console import journal, permissions, writes
+from strapi_console.errors import ConsoleError
+from strapi_console.session import open_client
+
+from .confirm import ConfirmScreen
+
+ACTION_ORDER = ["find", "findOne", "create", "update", "delete", "count", "me", "destroy", "upload"]
+EDIT_ACTIONS = {"toggle", "apply", "undo", "discard"}
+
+
+class PermissionsPanel(Screen):
+    BINDING_GROUP_TITLE = "Permissions"
+    BINDINGS = [
+        Binding("space", "toggle", "Toggle", id="perm.toggle"),
+        Binding("a", "apply", "Apply", id="perm.apply"),
+        Binding("u", "undo", "Undo last", id="perm.undo"),
+        Binding("x", "discard", "Discard staged", id="perm.discard"),
+        Binding("tab", "focus_next", "Roles/matrix", show=False, id="perm.tab"),
+        Binding("slash", "filter", "Filter", key_display="/", id="perm.filter"),
+        Binding("escape", "clear", "Clear filter", show=False, id="perm.escape"),
+        Binding("r", "reload", "Reload", id="perm.reload"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(name="permissions")
+        self.profile_name: str | None = None
+        self.roles: list[permissions.RoleSummary] = []
+        self.role: permissions.Role | None = None
+        self.staged: dict[str, bool] = {}
+        self.columns: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◆")
+        with Vertical():
+            yield Static(id="perm-head")
+            with Horizontal(id="perm-body"):
+                yield DataTable(id="roles", cursor_type="row")
+                yield DataTable(id="matrix", cursor_type="cell")
+            yield Input(placeholder="filter rows (type, controller) — esc clears", id="perm-filter")
+            yield Static(id="pending")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "3 Permissions · end-user roles"
+        roles = self.query_one("#roles", DataTable)
+        roles.add_column("Role", key="name")
+        roles.add_column("Users", key="users")
+        self.query_one("#perm-filter", Input).display = False
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        if self.app.selected_profile() != self.profile_name:
+            self.load()
+
+    # --- state ----------------------------------------------------------------------------
+
+    @property
+    def profile(self):
+        return self.app.config.profiles.get(self.profile_name) if self.profile_name else None
+
+    def read_only(self) -> bool:
+        return self.profile is None or self.app.policy.read_only(self.profile)
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action in EDIT_ACTIONS and self.read_only():
+            return False  # read-only profiles are not offered edit keys at all
+        return True
+
+    # --- loading (workers: the UI never waits on the network) -------------------------------
+
+    def load(self, role_id: int | None = None) -> None:
+        self.profile_name = self.app.selected_profile()
+        self.refresh_bindings()
+        head = self.query_one("#perm-head", Static)
+        if self.profile is None:
+            head.update("No server selected: pick one in the server list (1) or with : server NAME.")
+            return
+        lock = " · [b yellow]read-only[/]" if self.read_only() else ""
+        head.update(f"[b]{escape(self.profile.name)}[/b] {escape(self.profile.url)} · end-user roles{lock} · loading…")
+        self._load(self.profile_name, role_id)
+
+    @work(exclusive=True, group="permissions-load", exit_on_error=False)
+    async def _load(self, name: str, role_id: int | None) -> None:
+        profile = self.app.config.profiles[name]
+        try:
+            client = await open_client(profile, self.app.store)
+            async with client:
+                roles = await permissions.list_roles(client)
+                chosen = role_id or next((r.id for r in roles if r.type == "public"), roles[0].id if roles else None)
+                role = await permissions.read_role(client, chosen) if chosen is not None else None
+        except ConsoleError as exc:
+            self.query_one("#perm-head", Static).update(f"[red]{escape(exc.title)}: {escape(exc.message)}[/]")
+            return
+        if name != self.profile_name:
+            return
+        self.roles, self.role, self.staged = roles, role, {}
+        self._render_roles()
+        self._render_matrix(rebuild=True)
+
+    def _render_roles(self) -> None:
+        table = self.query_one("#roles", DataTable)
+        table.clear()
+        for r in self.roles:
+            table.add_row(r.name, "" if r.nb_users is None else str(r.nb_users), key=str(r.id))
+        if self.role is not None:
+            table.move_cursor(row=next(i for i, r in enumerate(self.roles) if r.id == self.role.id))
+
+    def _cell(self, subject: str, action: str) -> Text:
+        if self.role is None:
+            return Text("")
+        rows = self.role.rows()
+        if action not in rows.get(subject, {}):
+            return Text(" ")
+        action_id = f"{subject}.{action}"
+        on = rows[subject][action]
+        if action_id in self.staged:
+            new = self.staged[action_id]
+            return Text(("✓" if new else "✗") + "*", style="bold reverse")
+        risky = on and self.role.type == "public" and (permissions.is_write(action_id) or
+                                                      subject == "plugin::users-permissions.user")
+        return Text("✓" if on else "·", style="bold red" if risky else ("green" if on else "dim"))
+
+    def _render_matrix(self, rebuild: bool = False) -> None:
+        table = self.query_one("#matrix", DataTable)
+        head = self.query_one("#perm-head", Static)
+        if self.role is None:
+            table.clear(columns=True)
+            return
+        rows = self.role.rows()
+        needle = self.query_one("#perm-filter", Input).value.strip().lower()
+        subjects = [s for s in sorted(rows, key=lambda s: (not s.startswith("api::"), s)) if needle in s.lower()]
+        if rebuild:
+            actions = {a for r in rows.values() for a in r}
+            self.columns = sorted(actions, key=lambda a: (ACTION_ORDER.index(a) if a in ACTION_ORDER else 99, a))
+            table.clear(columns=True)
+            table.add_column("Type / controller", key="subject")
+            for a in self.columns:
+                table.add_column(a, key=a)
+        with self.app.batch_update():
+            present = {str(k.value) for k in table.rows}
+            for key in present - set(subjects):
+                table.remove_row(key)
+            for subject in subjects:
+                cells = [self._cell(subject, a) for a in self.columns]
+                if subject in present:
+                    for a, value in zip(self.columns, cells):
+                        table.update_cell(subject, a, value)
+                else:
+                    table.add_row(Text(_subject_label(subject)), *cells, key=subject)
+        lock = " · [b yellow]read-only: no edit keys[/]" if self.read_only() else " · space toggles, a applies"
+        head.update(f"[b]{escape(self.profile.name)}[/b] · role [b]{escape(self.role.name)}[/b] ({self.role.type}) · "
+                    f"{len(rows)} rows{lock}")
+        self._render_pending()
+
+    def _render_pending(self) -> None:
+        pending = self.query_one("#pending", Static)
+        if not self.staged or self.role is None:
+            pending.update("[dim]no staged changes[/dim]")
+            return
+        plan = writes.plan_for(self.role, self.staged)
+        pending.update("[b]staged[/b] (a applies, x discards): " + "; ".join(escape(d) for d in plan.describe()))
+
+    # --- events and actions ------------------------------------------------------------------
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "roles" and event.row_key is not None:
+            role_id = int(str(event.row_key.value))
+            if self.role is None or role_id != self.role.id:
+                if self.staged:
+                    self.notify("Staged changes discarded (they belonged to the other role).", severity="warning")
+                self.load(role_id)
+
+    def action_toggle(self) -> None:
+        table = self.query_one("#matrix", DataTable)
+        if self.role is None or table.row_count == 0:
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate)
+        subject, action = str(key.row_key.value), str(key.column_key.value)
+        if action == "subject" or action not in self.role.rows().get(subject, {}):
+            return
+        action_id = f"{subject}.{action}"
+        current = self.role.rows()[subject][action]
+        if action_id in self.staged:
+            del self.staged[action_id]
+        else:
+            self.staged[action_id] = not current
+        table.update_cell(subject, action, self._cell(subject, action))
+        self._render_pending()
+
+    def action_discard(self) -> None:
+        self.staged = {}
+        self._render_matrix()
+
+    def action_apply(self) -> None:
+        if not self.staged or self.role is None:
+            self.notify("Nothing staged: space toggles a cell.")
+            return
+        plan = writes.plan_for(self.role, self.staged)
+        question = "Apply to the server?\n\n" + "\n".join(plan.describe())
+        confirm_text = self.profile.name if self.profile.production else None
+
+        def done(ok: bool | None) -> None:
+            if ok:
+                self._apply(plan, self.role)
+
+        self.app.push_screen(ConfirmScreen(question, confirm_text=confirm_text), done)
+
+    @work(exclusive=True, group="permissions-write", exit_on_error=False)
+    async def _apply(self, plan: writes.RolePlan, loaded: permissions.Role) -> None:
+        try:
+            client = await open_client(self.profile, self.app.store)
+            async with client:
+                entry = await writes.apply_role_plan(client, plan, read_only=self.read_only(), source="tui",
+                                                     loaded=loaded)
+        except ConsoleError as exc:
+            self.app.report_error(exc)
+            return
+        self.notify(f"{len(plan.changes)} change(s) written and verified (journal {entry.id}). u undoes.",
+                    title=plan.role_name)
+        self.load(plan.role_id)
+        self.app.refresh_profile(self.profile_name)
+
+    def action_undo(self) -> None:
+        if self.profile is None:
+            return
+        entry = journal.last_undoable(self.profile.name)
+        if entry is None:
+            self.notify("Nothing to undo for this server.")
+            return
+        question = f"Undo {entry.id}?\n\n" + "\n".join(entry.describe())
+
+        def done(ok: bool | None) -> None:
+            if ok:
+                self._undo(entry)
+
+        self.app.push_screen(ConfirmScreen(question, confirm_text=self.profile.name if self.profile.production
+                                           else None), done)
+
+    @work(exclusive=True, group="permissions-write", exit_on_error=False)
+    async def _undo(self, entry: journal.Entry) -> None:
+        try:
+            client = await open_client(self.profile, self.app.store)
+            async with client:
+                done = await writes.undo(client, entry, read_only=self.read_only())
+        except ConsoleError as exc:
+            self.app.report_error(exc)
+            return
+        self.notify(f"Undone and verified (journal {done.id}).", title=self.profile.name)
+        self.load(self.role.id if self.role else None)
+        self.app.refresh_profile(self.profile_name)
+
+    def action_reload(self) -> None:
+        self.load(self.role.id if self.role else None)
+
+    def action_filter(self) -> None:
+        box = self.query_one("#perm-filter", Input)
+        box.display = True
+        box.focus()
+
+    def action_clear(self) -> None:
+        box = self.query_one("#perm-filter", Input)
+        box.value = ""
+        box.display = False
+        self._render_matrix()
+        self.query_one("#matrix", DataTable).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._render_matrix()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#matrix", DataTable).focus()
+
+
+def _subject_label(subject: str) -> str:
+    type_key, controller = subject.rsplit(".", 1)
+    kind, name = type_key.split("::", 1)
+    return controller if kind == "api" and name == controller else f"{name}.{controller}"
