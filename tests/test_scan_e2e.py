@@ -14,9 +14,11 @@ pytestmark = pytest.mark.e2e
 
 STATUSES = {"pass", "warn", "fail", "skip", "info", "error"}
 SEVERITIES = {"critical", "high", "medium", "low", "info"}
-FOUNDATION_CHECKS = {"EXP-INSTALLER", "EXP-DEV-MODE", "EXP-FINGERPRINT", "VER-EDITION-INFO",
-                     "SEC-ADMIN-JWT-DEFAULT", "SEC-JWT-ALG", "AUTH-ADMIN-SESSION", "VER-STRAPI-ADVISORIES",
-                     "VER-DEPS-ADVISORIES", "VER-MAJOR-SUPPORT", "VER-NODE", "VER-STRAPI-LATEST"}
+ALL_CHECKS = {"EXP-INSTALLER", "EXP-DEV-MODE", "EXP-FINGERPRINT", "VER-EDITION-INFO",
+              "SEC-ADMIN-JWT-DEFAULT", "SEC-JWT-ALG", "AUTH-ADMIN-SESSION", "VER-STRAPI-ADVISORIES",
+              "VER-DEPS-ADVISORIES", "VER-MAJOR-SUPPORT", "VER-NODE", "VER-STRAPI-LATEST", "AUTH-PUBLIC-WRITE",
+              "AUTH-PUBLIC-USERS", "AUTH-PUBLIC-UPLOAD", "AUTH-PUBLIC-READ", "AUTH-AUTHENTICATED-ROLE",
+              "AUTH-DEFAULT-ROLE"}
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +60,7 @@ def test_json_contract_and_default_secret_flip(fleet):
     for name in ("random5", "default5", "old4"):
         s = servers[name]
         assert s["reachable"] is True and s["edition"] == "community" and s["environment"] == "development"
-        assert set(findings(s)) == FOUNDATION_CHECKS  # every check considered appears once
+        assert set(findings(s)) == ALL_CHECKS  # every check considered appears once
         for f in s["findings"]:
             assert f["status"] in STATUSES and f["severity"] in SEVERITIES and f["title"]
             if f["status"] in ("skip", "error"):
@@ -94,7 +96,7 @@ def test_jsonl_sarif_table_and_output_file(fleet):
     jsonl = run("scan", "random5", "default5", "--format", "jsonl")
     lines = [json.loads(line) for line in jsonl.stdout.splitlines()]
     assert {line["profile"] for line in lines} == {"random5", "default5"}
-    assert all("check_id" in line for line in lines) and len(lines) == 2 * len(FOUNDATION_CHECKS)
+    assert all("check_id" in line for line in lines) and len(lines) == 2 * len(ALL_CHECKS)
 
     sarif = json.loads(run("scan", "default5", "--format", "sarif").stdout)
     assert sarif["version"] == "2.1.0"
@@ -177,3 +179,22 @@ def test_latest_release_from_a_fake_github(fleet, strapi_servers, tmp_path):
         assert f["evidence"]["releases_source"] == "github"
     finally:
         apis.close()
+
+
+def test_registry_is_what_scan_reports():
+    from strapi_console.checks import REGISTRY
+
+    assert set(REGISTRY) == ALL_CHECKS
+
+
+def test_insecure_public_role_is_found(fleet):
+    """default5 runs the demo's bootstrap: Public can create articles and list users."""
+    run, _, _ = fleet
+    f = findings(json.loads(run("scan", "default5", "--format", "json").stdout)["servers"][0])
+    assert f["AUTH-PUBLIC-WRITE"]["status"] == "fail" and f["AUTH-PUBLIC-WRITE"]["fix"]["kind"] == "api"
+    assert f["AUTH-PUBLIC-USERS"]["status"] == "fail"
+    assert "anonymous GET /api/users answered 200" == f["AUTH-PUBLIC-USERS"]["evidence"]["confirmed_by"]
+    read = f["AUTH-PUBLIC-READ"]  # an inventory: article and category are public, neither name is sensitive
+    assert read["status"] == "info"
+    assert read["evidence"]["public_types"] == ["api::article.article", "api::category.category"]
+    assert f["AUTH-PUBLIC-UPLOAD"]["status"] == "pass" and f["AUTH-DEFAULT-ROLE"]["status"] == "pass"
