@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from strapi_console import journal, permissions, writes
+from strapi_console import admin_roles, journal, permissions, writes
 from strapi_console.errors import ConsoleError
 from strapi_console.session import open_client
 
@@ -35,6 +35,8 @@ class PermissionsPanel(Screen):
         Binding("slash", "filter", "Filter", key_display="/", id="perm.filter"),
         Binding("escape", "clear", "Clear filter", show=False, id="perm.escape"),
         Binding("r", "reload", "Reload", id="perm.reload"),
+        Binding("t", "switch_kind", "End users/admins", id="perm.kind"),
+        Binding("d", "detail", "Cell detail", id="perm.detail"),
     ]
 
     def __init__(self) -> None:
@@ -44,6 +46,10 @@ class PermissionsPanel(Screen):
         self.role: permissions.Role | None = None
         self.staged: dict[str, bool] = {}
         self.columns: list[str] = []
+        self.kind = "up"  # "up": end-user roles (users-permissions); "admin": admin roles (RBAC)
+        self.admin_roles: list[admin_roles.AdminRole] = []
+        self.admin_role: admin_roles.AdminRole | None = None
+        self.catalog: admin_roles.Catalog | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
@@ -80,6 +86,9 @@ class PermissionsPanel(Screen):
     def check_action(self, action: str, parameters) -> bool | None:
         if action in EDIT_ACTIONS and self.read_only():
             return False  # read-only profiles are not offered edit keys at all
+        if action in EDIT_ACTIONS - {"undo"} and self.kind == "admin" and self.admin_role is not None \
+                and self.admin_role.super_admin:
+            return False  # Strapi refuses any edit of the Super Admin role
         return True
 
     # --- loading (workers: the UI never waits on the network) -------------------------------
@@ -92,8 +101,12 @@ class PermissionsPanel(Screen):
             head.update("No server selected: pick one in the server list (1) or with : server NAME.")
             return
         lock = " · [b yellow]read-only[/]" if self.read_only() else ""
-        head.update(f"[b]{escape(self.profile.name)}[/b] {escape(self.profile.url)} · end-user roles{lock} · loading…")
-        self._load(self.profile_name, role_id)
+        what = "end-user roles" if self.kind == "up" else "admin roles"
+        head.update(f"[b]{escape(self.profile.name)}[/b] {escape(self.profile.url)} · {what}{lock} · loading…")
+        if self.kind == "up":
+            self._load(self.profile_name, role_id)
+        else:
+            self._load_admin(self.profile_name, role_id)
 
     @work(exclusive=True, group="permissions-load", exit_on_error=False)
     async def _load(self, name: str, role_id: int | None) -> None:
@@ -107,11 +120,97 @@ class PermissionsPanel(Screen):
         except ConsoleError as exc:
             self.query_one("#perm-head", Static).update(f"[red]{escape(exc.title)}: {escape(exc.message)}[/]")
             return
-        if name != self.profile_name:
+        if name != self.profile_name or self.kind != "up":
             return
         self.roles, self.role, self.staged = roles, role, {}
         self._render_roles()
         self._render_matrix(rebuild=True)
+
+    @work(exclusive=True, group="permissions-load", exit_on_error=False)
+    async def _load_admin(self, name: str, role_id: int | None) -> None:
+        profile = self.app.config.profiles[name]
+        try:
+            client = await open_client(profile, self.app.store)
+            async with client:
+                roles = await admin_roles.list_roles(client)
+                cat = await admin_roles.catalog(client)
+                chosen = role_id or next((r.id for r in roles if r.code == "strapi-editor"),
+                                         roles[0].id if roles else None)
+                role = await admin_roles.read_role(client, chosen) if chosen is not None else None
+        except ConsoleError as exc:
+            self.query_one("#perm-head", Static).update(f"[red]{escape(exc.title)}: {escape(exc.message)}[/]")
+            return
+        if name != self.profile_name or self.kind != "admin":
+            return
+        self.admin_roles, self.admin_role, self.catalog, self.staged = roles, role, cat, {}
+        self.refresh_bindings()
+        table = self.query_one("#roles", DataTable)
+        table.clear()
+        for r in roles:
+            table.add_row(r.name + (" 🔒" if r.super_admin else ""), "" if r.users is None else str(r.users),
+                          key=str(r.id))
+        if role is not None:
+            table.move_cursor(row=next(i for i, r in enumerate(roles) if r.id == role.id))
+        self._render_admin_matrix(rebuild=True)
+
+    def _admin_key(self, row: str, col: str) -> str | None:
+        """The (action|subject) key of a matrix cell, or None where the action does not apply."""
+        if self.catalog is None:
+            return None
+        if row.startswith("@"):
+            return admin_roles.key_of(row[1:], None) if col == "allow" else None
+        action = admin_roles.CM + col
+        if col in admin_roles.CONTENT_ACTIONS and row in self.catalog.content_actions.get(action, set()):
+            return admin_roles.key_of(action, row)
+        return None
+
+    def _admin_cell(self, row: str, col: str) -> Text:
+        key = self._admin_key(row, col)
+        role = self.admin_role
+        if key is None or role is None:
+            return Text(" ")
+        if key in self.staged:
+            return Text(("✓" if self.staged[key] else "✗") + "*", style="bold reverse")
+        if key not in role.granted():
+            return Text("·", style="dim")
+        risky = admin_roles.is_risky(key) and not role.super_admin
+        mark = "◐" if role.partial(key) else "✓"
+        return Text(mark, style="bold red" if risky else ("yellow" if mark == "◐" else "green"))
+
+    def _render_admin_matrix(self, rebuild: bool = False) -> None:
+        table = self.query_one("#matrix", DataTable)
+        role, cat = self.admin_role, self.catalog
+        if role is None or cat is None:
+            table.clear(columns=True)
+            return
+        needle = self.query_one("#perm-filter", Input).value.strip().lower()
+        rows = [(uid, label) for uid, label in cat.subjects] + [("@" + a, label) for a, label in cat.other_actions]
+        rows = [(k, label) for k, label in rows if needle in f"{k} {label}".lower()]
+        if rebuild:
+            self.columns = admin_roles.CONTENT_ACTIONS + ["allow"]
+            table.clear(columns=True)
+            table.add_column("Content type / plugin · setting action", key="subject")
+            for c in self.columns:
+                table.add_column(c, key=c)
+        with self.app.batch_update():
+            present = {str(k.value) for k in table.rows}
+            wanted = {k for k, _ in rows}
+            for key in present - wanted:
+                table.remove_row(key)
+            for key, label in rows:
+                cells = [self._admin_cell(key, c) for c in self.columns]
+                if key in present:
+                    for c, value in zip(self.columns, cells):
+                        table.update_cell(key, c, value)
+                else:
+                    table.add_row(Text(label[:60]), *cells, key=key)
+        ro = " · [b yellow]read-only: no edit keys[/]" if self.read_only() else ""
+        if role.super_admin:
+            ro = " · [b yellow]Super Admin: read-only (Strapi refuses edits, resets it at boot)[/]"
+        self.query_one("#perm-head", Static).update(
+            f"[b]{escape(self.profile.name)}[/b] · admin role [b]{escape(role.name)}[/b] · ✓ allowed, ◐ partial "
+            f"(fields/locales/conditions: d), · denied{ro}")
+        self._render_pending()
 
     def _render_roles(self) -> None:
         table = self.query_one("#roles", DataTable)
@@ -168,12 +267,17 @@ class PermissionsPanel(Screen):
                     f"{len(rows)} rows{lock}")
         self._render_pending()
 
+    def _plan(self):
+        if self.kind == "admin":
+            return writes.admin_plan_for(self.admin_role, self.staged) if self.admin_role else None
+        return writes.plan_for(self.role, self.staged) if self.role else None
+
     def _render_pending(self) -> None:
         pending = self.query_one("#pending", Static)
-        if not self.staged or self.role is None:
+        plan = self._plan() if self.staged else None
+        if plan is None:
             pending.update("[dim]no staged changes[/dim]")
             return
-        plan = writes.plan_for(self.role, self.staged)
         pending.update("[b]staged[/b] (a applies, x discards): " + "; ".join(escape(d) for d in plan.describe()))
 
     # --- events and actions ------------------------------------------------------------------
@@ -181,13 +285,33 @@ class PermissionsPanel(Screen):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "roles" and event.row_key is not None:
             role_id = int(str(event.row_key.value))
-            if self.role is None or role_id != self.role.id:
+            current = self.role if self.kind == "up" else self.admin_role
+            if current is None or role_id != current.id:
                 if self.staged:
                     self.notify("Staged changes discarded (they belonged to the other role).", severity="warning")
                 self.load(role_id)
 
+    def _cursor(self) -> tuple[str, str] | None:
+        table = self.query_one("#matrix", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return str(key.row_key.value), str(key.column_key.value)
+
     def action_toggle(self) -> None:
         table = self.query_one("#matrix", DataTable)
+        if self.kind == "admin":
+            cell = self._cursor()
+            key = self._admin_key(*cell) if cell and self.admin_role else None
+            if key is None:
+                return
+            if key in self.staged:
+                del self.staged[key]
+            else:
+                self.staged[key] = key not in self.admin_role.granted()
+            table.update_cell(cell[0], cell[1], self._admin_cell(*cell))
+            self._render_pending()
+            return
         if self.role is None or table.row_count == 0:
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate)
@@ -205,29 +329,59 @@ class PermissionsPanel(Screen):
 
     def action_discard(self) -> None:
         self.staged = {}
-        self._render_matrix()
+        self._rerender()
+
+    def _rerender(self) -> None:
+        if self.kind == "admin":
+            self._render_admin_matrix()
+        else:
+            self._render_matrix()
+
+    def action_switch_kind(self) -> None:
+        if self.staged:
+            self.notify("Staged changes discarded.", severity="warning")
+        self.kind = "admin" if self.kind == "up" else "up"
+        self.staged = {}
+        self.sub_title = "3 Permissions · " + ("admin roles" if self.kind == "admin" else "end-user roles")
+        self.load()
+
+    def action_detail(self) -> None:
+        cell = self._cursor()
+        if self.kind != "admin" or cell is None or self.admin_role is None:
+            if cell:
+                self.notify(f"{cell[0]}.{cell[1]}", title="Permission")
+            return
+        key = self._admin_key(*cell)
+        if key is None:
+            return
+        state = "allowed" if key in self.admin_role.granted() else "denied"
+        self.query_one("#pending", Static).update(
+            f"[b]{escape(key.replace('|', ' on '))}[/b]: {state}; {escape(self.admin_role.detail(key))}")
 
     def action_apply(self) -> None:
-        if not self.staged or self.role is None:
+        plan = self._plan() if self.staged else None
+        if plan is None or not plan.changes:
             self.notify("Nothing staged: space toggles a cell.")
             return
-        plan = writes.plan_for(self.role, self.staged)
         question = "Apply to the server?\n\n" + "\n".join(plan.describe())
         confirm_text = self.profile.name if self.profile.production else None
 
         def done(ok: bool | None) -> None:
             if ok:
-                self._apply(plan, self.role)
+                self._apply(plan, self.role if self.kind == "up" else None)
 
         self.app.push_screen(ConfirmScreen(question, confirm_text=confirm_text), done)
 
     @work(exclusive=True, group="permissions-write", exit_on_error=False)
-    async def _apply(self, plan: writes.RolePlan, loaded: permissions.Role) -> None:
+    async def _apply(self, plan, loaded: permissions.Role | None) -> None:
         try:
             client = await open_client(self.profile, self.app.store)
             async with client:
-                entry = await writes.apply_role_plan(client, plan, read_only=self.read_only(), source="tui",
-                                                     loaded=loaded)
+                if isinstance(plan, writes.AdminRolePlan):
+                    entry = await writes.apply_admin_role_plan(client, plan, read_only=self.read_only(), source="tui")
+                else:
+                    entry = await writes.apply_role_plan(client, plan, read_only=self.read_only(), source="tui",
+                                                         loaded=loaded)
         except ConsoleError as exc:
             self.app.report_error(exc)
             return
@@ -262,11 +416,15 @@ class PermissionsPanel(Screen):
             self.app.report_error(exc)
             return
         self.notify(f"Undone and verified (journal {done.id}).", title=self.profile.name)
-        self.load(self.role.id if self.role else None)
+        self.load(self._current_role_id())
         self.app.refresh_profile(self.profile_name)
 
+    def _current_role_id(self) -> int | None:
+        role = self.role if self.kind == "up" else self.admin_role
+        return role.id if role else None
+
     def action_reload(self) -> None:
-        self.load(self.role.id if self.role else None)
+        self.load(self._current_role_id())
 
     def action_filter(self) -> None:
         box = self.query_one("#perm-filter", Input)
@@ -277,11 +435,11 @@ class PermissionsPanel(Screen):
         box = self.query_one("#perm-filter", Input)
         box.value = ""
         box.display = False
-        self._render_matrix()
+        self._rerender()
         self.query_one("#matrix", DataTable).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        self._render_matrix()
+        self._rerender()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.query_one("#matrix", DataTable).focus()

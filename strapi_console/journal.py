@@ -73,6 +73,12 @@ class Entry:
             before = self.before.get("changed", {})
             return [f"{name}: {key} {before.get(key)!r} → {value!r}" for key, value in changes]
         word = lambda on: "allowed" if on else "denied"  # noqa: E731
+        if self.target.get("kind") == "admin-role":
+            def what(key: str) -> str:
+                action, _, subject = key.partition("|")
+                return f"{action} on {subject}" if subject else action
+
+            return [f"{name}: {what(key)} {word(not on)} → {word(on)}" for key, on in changes]
         return [f"{name}: {action} {word(not on)} → {word(on)}" for action, on in changes]
 
 

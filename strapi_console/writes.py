@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import journal, permissions
+from . import admin_roles, journal, permissions
 from .client import StrapiClient
 from .errors import ConsoleError, ReadOnlyError, StrapiError
 
@@ -41,6 +41,27 @@ class RolePlan:
                          "note": "sent as the role's complete permission tree; every other permission unchanged"}}
 
 
+async def _journalled(client: StrapiClient, *, target: dict, before: dict, after: dict, source: str,
+                      undo_of: str | None, send, verify) -> journal.Entry:
+    """Journal first, then send, then read back: an interrupted write always leaves an entry behind."""
+    entry = journal.begin(client.profile, target, before=before, after=after, source=source, undo_of=undo_of)
+    try:
+        await send()
+    except StrapiError as exc:
+        # A timeout or a cut connection leaves the outcome unknown: keep the entry to verify and undo.
+        journal.finish(entry, "failed" if getattr(exc, "status", None) else "uncertain", str(exc))
+        raise
+    except BaseException as exc:
+        journal.finish(entry, "uncertain", f"interrupted: {type(exc).__name__}")
+        raise
+    problem = await verify()
+    if problem:
+        journal.finish(entry, "failed", problem)
+        raise VerifyFailed(f"{target.get('name', 'The target')} read back does not match what was written ({problem}). "
+                           f"The journal entry {entry.id} holds the state before.")
+    return journal.finish(entry, "applied", "changed and verified")
+
+
 def plan_for(role: permissions.Role, changes: dict[str, bool]) -> RolePlan:
     leaves = role.leaves()
     real = {a: on for a, on in changes.items() if leaves.get(a, False) != on}
@@ -72,28 +93,20 @@ async def apply_role_plan(client: StrapiClient, plan: RolePlan, *, read_only: bo
     body = fresh.body_with(plan.changes)
     expected = (fresh.enabled() | {a for a, on in plan.changes.items() if on}) - {a for a, on in plan.changes.items()
                                                                                   if not on}
-    target = {"kind": "up-role", "id": plan.role_id, "name": plan.role_name, "type": plan.role_type}
-    entry = journal.begin(client.profile, target, before={"enabled": sorted(fresh.enabled()), "changed": plan.previous},
-                          after={"changes": plan.changes}, source=source, undo_of=undo_of)
-    try:
+
+    async def send():
         await client.call("PUT", f"/users-permissions/roles/{plan.role_id}", json_body=body)
-    except StrapiError as exc:
-        # A timeout or a cut connection leaves the outcome unknown: keep the entry to verify and undo.
-        status = "failed" if getattr(exc, "status", None) else "uncertain"
-        journal.finish(entry, status, str(exc))
-        raise
-    except BaseException as exc:
-        journal.finish(entry, "uncertain", f"interrupted: {type(exc).__name__}")
-        raise
-    after = await permissions.read_role(client, plan.role_id)
-    if after.enabled() != expected:
-        missing = sorted(expected - after.enabled())
-        extra = sorted(after.enabled() - expected)
-        journal.finish(entry, "failed", f"read back differs: missing {missing}, unexpected {extra}")
-        raise VerifyFailed(f"The server's {plan.role_name} role does not match what was written "
-                           f"(missing {len(missing)}, unexpected {len(extra)}). The journal entry {entry.id} "
-                           "holds the state before.")
-    return journal.finish(entry, "applied", f"{len(plan.changes)} permission(s) changed and verified")
+
+    async def verify():
+        now = (await permissions.read_role(client, plan.role_id)).enabled()
+        if now != expected:
+            return f"missing {sorted(expected - now)}, unexpected {sorted(now - expected)}"
+        return None
+
+    return await _journalled(client, target={"kind": "up-role", "id": plan.role_id, "name": plan.role_name,
+                                             "type": plan.role_type},
+                             before={"enabled": sorted(fresh.enabled()), "changed": plan.previous},
+                             after={"changes": plan.changes}, source=source, undo_of=undo_of, send=send, verify=verify)
 
 
 async def undo(client: StrapiClient, entry: journal.Entry, *, read_only: bool) -> journal.Entry:
@@ -108,6 +121,22 @@ async def undo(client: StrapiClient, entry: journal.Entry, *, read_only: bool) -
                                title="Nothing to undo")
         done = await apply_advanced_plan(client, AdvancedPlan(current, back), read_only=read_only, source="undo",
                                          undo_of=entry.id)
+        entry.undone_by = done.id
+        entry.save()
+        return done
+    if entry.target.get("kind") == "admin-role":
+        if entry.profile != client.profile.name:
+            raise ConsoleError(f"Entry {entry.id} belongs to profile {entry.profile}.", title="Cannot undo")
+        current = await admin_roles.read_role(client, int(entry.target["id"]))
+        back = {k: bool(on) for k, on in entry.before.get("changed", {}).items()}
+        plan = admin_plan_for(current, back)
+        # removed permissions come back with their exact fields, locales and conditions
+        plan.restore = [r for r in entry.before.get("removed", []) if plan.changes.get(
+            admin_roles.key_of(r["action"], r.get("subject")))]
+        if not plan.changes:
+            raise ConsoleError("The role already has the permissions it had before this change.",
+                               title="Nothing to undo")
+        done = await apply_admin_role_plan(client, plan, read_only=read_only, source="undo", undo_of=entry.id)
         entry.undone_by = done.id
         entry.save()
         return done
@@ -156,20 +185,79 @@ async def apply_advanced_plan(client: StrapiClient, plan: AdvancedPlan, *, read_
                                f"({', '.join(changed)}). Nothing was written.", hint="Read them again and review.")
     # PUT replaces the whole stored object: send every key, changed or not.
     body = {**fresh, **plan.changes}
-    target = {"kind": "up-advanced", "name": "users-permissions settings"}
-    entry = journal.begin(client.profile, target, before={"settings": fresh,
-                                                          "changed": {k: fresh.get(k) for k in plan.changes}},
-                          after={"changes": plan.changes}, source=source, undo_of=undo_of)
-    try:
+
+    async def send():
         await client.call("PUT", "/users-permissions/advanced", json_body=body)
-    except StrapiError as exc:
-        journal.finish(entry, "failed" if getattr(exc, "status", None) else "uncertain", str(exc))
-        raise
-    except BaseException as exc:
-        journal.finish(entry, "uncertain", f"interrupted: {type(exc).__name__}")
-        raise
-    after = await permissions.read_advanced(client)
-    if any(after.get(k) != v for k, v in body.items()):
-        journal.finish(entry, "failed", "read back differs")
-        raise VerifyFailed("The users-permissions settings read back differ from what was written.")
-    return journal.finish(entry, "applied", "settings changed and verified")
+
+    async def verify():
+        after = await permissions.read_advanced(client)
+        return None if all(after.get(k) == v for k, v in body.items()) else "the settings read back differ"
+
+    return await _journalled(client, target={"kind": "up-advanced", "name": "users-permissions settings"},
+                             before={"settings": fresh, "changed": {k: fresh.get(k) for k in plan.changes}},
+                             after={"changes": plan.changes}, source=source, undo_of=undo_of, send=send, verify=verify)
+
+
+# --- admin roles (RBAC) --------------------------------------------------------------------------
+
+
+@dataclass
+class AdminRolePlan:
+    role_id: int
+    role_name: str
+    loaded_fingerprint: str
+    changes: dict[str, bool]  # "action|subject" → granted
+    restore: list[dict] | None = None  # exact permission objects to put back (undo keeps restrictions)
+
+    def describe(self) -> list[str]:
+        out = []
+        for key, on in sorted(self.changes.items()):
+            action, subject = admin_roles.split_key(key)
+            what = action.replace("plugin::content-manager.explorer.", "") + (f" on {subject}" if subject else "")
+            out.append(f"{self.role_name}: {what} {'denied → allowed' if on else 'allowed → denied'}")
+        return out
+
+    def request(self) -> dict:
+        return {"method": "PUT", "path": f"/admin/roles/{self.role_id}/permissions",
+                "body": {"changes": self.changes, "note": "sent as the role's complete permission list"}}
+
+
+def admin_plan_for(role: "admin_roles.AdminRole", changes: dict[str, bool]) -> AdminRolePlan:
+    granted = role.granted()
+    real = {k: on for k, on in changes.items() if (k in granted) != on}
+    return AdminRolePlan(role.id, role.name, role.fingerprint(), real)
+
+
+async def apply_admin_role_plan(client: StrapiClient, plan: AdminRolePlan, *, read_only: bool, source: str,
+                                undo_of: str | None = None) -> journal.Entry:
+    if read_only:
+        raise ReadOnlyError(f"Profile '{client.profile.name}' is read-only: nothing was sent.")
+    fresh = await admin_roles.read_role(client, plan.role_id)
+    if fresh.super_admin:
+        raise ConsoleError("The Super Admin role is read-only: Strapi refuses edits and restores every permission "
+                           "at boot. Nothing was sent.", title="Super Admin")
+    if fresh.fingerprint() != plan.loaded_fingerprint:
+        raise ConcurrentChange(f"The admin role {plan.role_name} changed on the server since it was loaded. "
+                               "Nothing was written.", hint="Reload the role, review, and apply again.")
+    if not plan.changes:
+        raise ConsoleError("Nothing to change.", title="No change")
+    body = fresh.body_with(plan.changes)
+    if plan.restore:  # put back the exact objects (with their restrictions) instead of bare grants
+        restored = {admin_roles.key_of(r["action"], r.get("subject")) for r in plan.restore}
+        body["permissions"] = [p for p in body["permissions"]
+                               if admin_roles.key_of(p["action"], p["subject"]) not in restored]
+        body["permissions"] += [admin_roles.clean(r) for r in plan.restore]
+    expected = {admin_roles.key_of(p["action"], p["subject"]) for p in body["permissions"]}
+    removed = [admin_roles.clean(p) for p in fresh.permissions
+               if plan.changes.get(admin_roles.key_of(p["action"], p.get("subject"))) is False]
+
+    async def send():
+        await client.call("PUT", f"/admin/roles/{plan.role_id}/permissions", json_body=body)
+
+    async def verify():
+        now = (await admin_roles.read_role(client, plan.role_id)).granted()
+        return None if now == expected else f"missing {sorted(expected - now)}, unexpected {sorted(now - expected)}"
+
+    return await _journalled(client, target={"kind": "admin-role", "id": plan.role_id, "name": plan.role_name},
+                             before={"changed": {k: not on for k, on in plan.changes.items()}, "removed": removed},
+                             after={"changes": plan.changes}, source=source, undo_of=undo_of, send=send, verify=verify)

@@ -147,3 +147,41 @@ def test_default_role_fix_through_advanced_settings(perm, strapi5_perm):
         assert run("journal", "undo", "perm", "--yes").returncode == 0
     finally:
         asyncio.run(set_default("authenticated"))
+
+
+def test_admin_role_edit_and_exact_undo(strapi5_perm, tmp_path):
+    """Editor: remove one grant, everything else (restrictions included) stays; undo restores it exactly."""
+    from strapi_console import admin_roles
+
+    email, password = strapi5_perm.new_admin()
+
+    async def scenario():
+        async with StrapiClient(strapi5_perm.profile("admin-edit")) as c:
+            await c.login(email, password)
+            roles = await admin_roles.list_roles(c)
+            editor = next(r for r in roles if r.code == "strapi-editor")
+            before = await admin_roles.read_role(c, editor.id)
+            key = admin_roles.key_of("plugin::content-manager.explorer.delete", "api::article.article")
+            assert key in before.granted()
+            entry = await writes.apply_admin_role_plan(c, writes.admin_plan_for(before, {key: False}),
+                                                       read_only=False, source="test")
+            after = await admin_roles.read_role(c, editor.id)
+            canon = lambda role: sorted(  # noqa: E731
+                json.dumps(admin_roles.clean(p), sort_keys=True) for p in role.permissions
+                if admin_roles.key_of(p["action"], p.get("subject")) != key)
+            assert key not in after.granted() and canon(after) == canon(before)
+            await writes.undo(c, journal.get(entry.id), read_only=False)
+            restored = await admin_roles.read_role(c, editor.id)
+            exact = lambda role: sorted(json.dumps(admin_roles.clean(p), sort_keys=True) for p in role.permissions)  # noqa
+            assert exact(restored) == exact(before)
+
+            superadmin = next(r for r in roles if r.code == "strapi-super-admin")
+            sa = await admin_roles.read_role(c, superadmin.id)
+            count = c.request_count
+            with pytest.raises(Exception) as info:
+                await writes.apply_admin_role_plan(c, writes.admin_plan_for(sa, {key: False}), read_only=False,
+                                                   source="test")
+            assert "Super Admin" in str(info.value)
+            assert c.request_count - count == 2  # the fresh read (role and permissions), never a PUT
+
+    asyncio.run(scenario())

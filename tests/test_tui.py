@@ -422,3 +422,48 @@ async def test_read_only_profile_offers_no_edit_keys(strapi5_perm):
         await pilot.press("space", "a")
         assert panel.staged == {} and not isinstance(app.screen, ConfirmScreen)
         assert "read-only" in str(panel.query_one("#perm-head").render())
+
+
+@pytest.mark.e2e
+async def test_admin_roles_matrix_and_super_admin_lock(strapi5_perm):
+    from screens.permissions_panel import PermissionsPanel
+    from strapi_console.client import StrapiClient
+    from strapi_console.secrets import SecretStore
+
+    email, password = await asyncio.to_thread(strapi5_perm.new_admin)
+    store = SecretStore()
+    profile = strapi5_perm.profile("perm", email=email)
+
+    async def save(creds):
+        store.set("perm", creds)
+
+    async with StrapiClient(profile, on_credentials=save) as client:
+        await client.login(email, password)
+    app = StrapiConsoleApp(config=make_config(profile), store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        panel = app.screen
+        assert isinstance(panel, PermissionsPanel)
+        await settle(app, pilot, until=lambda: panel.role is not None)
+        await pilot.press("t")
+        await settle(app, pilot, until=lambda: panel.admin_role is not None)
+        assert panel.admin_role.code == "strapi-editor"
+        matrix = panel.query_one("#matrix")
+        assert matrix.get_cell("api::article.article", "delete").plain in ("✓", "◐")
+        assert matrix.get_cell("@admin::users.read", "allow").plain in ("·", "✓", "◐")
+        matrix.focus()
+        matrix.move_cursor(row=matrix.get_row_index("api::article.article"), column=matrix.get_column_index("publish"))
+        await pilot.press("space")
+        assert len(panel.staged) == 1 and "Editor: publish on api::article.article" in str(
+            panel.query_one("#pending").render())
+        await pilot.press("x")
+        roles = panel.query_one("#roles")
+        roles.focus()
+        roles.move_cursor(row=[r.code for r in panel.admin_roles].index("strapi-super-admin"))
+        await pilot.press("enter")
+        await settle(app, pilot, until=lambda: panel.admin_role is not None and panel.admin_role.super_admin)
+        assert "Super Admin: read-only" in str(panel.query_one("#perm-head").render())
+        panel.query_one("#matrix").focus()
+        await pilot.press("space")
+        assert panel.staged == {}
