@@ -183,6 +183,18 @@ class StrapiConsoleApp(App[int]):
 
     def on_mount(self) -> None:
         self.refresh_all()
+        self._warn_interrupted()
+
+    @work(thread=True, exit_on_error=False, name="journal check")
+    def _warn_interrupted(self) -> None:
+        from strapi_console import journal
+
+        open_entries = [e for e in journal.entries() if e.status in ("pending", "uncertain")
+                        and e.profile in self.config.profiles]
+        for profile in sorted({e.profile for e in open_entries}):
+            self.call_from_thread(self.notify, f"A change to {profile} was interrupted and may be half applied. "
+                                  f"Check it with: strapi-console journal check {profile}; then undo if needed.",
+                                  title="Interrupted write", severity="warning", timeout=20)
 
     def refresh_all(self) -> None:
         for profile in self.profiles():

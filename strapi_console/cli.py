@@ -115,11 +115,33 @@ def build_parser() -> argparse.ArgumentParser:
     jl.add_argument("name", nargs="?", metavar="PROFILE")
     js = jsub.add_parser("show", help="one entry, whole")
     js.add_argument("entry")
+    jc = jsub.add_parser("check", help="settle changes an interrupted write left pending, by reading the server")
+    jc.add_argument("name", metavar="PROFILE")
     ju = jsub.add_parser("undo", help="undo an entry (default: the last one of PROFILE) through the safe write path")
     ju.add_argument("name", metavar="PROFILE")
     ju.add_argument("entry", nargs="?", help="entry id (default: the last undoable change)")
     ju.add_argument("--yes", action="store_true", help="do not ask (scripts); production profiles still ask")
     ju.add_argument("--allow-write", action="store_true", help="unlock a read-only profile for this command")
+
+    pm = sub.add_parser("permissions", help="role baselines: export, compare, apply")
+    psub2 = pm.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    pe = psub2.add_parser("export", help="write a role's permissions to a file")
+    pe.add_argument("name", metavar="PROFILE")
+    pe.add_argument("role", help="role name, type or code (Public, authenticated, strapi-editor)")
+    pe.add_argument("--admin", action="store_true", help="an admin role instead of an end-user role")
+    pe.add_argument("--output", metavar="FILE", help="default: stdout")
+    pd = psub2.add_parser("diff", help="compare a role with another role, on this server or another")
+    pd.add_argument("name", metavar="PROFILE")
+    pd.add_argument("role")
+    pd.add_argument("other", metavar="OTHER", help="PROFILE:ROLE, ROLE (same server) or a baseline file")
+    pd.add_argument("--admin", action="store_true")
+    pa = psub2.add_parser("apply", help="make a role match a saved baseline, as a reviewed diff")
+    pa.add_argument("name", metavar="PROFILE")
+    pa.add_argument("role")
+    pa.add_argument("file")
+    pa.add_argument("--admin", action="store_true")
+    pa.add_argument("--yes", action="store_true", help="do not ask (scripts); production profiles still ask")
+    pa.add_argument("--allow-write", action="store_true", help="unlock a read-only profile for this command")
 
     demo = sub.add_parser("demo", help="run the bundled demo Strapi server and open the console on it")
     demo.add_argument("--no-tui", action="store_true", help="start the server and wait for Ctrl-C instead")
@@ -491,10 +513,25 @@ def cmd_journal(args) -> int:
             print(f"  {line}")
         return EXIT_OK
     from .session import open_client
-    from .writes import undo
+    from .writes import check_interrupted, undo
 
     cfg = _load_config(args)
     profile = cfg.get(args.name)
+    if args.action == "check":
+        open_entries = [e for e in journal.entries(profile.name) if e.status in ("pending", "uncertain")]
+        if not open_entries:
+            print(f"No interrupted change for {profile.name}.")
+            return EXIT_OK
+
+        async def settle():
+            client = await open_client(profile, _store(cfg))
+            async with client:
+                return [(e, await check_interrupted(client, e)) for e in open_entries]
+
+        for e, outcome in asyncio.run(settle()):
+            print(f"{e.id}: {outcome}. " + ("Undo it with: strapi-console journal undo "
+                                            f"{profile.name} {e.id}" if outcome != "not applied" else "Nothing to undo."))
+        return EXIT_OK
     _writable(profile, args.allow_write)
     entry = journal.get(args.entry) if args.entry else journal.last_undoable(profile.name)
     if entry is None:
@@ -515,6 +552,76 @@ def cmd_journal(args) -> int:
     return EXIT_OK
 
 
+def cmd_permissions(args) -> int:
+    from . import admin_roles, baselines
+    from .session import open_client
+    from .writes import AdminRolePlan, apply_admin_role_plan, apply_role_plan
+
+    cfg = _load_config(args)
+    profile = cfg.get(args.name)
+    store = _store(cfg)
+
+    async def read(prof, role_name):
+        client = await open_client(prof, store)
+        async with client:
+            return await baselines.find_role(client, role_name, admin=args.admin)
+
+    if args.action == "export":
+        role = asyncio.run(read(profile, args.role))
+        text = json.dumps(baselines.export(role, profile.name), indent=2) + "\n"
+        if args.output:
+            from .files import write_private
+
+            write_private(args.output, text)
+            print(f"Wrote {role.name} ({len(baselines.granted(role))} permissions) to {args.output}.")
+        else:
+            sys.stdout.write(text)
+        return EXIT_OK
+    if args.action == "diff":
+        role = asyncio.run(read(profile, args.role))
+        if os.path.isfile(args.other):
+            doc = baselines.load_file(args.other)
+            other_label = f"{args.other} ({doc.get('source')}: {doc.get('role')})"
+            other = ({admin_roles.key_of(p["action"], p.get("subject")) for p in doc.get("permissions", [])}
+                     if args.admin else set(doc.get("enabled", [])))
+        else:
+            other_profile, _, other_role = args.other.rpartition(":")
+            prof2 = cfg.get(other_profile) if other_profile else profile
+            role2 = asyncio.run(read(prof2, other_role))
+            other_label, other = f"{prof2.name}:{role2.name}", baselines.granted(role2)
+        only_a, only_b = baselines.diff(baselines.granted(role), other)
+        print(f"{profile.name}:{role.name} vs {other_label}")
+        for a in only_a:
+            print(f"  + only in {profile.name}:{role.name}: {a}")
+        for b in only_b:
+            print(f"  - only in {other_label}: {b}")
+        if not only_a and not only_b:
+            print("  identical")
+        return EXIT_OK
+    _writable(profile, args.allow_write)
+    doc = baselines.load_file(args.file)
+    role = asyncio.run(read(profile, args.role))
+    plan = baselines.plan_from_baseline(role, doc)
+    if not plan.changes:
+        print(f"{role.name} on {profile.name} already matches {args.file}.")
+        return EXIT_OK
+    print(f"Make {profile.name}:{role.name} match {args.file} (from {doc.get('source')}: {doc.get('role')})")
+    if not _confirm(profile, plan.describe(), yes=args.yes, allow_write=args.allow_write):
+        print("Nothing was sent.")
+        return EXIT_OK
+
+    async def apply():
+        client = await open_client(profile, store)
+        async with client:
+            if isinstance(plan, AdminRolePlan):
+                return await apply_admin_role_plan(client, plan, read_only=False, source=f"baseline {args.file}")
+            return await apply_role_plan(client, plan, read_only=False, source=f"baseline {args.file}", loaded=role)
+
+    entry = asyncio.run(apply())
+    print(f"Applied and verified. Journal entry {entry.id}.")
+    return EXIT_OK
+
+
 def cmd_demo(args, open_tui: OpenTUI | None) -> int:
     from .demo import run_demo
 
@@ -532,7 +639,8 @@ def main(argv: list[str] | None = None, *, open_tui: OpenTUI | None = None) -> i
             cfg = _load_config(args)
             return open_tui(config=cfg, only=getattr(args, "names", None) or None)
         handler = {"profile": cmd_profile, "login": cmd_login, "logout": cmd_logout, "scan": cmd_scan,
-                   "advisories": cmd_advisories, "fix": cmd_fix, "journal": cmd_journal}.get(args.command)
+                   "advisories": cmd_advisories, "fix": cmd_fix, "journal": cmd_journal,
+                   "permissions": cmd_permissions}.get(args.command)
         if args.command == "demo":
             return cmd_demo(args, open_tui)
         return handler(args)

@@ -261,3 +261,29 @@ async def apply_admin_role_plan(client: StrapiClient, plan: AdminRolePlan, *, re
     return await _journalled(client, target={"kind": "admin-role", "id": plan.role_id, "name": plan.role_name},
                              before={"changed": {k: not on for k, on in plan.changes.items()}, "removed": removed},
                              after={"changes": plan.changes}, source=source, undo_of=undo_of, send=send, verify=verify)
+
+
+async def check_interrupted(client: StrapiClient, entry: journal.Entry) -> str:
+    """Settle an entry an interrupted write left behind by looking at the server: applied, or not."""
+    kind = entry.target.get("kind")
+    changes = entry.after.get("changes", {})
+    if kind == "up-role":
+        leaves = (await permissions.read_role(client, int(entry.target["id"]))).leaves()
+        state = {a: leaves.get(a, False) for a in changes}
+    elif kind == "admin-role":
+        granted = (await admin_roles.read_role(client, int(entry.target["id"]))).granted()
+        state = {k: k in granted for k in changes}
+    elif kind == "up-advanced":
+        settings = await permissions.read_advanced(client)
+        state = {k: settings.get(k) for k in changes}
+    else:
+        raise ConsoleError(f"Entry {entry.id} has an unknown kind {kind!r}.", title="Cannot check")
+    if state == changes:
+        journal.finish(entry, "applied", "the interrupted write had reached the server (checked later)")
+        return "applied"
+    before = entry.before.get("changed", {})
+    if all(state[k] == before.get(k) for k in changes):
+        journal.finish(entry, "failed", "the interrupted write never reached the server (checked later)")
+        return "not applied"
+    journal.finish(entry, "uncertain", "partly applied, or changed by someone else since (checked later)")
+    return "partly applied"

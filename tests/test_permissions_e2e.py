@@ -185,3 +185,52 @@ def test_admin_role_edit_and_exact_undo(strapi5_perm, tmp_path):
             assert c.request_count - count == 2  # the fresh read (role and permissions), never a PUT
 
     asyncio.run(scenario())
+
+
+def test_baseline_export_diff_and_apply_across_servers(perm, strapi5_perm, strapi5, tmp_path):
+    """Promote the reviewed Public role of one server to another as a reviewed diff, then undo it."""
+    run, email, password = perm
+    email2, password2 = strapi5.new_admin()
+    assert run("profile", "add", "clean", "--url", strapi5.url, "--email", email2).returncode == 0
+    assert run("login", "clean", "--password-stdin", stdin=password2 + "\n").returncode == 0
+    baseline = tmp_path / "public.json"
+    out = run("permissions", "export", "perm", "public", "--output", str(baseline))
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(baseline.read_text())
+    assert doc["kind"] == "end-user" and "api::article.article.create" in doc["enabled"]
+
+    d = run("permissions", "diff", "clean", "Public", "perm:Public")
+    assert "- only in perm:Public: api::article.article.create" in d.stdout
+    assert run("permissions", "diff", "perm", "public", str(baseline)).stdout.strip().endswith("identical")
+
+    applied = run("permissions", "apply", "clean", "public", str(baseline), "--yes")
+    assert applied.returncode == 0, applied.stderr
+    assert "Public: article.create denied → allowed" in applied.stdout
+    assert run("permissions", "diff", "clean", "Public", "perm:Public").stdout.strip().endswith("identical")
+    assert run("journal", "undo", "clean", "--yes").returncode == 0  # the clean server stays clean for other tests
+    assert "article.create" in run("permissions", "diff", "clean", "Public", "perm:Public").stdout
+
+
+def test_interrupted_write_is_recovered(perm, strapi5_perm):
+    """A write that reached the server but was never completed in the journal (a killed process) is
+    settled by `journal check` and undone through the same path."""
+    run, email, password = perm
+    original = read_public(strapi5_perm, email, password).leaves()
+
+    async def half_done():
+        async with StrapiClient(strapi5_perm.profile("perm")) as c:
+            await c.login(email, password)
+            role = await permissions.role_by_type(c, "public")
+            plan = writes.plan_for(role, {"api::category.category.find": False})
+            entry = journal.begin(c.profile, {"kind": "up-role", "id": role.id, "name": role.name, "type": "public"},
+                                  before={"enabled": sorted(role.enabled()), "changed": plan.previous},
+                                  after={"changes": plan.changes}, source="tui")
+            await c.call("PUT", f"/users-permissions/roles/{role.id}", json_body=role.body_with(plan.changes))
+            return entry.id  # ... and the process died here, before finishing the entry
+
+    entry_id = asyncio.run(half_done())
+    assert "pending" in run("journal", "list").stdout and "interrupted" in run("journal", "list").stdout
+    checked = run("journal", "check", "perm")
+    assert f"{entry_id}: applied" in checked.stdout
+    assert run("journal", "undo", "perm", entry_id, "--yes").returncode == 0
+    assert read_public(strapi5_perm, email, password).leaves() == original

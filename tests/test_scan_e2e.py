@@ -18,7 +18,7 @@ ALL_CHECKS = {"EXP-INSTALLER", "EXP-DEV-MODE", "EXP-FINGERPRINT", "VER-EDITION-I
               "SEC-ADMIN-JWT-DEFAULT", "SEC-JWT-ALG", "AUTH-ADMIN-SESSION", "VER-STRAPI-ADVISORIES",
               "VER-DEPS-ADVISORIES", "VER-MAJOR-SUPPORT", "VER-NODE", "VER-STRAPI-LATEST", "AUTH-PUBLIC-WRITE",
               "AUTH-PUBLIC-USERS", "AUTH-PUBLIC-UPLOAD", "AUTH-PUBLIC-READ", "AUTH-AUTHENTICATED-ROLE",
-              "AUTH-DEFAULT-ROLE"}
+              "AUTH-DEFAULT-ROLE", "AUTH-ADMIN-USERS"}
 
 
 @pytest.fixture(scope="module")
@@ -198,3 +198,6 @@ def test_insecure_public_role_is_found(fleet):
     assert read["status"] == "info"
     assert read["evidence"]["public_types"] == ["api::article.article", "api::category.category"]
     assert f["AUTH-PUBLIC-UPLOAD"]["status"] == "pass" and f["AUTH-DEFAULT-ROLE"]["status"] == "pass"
+    # the suite signs every test in as its own Super Admin: more than three is worth a warning
+    users = f["AUTH-ADMIN-USERS"]
+    assert users["status"] == "warn" and users["evidence"]["active_super_admins"] > 3

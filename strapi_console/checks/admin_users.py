@@ -1,0 +1,55 @@
+"""AUTH-ADMIN-USERS: admin account hygiene (super admins, stale invitations, generic addresses)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from .registry import ScanContext, check, spec
+
+GENERIC = re.compile(r"^(admin|administrator|root|test|demo|info|webmaster|dev)@", re.I)
+
+
+async def all_admin_users(client) -> list[dict]:
+    users, page = [], 1
+    while True:
+        data = (await client.get("/admin/users", params={"page": page, "pageSize": 100})).get("data") or {}
+        users += [u for u in data.get("results") or [] if isinstance(u, dict)]
+        pagination = data.get("pagination") or {}
+        if page >= int(pagination.get("pageCount") or 1) or page >= 50:
+            return users
+        page += 1
+
+
+@check("AUTH-ADMIN-USERS", "Admin account hygiene", "medium", needs_auth=True,
+       references=("https://docs.strapi.io/cms/features/rbac",))
+async def admin_users(ctx: ScanContext):
+    me = spec("AUTH-ADMIN-USERS")
+    users = await all_admin_users(ctx.client)
+    now = datetime.now(timezone.utc)
+    supers = [u for u in users if u.get("isActive") and any(r.get("code") == "strapi-super-admin"
+                                                            for r in u.get("roles") or [])]
+    stale = []
+    for u in users:
+        if u.get("isActive") is False:
+            try:
+                created = datetime.fromisoformat(str(u.get("createdAt")).replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            if (now - created).days > 7:
+                stale.append(u.get("email"))
+    generic = [u.get("email") for u in users if u.get("isActive") and GENERIC.match(str(u.get("email") or ""))]
+    evidence = {"request": "GET /admin/users (paginated)", "admins": len(users), "active_super_admins": len(supers),
+                "inactive_older_than_7_days": stale, "generic_addresses": generic}
+    problems = []
+    if len(supers) > 3:
+        problems.append(f"{len(supers)} active Super Admins")
+    if stale:
+        problems.append(f"{len(stale)} invitation(s) or deactivated accounts older than 7 days")
+    if generic:
+        problems.append(f"shared-looking addresses ({', '.join(generic[:3])})")
+    if problems:
+        return me.finding("warn", "Admin accounts to review: " + "; ".join(problems), evidence=evidence,
+                          fix={"kind": "manual", "summary": "Give most admins Editor or Author roles, delete stale "
+                               "invitations, use personal addresses (PUT /admin/users/:id, after review)"})
+    return me.finding("pass", f"{len(users)} admin account(s), {len(supers)} Super Admin(s)", evidence=evidence)
