@@ -37,6 +37,7 @@ class PermissionsPanel(Screen):
         Binding("r", "reload", "Reload", id="perm.reload"),
         Binding("t", "switch_kind", "End users/admins", id="perm.kind"),
         Binding("d", "detail", "Cell detail", id="perm.detail"),
+        Binding("c", "compare", "Compare", id="perm.compare"),
     ]
 
     def __init__(self) -> None:
@@ -203,7 +204,7 @@ class PermissionsPanel(Screen):
                     for c, value in zip(self.columns, cells):
                         table.update_cell(key, c, value)
                 else:
-                    table.add_row(Text(label[:60]), *cells, key=key)
+                    table.add_row(Text(label if len(label) <= 40 else label[:39] + "…"), *cells, key=key)
         ro = " · [b yellow]read-only: no edit keys[/]" if self.read_only() else ""
         if role.super_admin:
             ro = " · [b yellow]Super Admin: read-only (Strapi refuses edits, resets it at boot)[/]"
@@ -445,7 +446,54 @@ class PermissionsPanel(Screen):
         self.query_one("#matrix", DataTable).focus()
 
 
-def _subject_label(subject: str) -> str:
+    # --- compare: two roles side by side, or the same role on two servers ----------------------
+
+    def action_compare(self) -> None:
+        from textual.command import SimpleCommand
+
+        current = self.role if self.kind == "up" else self.admin_role
+        if current is None or self.profile is None:
+            return
+        choices = []
+        names = [r.name for r in (self.roles if self.kind == "up" else self.admin_roles) if r.id != current.id]
+        for name in names:
+            choices.append(SimpleCommand(f"{name} on {self.profile.name}",
+                                         lambda n=name, p=self.profile.name: self._compare(p, n),
+                                         "another role of this server"))
+        for p in self.app.profiles():
+            if p.name != self.profile.name:
+                choices.append(SimpleCommand(f"{current.name} on {p.name}",
+                                             lambda n=current.name, q=p.name: self._compare(q, n),
+                                             f"the same role on {p.url}"))
+        self.app.search_commands(choices, placeholder=f"Compare {current.name} with…")
+
+    @work(exclusive=True, group="permissions-compare", exit_on_error=False)
+    async def _compare(self, profile_name: str, role_name: str) -> None:
+        from strapi_console import baselines
+
+        current = self.role if self.kind == "up" else self.admin_role
+        try:
+            client = await open_client(self.app.config.profiles[profile_name], self.app.store)
+            async with client:
+                other = await baselines.find_role(client, role_name, admin=self.kind == "admin")
+        except ConsoleError as exc:
+            self.app.report_error(exc)
+            return
+        only_here, only_there = baselines.diff(baselines.granted(current), baselines.granted(other))
+        label = (lambda a: a) if self.kind == "admin" else permissions.label
+        lines = [f"[b]{escape(current.name)}[/b] ({self.profile_name}) vs [b]{escape(other.name)}[/b] ({profile_name}):"]
+        lines += [f"[green]+ only here:[/] {escape(label(a))}" for a in only_here[:12]]
+        lines += [f"[red]- only there:[/] {escape(label(a))}" for a in only_there[:12]]
+        if not only_here and not only_there:
+            lines.append("identical")
+        elif len(only_here) + len(only_there) > 24:
+            lines.append(f"… {len(only_here)} + {len(only_there)} differences in all "
+                         "(strapi-console permissions diff shows every line)")
+        self.query_one("#pending", Static).update("\n".join(lines))
+
+
+def _subject_label(subject: str, width: int = 24) -> str:
     type_key, controller = subject.rsplit(".", 1)
     kind, name = type_key.split("::", 1)
-    return controller if kind == "api" and name == controller else f"{name}.{controller}"
+    text = controller if kind == "api" and name == controller else f"{name}.{controller}"
+    return text if len(text) <= width else text[:width - 1] + "…"

@@ -42,3 +42,38 @@ def test_help_snapshot(snap_compare):
         await pilot.pause(0.2)
 
     assert snap_compare(app_with_fixed_profiles(), terminal_size=(80, 24), run_before=open_help)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_permission_matrix_snapshot(snap_compare, strapi5, size):
+    """The Public role of a pristine Strapi 5.54 (only the default auth actions are public)."""
+    import asyncio
+
+    from strapi_console.client import StrapiClient
+    from strapi_console.secrets import SecretStore
+
+    email, password = strapi5.new_admin()
+    store = SecretStore()
+    profile = strapi5.profile("cms", email=email)
+
+    async def login():
+        async with StrapiClient(profile, on_credentials=lambda c: store.set("cms", c)) as client:
+            await client.login(email, password)
+
+    asyncio.run(login())
+    cfg = cm.load()
+    cfg.add(profile)
+    app = StrapiConsoleApp(config=cfg, store=store)
+
+    async def open_matrix(pilot):
+        await wait_refreshed(pilot)
+        await pilot.press("3")
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if getattr(pilot.app.screen, "role", None) is not None:
+                break
+        pilot.app.screen.query_one("#matrix").focus()
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=size, run_before=open_matrix)

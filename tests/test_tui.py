@@ -467,3 +467,35 @@ async def test_admin_roles_matrix_and_super_admin_lock(strapi5_perm):
         panel.query_one("#matrix").focus()
         await pilot.press("space")
         assert panel.staged == {}
+
+
+@pytest.mark.e2e
+async def test_compare_public_across_servers(strapi5, strapi5_perm):
+    """The same role on two servers: the demo-insecure one grants article.create, the clean one does not."""
+    from screens.permissions_panel import PermissionsPanel
+    from strapi_console.client import StrapiClient
+    from strapi_console.secrets import SecretStore
+
+    store = SecretStore()
+    profiles = []
+    for name, target in (("clean", strapi5), ("insecure", strapi5_perm)):
+        email, password = await asyncio.to_thread(target.new_admin)
+        profile = target.profile(name, email=email)
+        profiles.append(profile)
+
+        async def save(creds, n=name):
+            store.set(n, creds)
+
+        async with StrapiClient(profile, on_credentials=save) as client:
+            await client.login(email, password)
+    app = StrapiConsoleApp(config=make_config(*profiles), store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        app.select_profile("clean")
+        await pilot.press("3")
+        panel = app.screen
+        await settle(app, pilot, until=lambda: isinstance(panel, PermissionsPanel) and panel.role is not None)
+        panel._compare("insecure", "Public")
+        await settle(app, pilot, until=lambda: "vs" in str(panel.query_one("#pending").render()))
+        text = str(panel.query_one("#pending").render())
+        assert "- only there: article.create" in text and "+ only here" not in text
