@@ -12,6 +12,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from strapi_console import admin_roles, journal, permissions, writes
@@ -60,7 +63,7 @@ class PermissionsPanel(Screen):
                 yield DataTable(id="roles", cursor_type="row")
                 yield DataTable(id="matrix", cursor_type="cell")
             yield Input(placeholder="filter rows (type, controller) — esc clears", id="perm-filter")
-            yield Static(id="pending")
+            yield PendingBar(id="pending")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -274,7 +277,7 @@ class PermissionsPanel(Screen):
         return writes.plan_for(self.role, self.staged) if self.role else None
 
     def _render_pending(self) -> None:
-        pending = self.query_one("#pending", Static)
+        pending = self.query_one("#pending", PendingBar)
         plan = self._plan() if self.staged else None
         if plan is None:
             pending.update("[dim]no staged changes[/dim]")
@@ -356,7 +359,7 @@ class PermissionsPanel(Screen):
         if key is None:
             return
         state = "allowed" if key in self.admin_role.granted() else "denied"
-        self.query_one("#pending", Static).update(
+        self.query_one("#pending", PendingBar).update(
             f"[b]{escape(key.replace('|', ' on '))}[/b]: {state}; {escape(self.admin_role.detail(key))}")
 
     def action_apply(self) -> None:
@@ -489,7 +492,20 @@ class PermissionsPanel(Screen):
         elif len(only_here) + len(only_there) > 24:
             lines.append(f"… {len(only_here)} + {len(only_there)} differences in all "
                          "(strapi-console permissions diff shows every line)")
-        self.query_one("#pending", Static).update("\n".join(lines))
+        self.query_one("#pending", PendingBar).update("\n".join(lines))
+
+
+class PendingBar(Widget):
+    """The staged-changes line. A fixed-height widget that only repaints: a Static with height auto would
+    re-layout the whole screen (hundreds of matrix rows) on every toggle."""
+
+    text: reactive[str] = reactive("", layout=False)
+
+    def update(self, text: str) -> None:
+        self.text = text
+
+    def render(self) -> Content:
+        return Content.from_markup(self.text)
 
 
 def _subject_label(subject: str, width: int = 24) -> str:

@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .client import StrapiClient
@@ -44,7 +45,11 @@ class Role:
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def leaves(self) -> dict[str, bool]:
-        """Every action of the tree → enabled, e.g. 'api::article.article.create' → False."""
+        """Every action of the tree → enabled, e.g. 'api::article.article.create' → False (read-only view)."""
+        return self._leaves
+
+    @cached_property
+    def _leaves(self) -> dict[str, bool]:
         out: dict[str, bool] = {}
         for type_key, section in self.tree.items():
             controllers = (section or {}).get("controllers") if isinstance(section, dict) else None
@@ -58,7 +63,7 @@ class Role:
         return out
 
     def enabled(self) -> set[str]:
-        return {a for a, on in self.leaves().items() if on}
+        return {a for a, on in self._leaves.items() if on}
 
     def fingerprint(self) -> str:
         """What a concurrent change would alter: name, description and the enabled set."""
@@ -66,7 +71,11 @@ class Role:
         return hashlib.sha256(data.encode()).hexdigest()[:16]
 
     def rows(self) -> dict[str, dict[str, bool]]:
-        """Matrix rows ('api::article.article') → action → enabled."""
+        """Matrix rows ('api::article.article') → action → enabled (computed once: the role is a snapshot)."""
+        return self._rows
+
+    @cached_property
+    def _rows(self) -> dict[str, dict[str, bool]]:
         out: dict[str, dict[str, bool]] = {}
         for action_id, on in self.leaves().items():
             subject, action = action_id.rsplit(".", 1)

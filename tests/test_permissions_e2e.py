@@ -234,3 +234,31 @@ def test_interrupted_write_is_recovered(perm, strapi5_perm):
     assert f"{entry_id}: applied" in checked.stdout
     assert run("journal", "undo", "perm", entry_id, "--yes").returncode == 0
     assert read_public(strapi5_perm, email, password).leaves() == original
+
+
+def test_write_refused_with_403_names_the_missing_permission(strapi5_perm):
+    """An Author-role admin can read nothing of users-permissions: the console says what is missing."""
+    from strapi_console.errors import Forbidden
+
+    email, password = strapi5_perm.new_admin()
+
+    async def scenario():
+        async with StrapiClient(strapi5_perm.profile("root")) as root:
+            await root.login(email, password)
+            roles = (await root.get("/admin/roles"))["data"]
+            author = next(r["id"] for r in roles if r["code"] == "strapi-author")
+            created = (await root.call("POST", "/admin/users", json_body={
+                "firstname": "Au", "lastname": "Thor", "email": "author-403@example.test", "roles": [author]}))["data"]
+            await root.call("POST", "/admin/register", auth=False, json_body={
+                "registrationToken": created["registrationToken"],
+                "userInfo": {"firstname": "Au", "lastname": "Thor", "password": "Author-pass-403a"}})
+            public = await permissions.role_by_type(root, "public")
+        async with StrapiClient(strapi5_perm.profile("author")) as author_client:
+            await author_client.login("author-403@example.test", "Author-pass-403a")
+            with pytest.raises(Forbidden) as info:
+                await author_client.call("PUT", f"/users-permissions/roles/{public.id}",
+                                         json_body=public.body_with({}))
+            return str(info.value)
+
+    message = asyncio.run(scenario())
+    assert "lacks the permission for PUT /users-permissions/roles/" in message
