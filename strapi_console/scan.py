@@ -41,9 +41,20 @@ class ServerResult:
         return scoring.posture(self.findings) if self.reachable and self.findings else None
 
     @property
+    def web(self):
+        """The Observatory Web grade, for HTTPS profiles whose header checks ran."""
+        from .observatory import grade
+
+        if not self.reachable or not self.profile.url.startswith("https://"):
+            return None
+        results = {f.evidence["observatory"]["test"]: f.evidence["observatory"]["result"]
+                   for f in self.findings if isinstance(f.evidence.get("observatory"), dict)}
+        return grade(results) if results else None
+
+    @property
     def overall(self) -> str | None:
         p = self.posture
-        return p.grade if p else None
+        return scoring.worse(p.grade if p else None, self.web.grade if self.web else None) if p and p.grade else None
 
     @property
     def incomplete(self) -> bool:

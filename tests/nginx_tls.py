@@ -38,6 +38,20 @@ class NginxTLS:
                 self.proc.kill()
 
 
+# What an operator adds in front of a default Strapi: a strict CSP, no credentialed CORS reflection,
+# no X-Powered-By, and the cross-origin isolation headers.
+HARDENING = """
+            proxy_hide_header X-Powered-By;
+            proxy_hide_header Access-Control-Allow-Origin;
+            proxy_hide_header Access-Control-Allow-Credentials;
+            proxy_hide_header Content-Security-Policy;
+            add_header Content-Security-Policy "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'self'; base-uri 'self'" always;
+            add_header Cross-Origin-Opener-Policy same-origin always;
+            add_header Cross-Origin-Resource-Policy same-site always;
+            add_header Permissions-Policy "camera=(), microphone=(), geolocation=()" always;
+"""
+
+
 def nginx_binary() -> str | None:
     return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
 
@@ -55,6 +69,7 @@ def start_nginx(workdir: Path, upstream: str) -> NginxTLS:
                                  not_after=now - dt.timedelta(days=1)),
         "wronghost": ca.issue_cert("cms.other.example"),
         "untrusted": other_ca.issue_cert("localhost", "127.0.0.1"),
+        "hardened": ca.issue_cert("localhost", "127.0.0.1"),
     }
     ca_pem = workdir / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_pem))
@@ -68,6 +83,7 @@ def start_nginx(workdir: Path, upstream: str) -> NginxTLS:
         cert.private_key_pem.write_to_path(str(key))
         port = free_port()
         ports[kind] = port
+        extra = HARDENING if kind == "hardened" else ""
         servers.append(f"""
     server {{
         listen 127.0.0.1:{port} ssl;
@@ -79,6 +95,7 @@ def start_nginx(workdir: Path, upstream: str) -> NginxTLS:
             proxy_pass {upstream};
             proxy_set_header Host $host;
             proxy_set_header X-Forwarded-Proto https;
+            {extra}
         }}
     }}""")
     conf = workdir / "nginx.conf"

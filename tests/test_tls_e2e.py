@@ -83,3 +83,29 @@ def test_cli_scan_over_https_with_ca_bundle(nginx, strapi5, tmp_path):
     out = run("scan", "old", "--format", "json")
     assert out.returncode == 4
     assert "expired" in json.loads(out.stdout)["servers"][0]["error"]
+
+
+def test_headers_and_web_grade_default_vs_hardened(nginx, strapi5, tmp_path):
+    """The same Strapi behind nginx, as is and hardened: each HDR check's status and the Web grade."""
+    import subprocess
+
+    env = cli_env(tmp_path)
+    for name, kind in (("default", "good"), ("hardened", "hardened")):
+        subprocess.run([*console_cmd(), "profile", "add", name, "--url", nginx.url(kind), "--ca-bundle",
+                        str(nginx.ca_pem)], env=env, check=True, capture_output=True)
+    out = subprocess.run([*console_cmd(), "scan", "default", "hardened", "--format", "json"], env=env,
+                         capture_output=True, text=True)
+    default, hardened = json.loads(out.stdout)["servers"]
+    d = {f["check_id"]: f["status"] for f in default["findings"] if f["check_id"].startswith("HDR-")}
+    h = {f["check_id"]: f["status"] for f in hardened["findings"] if f["check_id"].startswith("HDR-")}
+    assert d["HDR-CORS"] == "fail" and h["HDR-CORS"] == "pass"
+    assert d["HDR-CSP"] == "fail" and h["HDR-CSP"] == "pass"  # development mode allows inline scripts on /admin
+    assert d["HDR-POWERED-BY"] == "fail" and h["HDR-POWERED-BY"] == "pass"
+    assert d["HDR-COOP"] == "warn" and h["HDR-COOP"] == "pass" and h["HDR-CORP"] == "pass"
+    assert d["HDR-HSTS"] == h["HDR-HSTS"] == "pass"  # Strapi's helmet sends a year of HSTS
+    assert d["HDR-FRAMING"] == h["HDR-FRAMING"] == "pass"
+    assert h["HDR-SERVER-BANNER"] == "fail"  # nginx announces its version unless server_tokens is off
+    # CSP unsafe-inline −20 and universal CORS −50: 30, D. Hardened: 100 plus +30 extra credit (referrer,
+    # frame-ancestors, CORP, COOP) = 130, A+.
+    assert default["grades"]["web"] == {"score": 30, "grade": "D"}
+    assert hardened["grades"]["web"] == {"score": 130, "grade": "A+"}

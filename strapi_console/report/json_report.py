@@ -22,7 +22,8 @@ def server_dict(r: ServerResult) -> dict:
         out["auth_error"] = redact_text(r.auth_error)
     posture = r.posture
     if r.reachable and posture is not None:
-        out["grades"] = {"posture": posture.to_dict(), "overall": posture.grade}
+        web = r.web
+        out["grades"] = {"web": web.to_dict() if web else None, "posture": posture.to_dict(), "overall": r.overall}
         out["coverage"] = posture.coverage
     out["findings"] = [f.to_dict() for f in r.findings]
     return out
