@@ -28,6 +28,7 @@ from strapi_console.secrets import SecretStore, keyring_usable
 from strapi_console.session import WritePolicy, client_for, load_credentials
 
 from .confirm import ConfirmScreen
+from .headers_panel import HeadersPanel
 from .help import HelpScreen
 from .keyring_choice import KeyringChoiceScreen
 from .login_form import LoginForm, LoginRequest
@@ -66,8 +67,7 @@ class StrapiConsoleApp(App[int]):
         "versions": VersionsPanel,
         "permissions": PermissionsPanel,
         "audit": lambda: PendingPanel("audit", "4 · Audit tail", "Who changed what, as it happens."),
-        "headers": lambda: PendingPanel("headers", "5 · HTTPS & headers",
-                                        "TLS, security headers, exposure, tokens, secrets and rate limits, with grades."),
+        "headers": HeadersPanel,
     }
     DEFAULT_MODE = "servers"
     BINDINGS = [

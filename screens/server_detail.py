@@ -23,9 +23,11 @@ class ServerDetailScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="detail.back"),
         Binding("r", "refresh", "Rescan", id="detail.refresh"),
+        Binding("c", "copy_fix", "Copy fix", id="detail.copy"),
     ]
+    families: tuple[str, ...] | None = None  # None: every finding
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str | None) -> None:
         super().__init__()
         self.profile_name = name
 
@@ -38,8 +40,15 @@ class ServerDetailScreen(Screen):
                 yield Static(id="finding-detail")
         yield Footer()
 
+    def initial_profile(self) -> str | None:
+        return self.profile_name
+
+    def panel_title(self) -> str:
+        return f"findings · {self.profile_name}"
+
     def on_mount(self) -> None:
-        self.sub_title = f"findings · {self.profile_name}"
+        self.profile_name = self.initial_profile()
+        self.sub_title = self.panel_title()
         table = self.query_one(DataTable)
         for key, label in (("status", "Status"), ("sev", "Severity"), ("id", "Check"), ("title", "Finding")):
             table.add_column(label, key=key)
@@ -56,20 +65,28 @@ class ServerDetailScreen(Screen):
         if result is None:
             return None, []
         rank = {s: i for i, s in enumerate(SEVERITIES)}
-        return result, sorted(result.findings, key=lambda f: (ORDER[f.status], rank[f.severity], f.check_id))
+        chosen = [f for f in result.findings if self.families is None or f.check_id.split("-")[0] in self.families]
+        return result, sorted(chosen, key=lambda f: (ORDER[f.status], rank[f.severity], f.check_id))
 
     def _fill(self) -> None:
         result, findings = self._findings()
         head = self.query_one("#detail-head", Static)
         profile = self.app.config.profiles.get(self.profile_name)
+        if self.profile_name is None:
+            head.update("No server selected: pick one in the server list (1) or with : server NAME.")
+            return
         if result is None:
             head.update("refreshing…")
             return
         posture = result.posture
         grade = (posture.grade or f"n/a (coverage {round(posture.coverage * 100)}%)") if posture else "—"
         cap = f" · cap {posture.cap} ({posture.cap_reason})" if posture and posture.cap else ""
-        lines = [f"[b]{self.profile_name}[/b] {profile.url if profile else ''} · posture {grade}"
-                 + (f" {posture.score}" if posture else "") + cap]
+        web = result.web
+        web_text = f"Web {web.grade} {web.score} · " if web else ("Web n/a (plain HTTP) · " if profile and
+                                                                   not profile.url.startswith("https") else "")
+        lines = [f"[b]{self.profile_name}[/b] {profile.url if profile else ''} · {web_text}posture {grade}"
+                 + (f" {posture.score}" if posture else "") + cap
+                 + (f" → [b]{result.overall}[/b]" if result.overall else "")]
         if result.error:
             lines.append(f"[red]{escape(result.error)}[/]")
         if result.auth_error:
@@ -123,6 +140,18 @@ class ServerDetailScreen(Screen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_copy_fix(self) -> None:
+        """Copy the config snippet of the highlighted finding (OSC 52, where the terminal supports it)."""
+        result, findings = self._findings()
+        finding = next((f for f in findings if f.check_id == self._current()), None)
+        snippet = ((finding.to_dict().get("fix") or {}).get("snippet")) if finding else None
+        if not snippet:
+            self.notify("This finding has no config snippet to copy.")
+            return
+        self.app.copy_to_clipboard(snippet)
+        self.notify(f"Snippet for {(finding.fix or {}).get('file', 'the config')} copied (OSC 52).",
+                    title=finding.check_id)
 
     def action_refresh(self) -> None:
         self.app.refresh_profile(self.profile_name)
