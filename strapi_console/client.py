@@ -59,6 +59,7 @@ class ServerInfo:
     health_header: str | None = None
     powered_by: str | None = None
     anonymous_version: str | None = None
+    failure: StrapiError | None = None  # why the anonymous probes failed, when they did
 
     @property
     def strapi_version(self) -> str | None:
@@ -381,6 +382,7 @@ class StrapiClient:
             return info
         if isinstance(first, (StrapiError,)):
             info.error = str(first)
+            info.failure = first
             info.reachable = not isinstance(first, (NotFound,)) and first.status is not None
             if isinstance(first, NotFound):
                 info.reachable = True

@@ -125,8 +125,11 @@ def map_transport_error(exc: Exception, url: str) -> StrapiError:
     for inner in _chain(exc):
         if isinstance(inner, ssl.SSLCertVerificationError):
             why = TLS_VERIFY_CODES.get(inner.verify_code, inner.verify_message or "verification failed")
-            return TLSFailure(f"{where}: {why}.",
-                              hint="If the server uses a private CA, name its bundle with --ca-bundle PATH.")
+            hint = {10: "Renew the certificate.", 9: "Check the server's clock and certificate dates.",
+                    62: "Use the host name the certificate names, or reissue it.",
+                    64: "Use the host name the certificate names, or reissue it."}.get(
+                inner.verify_code, "If the server uses a private CA, name its bundle with --ca-bundle PATH.")
+            return TLSFailure(f"{where}: {why}.", hint=hint)
         if isinstance(inner, ssl.SSLError):
             return TLSFailure(f"{where}: the TLS handshake failed ({inner.reason or 'unknown reason'}). "
                               "Is this port serving HTTPS, with a protocol this machine's OpenSSL accepts?")

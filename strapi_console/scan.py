@@ -14,11 +14,11 @@ from datetime import datetime, timezone
 import httpx
 
 from . import __version__, scoring
-from .checks import ScanContext, run_checks
+from .checks import REGISTRY, ScanContext, run_checks
 from .checks.registry import SEVERITIES, Finding
 from .client import ServerInfo
 from .config import Profile
-from .errors import ConsoleError, SignedOut, StrapiError
+from .errors import ConsoleError, SignedOut, StrapiError, TLSFailure
 from .secrets import SecretStore
 from .session import client_for, load_credentials
 
@@ -52,9 +52,18 @@ class ServerResult:
         return grade(results) if results else None
 
     @property
+    def tls(self) -> tuple[str, str | None] | None:
+        from .checks.tls import tls_grade
+
+        return tls_grade(self.findings)
+
+    @property
     def overall(self) -> str | None:
         p = self.posture
-        return scoring.worse(p.grade if p else None, self.web.grade if self.web else None) if p and p.grade else None
+        if not p or not p.grade:
+            return None
+        grade = scoring.worse(p.grade, self.web.grade if self.web else None)
+        return scoring.worse(grade, self.tls[0] if self.tls else None)
 
     @property
     def incomplete(self) -> bool:
@@ -94,6 +103,8 @@ async def scan_profile(profile: Profile, store: SecretStore, *, check_ids: list[
             info = answers[0]
             if isinstance(info, BaseException):
                 raise info
+            if isinstance(info.failure, TLSFailure):
+                raise info.failure
             auth_error, session_ended = cred_error, False
             if credentials:
                 information = answers[1]
@@ -115,6 +126,9 @@ async def scan_profile(profile: Profile, store: SecretStore, *, check_ids: list[
                 result.findings = await run_checks(ctx, check_ids)
         except StrapiError as exc:
             result = ServerResult(profile, False, error=str(exc), had_credentials=credentials is not None)
+            if isinstance(exc, TLSFailure):  # the TLS checks say exactly what is wrong with the certificate
+                ctx = ScanContext(client=client, info=ServerInfo(), credentials=None)
+                result.findings = await run_checks(ctx, [c for c in REGISTRY if c.startswith("TLS-")])
         result.request_count = client.request_count
         return result
 

@@ -81,8 +81,9 @@ def test_cli_scan_over_https_with_ca_bundle(nginx, strapi5, tmp_path):
     expired = run("profile", "add", "old", "--url", nginx.url("expired"), "--ca-bundle", str(nginx.ca_pem))
     assert expired.returncode == 0
     out = run("scan", "old", "--format", "json")
-    assert out.returncode == 4
-    assert "expired" in json.loads(out.stdout)["servers"][0]["error"]
+    assert out.returncode == 5  # unreachable over HTTPS, and TLS-CERT-EXPIRY is a high finding
+    old = json.loads(out.stdout)["servers"][0]
+    assert "expired" in old["error"] and "--ca-bundle" not in old["error"]
 
 
 def test_headers_and_web_grade_default_vs_hardened(nginx, strapi5, tmp_path):
@@ -109,3 +110,31 @@ def test_headers_and_web_grade_default_vs_hardened(nginx, strapi5, tmp_path):
     # frame-ancestors, CORP, COOP) = 130, A+.
     assert default["grades"]["web"] == {"score": 30, "grade": "D"}
     assert hardened["grades"]["web"] == {"score": 130, "grade": "A+"}
+
+
+def test_tls_checks_and_grades_on_each_certificate(nginx, tmp_path):
+    import subprocess
+
+    env = cli_env(tmp_path)
+    for kind in ("good", "expired", "wronghost", "untrusted"):
+        subprocess.run([*console_cmd(), "profile", "add", kind, "--url", nginx.url(kind), "--ca-bundle",
+                        str(nginx.ca_pem)], env=env, check=True, capture_output=True)
+    out = subprocess.run([*console_cmd(), "scan", "good", "expired", "wronghost", "untrusted", "--format", "json"],
+                         env=env, capture_output=True, text=True)
+    servers = {s["profile"]: s for s in json.loads(out.stdout)["servers"]}
+    tls = lambda name: {f["check_id"]: f for f in servers[name]["findings"] if f["check_id"].startswith("TLS-")}  # noqa
+
+    good = tls("good")
+    assert {k: v["status"] for k, v in good.items()} == {
+        "TLS-AVAILABLE": "pass", "TLS-CERT-TRUST": "pass", "TLS-CERT-HOSTNAME": "pass", "TLS-CERT-EXPIRY": "pass",
+        "TLS-CERT-LIFETIME": "pass", "TLS-PROTO-13": "pass", "TLS-CIPHER": "pass",
+        "TLS-PROTO-LEGACY": good["TLS-PROTO-LEGACY"]["status"]}
+    assert good["TLS-PROTO-LEGACY"]["status"] in ("pass", "skip")  # skip when the local OpenSSL cannot offer 1.0/1.1
+    assert servers["good"]["grades"]["tls"] == {"grade": "A+"}
+
+    # the broken ones cannot be scanned over HTTPS, but the TLS checks say exactly why
+    assert servers["expired"]["reachable"] is False and "grades" not in servers["expired"]
+    assert tls("expired")["TLS-CERT-EXPIRY"]["status"] == "fail" and "expired" in tls("expired")["TLS-CERT-EXPIRY"]["title"]
+    assert tls("wronghost")["TLS-CERT-HOSTNAME"]["status"] == "fail"
+    assert tls("untrusted")["TLS-CERT-TRUST"]["status"] == "fail"
+    assert tls("untrusted")["TLS-CERT-HOSTNAME"]["status"] == "skip"

@@ -23,8 +23,13 @@ def server_dict(r: ServerResult) -> dict:
     posture = r.posture
     if r.reachable and posture is not None:
         web = r.web
-        out["grades"] = {"web": web.to_dict() if web else None, "posture": posture.to_dict(), "overall": r.overall}
+        tls = r.tls
+        out["grades"] = {"web": web.to_dict() if web else None,
+                         "tls": ({"grade": tls[0], **({"cap_reason": tls[1]} if tls[1] else {})} if tls else None),
+                         "posture": posture.to_dict(), "overall": r.overall}
         out["coverage"] = posture.coverage
+    if not r.reachable:
+        out.pop("grades", None)
     out["findings"] = [f.to_dict() for f in r.findings]
     return out
 
