@@ -123,7 +123,10 @@ async def _shoot(server, legacy, memory) -> int:
         await pilot.press("space")
         await pilot.pause(0.3)
         shots["permissions"] = app.export_screenshot(title="strapi-console — permissions")
-        await pilot.press("x", "1", "question_mark")
+        await pilot.press("x", "5")
+        await pilot.pause(0.5)
+        shots["headers"] = app.export_screenshot(title="strapi-console — HTTPS & headers")
+        await pilot.press("1", "question_mark")
         await pilot.pause(0.3)
         shots["help"] = app.export_screenshot(title="strapi-console — keys")
     import json

@@ -68,6 +68,8 @@ class Posture:
 def posture(findings: list[Finding]) -> Posture:
     score, evaluated_weight, total_weight = 100, 0, 0
     for f in findings:
+        if f.not_applicable:
+            continue
         weight = abs(FAIL_MODIFIER[f.severity])
         total_weight += weight
         if f.status in EVALUATED:

@@ -53,3 +53,9 @@ def test_coverage_gate_hides_grade():
 
 def test_grade_chart():
     assert [scoring.grade_for(s) for s in (110, 100, 90, 50, 35, 0)] == ["A+", "A+", "A", "C", "D", "F"]
+
+
+def test_not_applicable_checks_do_not_lower_coverage():
+    na = Finding("TLS-AVAILABLE", "skip", "critical", "x", not_applicable=True)
+    p = scoring.posture([na, f("B", "pass", "high")])
+    assert p.coverage == 1.0 and p.grade == "A+"

@@ -104,7 +104,7 @@ def csp_result(values: list[str]) -> tuple[str, str, str]:
 async def hsts(ctx: ScanContext):
     me = spec("HDR-HSTS")
     if not _https(ctx):
-        f = me.finding("skip", reason="the profile URL is plain HTTP: HSTS is only honoured over HTTPS")
+        f = me.not_applicable("the profile URL is plain HTTP: HSTS is only honoured over HTTPS")
         f.evidence.update(_obs("hsts", "hsts-not-implemented-no-https"))
         return f
     admin = (await surfaces(ctx))["admin"]
@@ -384,7 +384,7 @@ async def https_redirect(ctx: ScanContext):
     me = spec("HDR-HTTPS-REDIRECT")
     parts = urlsplit(ctx.client.profile.url)
     if parts.scheme != "https":
-        return me.finding("skip", reason="the profile URL is plain HTTP")
+        return me.not_applicable("the profile URL is plain HTTP")
     url = f"http://{parts.hostname}/admin/"
     try:
         async with httpx.AsyncClient(timeout=5, follow_redirects=False, trust_env=False) as plain:

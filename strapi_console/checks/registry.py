@@ -34,6 +34,9 @@ class Finding:
     reason: str | None = None
     advisories: list[str] | None = None
     plan: Any = field(default=None, repr=False, compare=False)  # an applicable fix (kept out of reports)
+    # A skip because the check does not apply (e.g. TLS checks on a plain-HTTP loopback profile): it does
+    # not lower the coverage, which measures what could not be evaluated for lack of access.
+    not_applicable: bool = field(default=False, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"check_id": self.check_id, "status": self.status, "severity": self.severity,
@@ -86,6 +89,9 @@ class CheckSpec:
     def finding(self, status: Status, title: str | None = None, **kw) -> Finding:
         return Finding(check_id=self.id, status=status, severity=self.severity, title=title or self.title,
                        references=list(self.references), **kw)
+
+    def not_applicable(self, reason: str, **kw) -> Finding:
+        return self.finding("skip", reason=reason, not_applicable=True, **kw)
 
 
 REGISTRY: dict[str, CheckSpec] = {}

@@ -103,7 +103,7 @@ async def available(ctx: ScanContext):
     parts = urlsplit(ctx.client.profile.url)
     if parts.scheme == "http":
         if is_loopback_host(parts.hostname or ""):
-            return me.finding("skip", reason="the profile URL is plain HTTP on loopback")
+            return me.not_applicable("the profile URL is plain HTTP on loopback")
         return me.finding("fail", "The server is reached over plain HTTP: passwords and tokens cross the network "
                           "unencrypted", evidence={"url": ctx.client.profile.url},
                           fix={"kind": "config", "summary": "Terminate TLS in front of Strapi (Caddy, certbot + nginx)",
@@ -121,7 +121,7 @@ async def _cert_check(ctx: ScanContext, check_id: str):
     me = spec(check_id)
     reason = _skip_reason(ctx)
     if reason:
-        return me, None, me.finding("skip", reason=reason)
+        return me, None, me.not_applicable(reason)
     probe = await _probe(ctx)
     if "error" in probe:
         return me, None, me.finding("skip", reason=f"no TLS handshake ({probe['error']})")
@@ -225,7 +225,7 @@ async def legacy(ctx: ScanContext):
     me = spec("TLS-PROTO-LEGACY")
     reason = _skip_reason(ctx)
     if reason:
-        return me.finding("skip", reason=reason)
+        return me.not_applicable(reason)
     host, port = _target(ctx)
     try:
         got = await asyncio.to_thread(_handshake, host, port, _legacy_context())
@@ -249,7 +249,7 @@ async def tls13(ctx: ScanContext):
     me = spec("TLS-PROTO-13")
     reason = _skip_reason(ctx)
     if reason:
-        return me.finding("skip", reason=reason)
+        return me.not_applicable(reason)
     host, port = _target(ctx)
     context = _context(None, False)
     context.minimum_version = ssl.TLSVersion.TLSv1_3
