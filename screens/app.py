@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 from strapi_console import config as config_mod
 from strapi_console.client import StrapiClient
 from strapi_console.config import Config, Profile
-from strapi_console.errors import ConsoleError, NoKeyringError, SignedOut
+from strapi_console.errors import ConsoleError, NoKeyringError
 from strapi_console.redact import redact_text
 from strapi_console.scan import ServerResult, scan_profile
 from strapi_console.secrets import SecretStore, keyring_usable

@@ -381,11 +381,8 @@ class PermissionsPanel(Screen):
         try:
             client = await open_client(self.profile, self.app.store)
             async with client:
-                if isinstance(plan, writes.AdminRolePlan):
-                    entry = await writes.apply_admin_role_plan(client, plan, read_only=self.read_only(), source="tui")
-                else:
-                    entry = await writes.apply_role_plan(client, plan, read_only=self.read_only(), source="tui",
-                                                         loaded=loaded)
+                entry = await writes.apply_plan(client, plan, read_only=self.read_only(), source="tui",
+                                                loaded=loaded)
         except ConsoleError as exc:
             self.app.report_error(exc)
             return

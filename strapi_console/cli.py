@@ -451,7 +451,7 @@ def cmd_fix(args) -> int:
     from .checks import REGISTRY
     from .scan import scan_profile
     from .session import open_client
-    from .writes import AdvancedPlan, RolePlan, apply_advanced_plan, apply_role_plan
+    from .writes import apply_plan
 
     cfg = _load_config(args)
     profile = cfg.get(args.name)
@@ -482,11 +482,7 @@ def cmd_fix(args) -> int:
     async def apply():
         client = await open_client(profile, store)
         async with client:
-            if isinstance(plan, RolePlan):
-                return await apply_role_plan(client, plan, read_only=False, source=f"fix {check_id}")
-            if isinstance(plan, AdvancedPlan):
-                return await apply_advanced_plan(client, plan, read_only=False, source=f"fix {check_id}")
-            raise ConsoleError("This fix cannot be applied yet.")
+            return await apply_plan(client, plan, read_only=False, source=f"fix {check_id}")
 
     entry = asyncio.run(apply())
     print(f"Applied and verified. Journal entry {entry.id}; undo with: strapi-console journal undo {profile.name}")
@@ -555,7 +551,7 @@ def cmd_journal(args) -> int:
 def cmd_permissions(args) -> int:
     from . import admin_roles, baselines
     from .session import open_client
-    from .writes import AdminRolePlan, apply_admin_role_plan, apply_role_plan
+    from .writes import apply_plan
 
     cfg = _load_config(args)
     profile = cfg.get(args.name)
@@ -613,9 +609,7 @@ def cmd_permissions(args) -> int:
     async def apply():
         client = await open_client(profile, store)
         async with client:
-            if isinstance(plan, AdminRolePlan):
-                return await apply_admin_role_plan(client, plan, read_only=False, source=f"baseline {args.file}")
-            return await apply_role_plan(client, plan, read_only=False, source=f"baseline {args.file}", loaded=role)
+            return await apply_plan(client, plan, read_only=False, source=f"baseline {args.file}", loaded=role)
 
     entry = asyncio.run(apply())
     print(f"Applied and verified. Journal entry {entry.id}.")

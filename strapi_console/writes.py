@@ -287,3 +287,15 @@ async def check_interrupted(client: StrapiClient, entry: journal.Entry) -> str:
         return "not applied"
     journal.finish(entry, "uncertain", "partly applied, or changed by someone else since (checked later)")
     return "partly applied"
+
+
+async def apply_plan(client: StrapiClient, plan, *, read_only: bool, source: str,
+                     loaded: permissions.Role | None = None) -> journal.Entry:
+    """Apply any plan a check, a baseline or the TUI produced, through its safe write path."""
+    if isinstance(plan, RolePlan):
+        return await apply_role_plan(client, plan, read_only=read_only, source=source, loaded=loaded)
+    if isinstance(plan, AdminRolePlan):
+        return await apply_admin_role_plan(client, plan, read_only=read_only, source=source)
+    if isinstance(plan, AdvancedPlan):
+        return await apply_advanced_plan(client, plan, read_only=read_only, source=source)
+    raise ConsoleError(f"The console cannot apply a {type(plan).__name__} yet.", title="Cannot apply")

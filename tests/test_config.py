@@ -36,8 +36,9 @@ def test_bad_value_types_are_explained(tmp_path):
 
 def test_broken_toml_is_a_clear_error(tmp_path):
     path = write(tmp_path, '[profiles.prod\nurl = "x"\n')
-    with pytest.raises(ConfigError, match="is not valid TOML"):
+    with pytest.raises(ConfigError, match="is not valid TOML") as info:
         cm.load()
+    assert str(path) in str(info.value)
     assert main(["profile", "list"]) == 1  # the CLI reports it and exits 1, no traceback
 
 

@@ -131,7 +131,7 @@ def test_only_chosen_checks(fleet):
 
 def test_installer_open_on_fresh_server(tmp_path):
     """A server without any admin: EXP-INSTALLER fails critical without credentials."""
-    from strapi_console.strapi_server import StrapiServer, demo_project_dir, install
+    from strapi_console.strapi_server import StrapiServer, demo_project_dir
     import conftest
 
     app_dir = conftest._install(demo_project_dir())

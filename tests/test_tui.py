@@ -47,6 +47,17 @@ def cell(app, row: str, col: str) -> str:
     return getattr(value, "plain", str(value))
 
 
+async def signed_in(store, target, name: str, **profile_kw) -> Profile:
+    """A profile of ``target`` signed in as a fresh admin, its session in ``store``."""
+    from strapi_console.client import StrapiClient
+
+    email, password = await asyncio.to_thread(target.new_admin)
+    profile = target.profile(name, email=email, **profile_kw)
+    async with StrapiClient(profile, on_credentials=lambda c: store.set(name, c)) as client:
+        await client.login(email, password)
+    return profile
+
+
 async def type_text(pilot, text: str) -> None:
     for ch in text:
         await pilot.press(ch)
@@ -298,18 +309,7 @@ async def test_versions_panel_shows_the_fleet_and_advisories(strapi5, strapi4):
     from strapi_console.secrets import SecretStore
 
     store = SecretStore()
-    profiles = []
-    for name, target in (("v5", strapi5), ("v4", strapi4)):
-        email, password = await asyncio.to_thread(target.new_admin)
-        profile = target.profile(name, email=email)
-        profiles.append(profile)
-        from strapi_console.client import StrapiClient
-
-        async def save(creds, n=name):
-            store.set(n, creds)
-
-        async with StrapiClient(profile, on_credentials=save) as client:
-            await client.login(email, password)
+    profiles = [await signed_in(store, strapi5, "v5"), await signed_in(store, strapi4, "v4")]
     app = StrapiConsoleApp(config=make_config(*profiles, Profile("off", "http://127.0.0.1:9")), store=store)
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(app, pilot)
@@ -354,11 +354,7 @@ async def test_permission_matrix_toggle_apply_undo(strapi5_perm):
     email, password = await asyncio.to_thread(strapi5_perm.new_admin)
     store = SecretStore()
     profile = strapi5_perm.profile("perm", email=email)
-
-    async def save(creds):
-        store.set("perm", creds)
-
-    async with StrapiClient(profile, on_credentials=save) as client:
+    async with StrapiClient(profile, on_credentials=lambda c: store.set("perm", c)) as client:
         await client.login(email, password)
         original = (await permissions.role_by_type(client, "public")).leaves()
 
@@ -401,18 +397,10 @@ async def test_permission_matrix_toggle_apply_undo(strapi5_perm):
 @pytest.mark.e2e
 async def test_read_only_profile_offers_no_edit_keys(strapi5_perm):
     from screens.permissions_panel import PermissionsPanel
-    from strapi_console.client import StrapiClient
     from strapi_console.secrets import SecretStore
 
-    email, password = await asyncio.to_thread(strapi5_perm.new_admin)
     store = SecretStore()
-    profile = strapi5_perm.profile("prod", email=email, tags=["production"])
-
-    async def save(creds):
-        store.set("prod", creds)
-
-    async with StrapiClient(profile, on_credentials=save) as client:
-        await client.login(email, password)
+    profile = await signed_in(store, strapi5_perm, "prod", tags=["production"])
     app = StrapiConsoleApp(config=make_config(profile), store=store)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
@@ -430,18 +418,10 @@ async def test_read_only_profile_offers_no_edit_keys(strapi5_perm):
 @pytest.mark.e2e
 async def test_admin_roles_matrix_and_super_admin_lock(strapi5_perm):
     from screens.permissions_panel import PermissionsPanel
-    from strapi_console.client import StrapiClient
     from strapi_console.secrets import SecretStore
 
-    email, password = await asyncio.to_thread(strapi5_perm.new_admin)
     store = SecretStore()
-    profile = strapi5_perm.profile("perm", email=email)
-
-    async def save(creds):
-        store.set("perm", creds)
-
-    async with StrapiClient(profile, on_credentials=save) as client:
-        await client.login(email, password)
+    profile = await signed_in(store, strapi5_perm, "perm")
     app = StrapiConsoleApp(config=make_config(profile), store=store)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
@@ -476,21 +456,10 @@ async def test_admin_roles_matrix_and_super_admin_lock(strapi5_perm):
 async def test_compare_public_across_servers(strapi5, strapi5_perm):
     """The same role on two servers: the demo-insecure one grants article.create, the clean one does not."""
     from screens.permissions_panel import PermissionsPanel
-    from strapi_console.client import StrapiClient
     from strapi_console.secrets import SecretStore
 
     store = SecretStore()
-    profiles = []
-    for name, target in (("clean", strapi5), ("insecure", strapi5_perm)):
-        email, password = await asyncio.to_thread(target.new_admin)
-        profile = target.profile(name, email=email)
-        profiles.append(profile)
-
-        async def save(creds, n=name):
-            store.set(n, creds)
-
-        async with StrapiClient(profile, on_credentials=save) as client:
-            await client.login(email, password)
+    profiles = [await signed_in(store, strapi5, "clean"), await signed_in(store, strapi5_perm, "insecure")]
     app = StrapiConsoleApp(config=make_config(*profiles), store=store)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
