@@ -7,6 +7,7 @@ own loopback port, all proxying to the same Strapi.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import socket
 import subprocess
@@ -56,7 +57,7 @@ def nginx_binary() -> str | None:
     return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
 
 
-def start_nginx(workdir: Path, upstream: str) -> NginxTLS:
+def start_nginx(workdir: Path, upstream: str, leaky_root: Path | None = None) -> NginxTLS:
     binary = nginx_binary()
     if binary is None:
         raise RuntimeError("nginx is not installed (.ci/run installs the Debian package)")
@@ -70,6 +71,7 @@ def start_nginx(workdir: Path, upstream: str) -> NginxTLS:
         "wronghost": ca.issue_cert("cms.other.example"),
         "untrusted": other_ca.issue_cert("localhost", "127.0.0.1"),
         "hardened": ca.issue_cert("localhost", "127.0.0.1"),
+        "leaky": ca.issue_cert("localhost", "127.0.0.1"),
     }
     ca_pem = workdir / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_pem))
@@ -84,6 +86,18 @@ def start_nginx(workdir: Path, upstream: str) -> NginxTLS:
         port = free_port()
         ports[kind] = port
         extra = HARDENING if kind == "hardened" else ""
+        if kind == "leaky":  # the classic mistake: the web root is the Strapi project directory
+            servers.append(f"""
+    server {{
+        listen 127.0.0.1:{port} ssl;
+        server_name localhost;
+        ssl_certificate {chain};
+        ssl_certificate_key {key};
+        root {leaky_root};
+        location / {{ try_files $uri @strapi; }}
+        location @strapi {{ proxy_pass {upstream}; proxy_set_header Host $host; }}
+    }}""")
+            continue
         servers.append(f"""
     server {{
         listen 127.0.0.1:{port} ssl;
@@ -101,6 +115,7 @@ def start_nginx(workdir: Path, upstream: str) -> NginxTLS:
     conf = workdir / "nginx.conf"
     conf.write_text(f"""
 daemon off;
+{"user root;" if os.geteuid() == 0 else ""}
 worker_processes 1;
 pid {workdir}/nginx.pid;
 error_log {workdir}/error.log warn;

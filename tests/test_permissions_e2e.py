@@ -262,3 +262,20 @@ def test_write_refused_with_403_names_the_missing_permission(strapi5_perm):
 
     message = asyncio.run(scenario())
     assert "lacks the permission for PUT /users-permissions/roles/" in message
+
+
+def test_registration_fix_and_undo(perm, strapi5_perm):
+    run, email, password = perm
+    scan = json.loads(run("scan", "perm", "--format", "json", "--check", "AUTH-REGISTRATION").stdout)
+    assert scan["servers"][0]["findings"][0]["status"] == "warn"
+    out = run("fix", "perm", "AUTH-REGISTRATION", "--yes")
+    assert out.returncode == 0 and "allow_register True → False" in out.stdout
+
+    async def settings():
+        async with StrapiClient(strapi5_perm.profile("reader")) as c:
+            await c.login(email, password)
+            return await permissions.read_advanced(c)
+
+    assert asyncio.run(settings())["allow_register"] is False
+    assert run("journal", "undo", "perm", "--yes").returncode == 0
+    assert asyncio.run(settings())["allow_register"] is True

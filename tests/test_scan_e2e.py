@@ -22,7 +22,8 @@ ALL_CHECKS = {"EXP-INSTALLER", "EXP-DEV-MODE", "EXP-FINGERPRINT", "VER-EDITION-I
               "HDR-REFERRER", "HDR-CORS", "HDR-CORP", "HDR-COOP", "HDR-COEP", "HDR-PERMISSIONS", "HDR-POWERED-BY",
               "HDR-SERVER-BANNER", "HDR-XXP", "HDR-COOKIES", "HDR-SRI", "HDR-HTTPS-REDIRECT", "TLS-AVAILABLE",
               "TLS-CERT-TRUST", "TLS-CERT-HOSTNAME", "TLS-CERT-EXPIRY", "TLS-CERT-LIFETIME", "TLS-PROTO-LEGACY",
-              "TLS-PROTO-13", "TLS-CIPHER"}
+              "TLS-PROTO-13", "TLS-CIPHER", "EXP-ENV-FILES", "EXP-DB-EXPORT", "EXP-OPENAPI", "EXP-DOCS",
+              "AUTH-REGISTRATION", "AUTH-EMAIL-CONFIRM"}
 
 
 @pytest.fixture(scope="module")
@@ -202,6 +203,10 @@ def test_insecure_public_role_is_found(fleet):
     assert read["status"] == "info"
     assert read["evidence"]["public_types"] == ["api::article.article", "api::category.category"]
     assert f["AUTH-PUBLIC-UPLOAD"]["status"] == "pass" and f["AUTH-DEFAULT-ROLE"]["status"] == "pass"
+    # open registration without e-mail confirmation (the demo's bootstrap opens it)
+    assert f["AUTH-REGISTRATION"]["status"] == "warn" and f["AUTH-REGISTRATION"]["fix"]["kind"] == "api"
+    assert f["AUTH-EMAIL-CONFIRM"]["status"] == "warn"
+    assert f["EXP-ENV-FILES"]["status"] == "pass" and f["EXP-DB-EXPORT"]["status"] == "pass"
     # the suite's first admin is root@example.test: a shared-looking address worth a warning
     users = f["AUTH-ADMIN-USERS"]
     assert users["status"] == "warn" and users["evidence"]["generic_addresses"] == ["root@example.test"]

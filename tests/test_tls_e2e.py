@@ -21,7 +21,11 @@ def nginx(strapi5, tmp_path_factory):
     if nginx_binary() is None:
         pytest.fail("nginx is not installed: the TLS tests need it (.ci/run installs the Debian package).",
                     pytrace=False)
-    tls = start_nginx(tmp_path_factory.mktemp("nginx"), strapi5.url)
+    project = tmp_path_factory.mktemp("served-project")
+    (project / ".env").write_text("ADMIN_JWT_SECRET=tobemodified\nAPP_KEYS=toBeModified1,toBeModified2\n")
+    (project / ".tmp").mkdir()
+    (project / ".tmp" / "data.db").write_bytes(b"SQLite format 3\x00" + b"\x00" * 100)
+    tls = start_nginx(tmp_path_factory.mktemp("nginx"), strapi5.url, leaky_root=project)
     yield tls
     tls.stop()
 
@@ -138,3 +142,18 @@ def test_tls_checks_and_grades_on_each_certificate(nginx, tmp_path):
     assert tls("wronghost")["TLS-CERT-HOSTNAME"]["status"] == "fail"
     assert tls("untrusted")["TLS-CERT-TRUST"]["status"] == "fail"
     assert tls("untrusted")["TLS-CERT-HOSTNAME"]["status"] == "skip"
+
+
+def test_served_project_directory_is_caught(nginx, tmp_path):
+    import subprocess
+
+    env = cli_env(tmp_path)
+    subprocess.run([*console_cmd(), "profile", "add", "leaky", "--url", nginx.url("leaky"), "--ca-bundle",
+                    str(nginx.ca_pem)], env=env, check=True, capture_output=True)
+    out = subprocess.run([*console_cmd(), "scan", "leaky", "--format", "json", "--check", "EXP-ENV-FILES",
+                          "--check", "EXP-DB-EXPORT"], env=env, capture_output=True, text=True)
+    found = {f["check_id"]: f for f in json.loads(out.stdout)["servers"][0]["findings"]}
+    assert found["EXP-ENV-FILES"]["status"] == "fail" and found["EXP-ENV-FILES"]["evidence"]["served"] == ["/.env"]
+    assert found["EXP-DB-EXPORT"]["status"] == "fail" and "/.tmp/data.db" in found["EXP-DB-EXPORT"]["evidence"]["served"]
+    assert "tobemodified" not in out.stdout  # the file's content is never echoed
+    assert out.returncode == 5

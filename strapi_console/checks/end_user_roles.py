@@ -154,3 +154,35 @@ async def default_role(ctx: ScanContext):
                          evidence=evidence, fix=_fix(plan, "Give new users the Authenticated role"))
     finding.plan = plan
     return finding
+
+
+@check("AUTH-REGISTRATION", "Self sign-up is deliberate", "medium", needs_auth=True, references=(UP_DOCS,))
+async def registration(ctx: ScanContext):
+    me = spec("AUTH-REGISTRATION")
+    settings = await _advanced(ctx)
+    evidence = {"request": "GET /users-permissions/advanced", "allow_register": settings.get("allow_register")}
+    if not settings.get("allow_register"):
+        return me.finding("pass", "Anyone cannot sign up (registration is off)", evidence=evidence)
+    plan = AdvancedPlan(loaded=settings, changes={"allow_register": False})
+    finding = me.finding("warn", "Anyone can create an end-user account (POST /api/auth/local/register)",
+                         evidence=evidence, fix=_fix(plan, "Turn self sign-up off (other settings unchanged)"))
+    finding.plan = plan
+    return finding
+
+
+@check("AUTH-EMAIL-CONFIRM", "Email confirmation is on when sign-up is open", "medium", needs_auth=True,
+       references=(UP_DOCS,))
+async def email_confirm(ctx: ScanContext):
+    me = spec("AUTH-EMAIL-CONFIRM")
+    settings = await _advanced(ctx)
+    evidence = {"allow_register": settings.get("allow_register"), "email_confirmation":
+                settings.get("email_confirmation"), "unique_email": settings.get("unique_email")}
+    if not settings.get("allow_register") or (settings.get("email_confirmation") and settings.get("unique_email")):
+        return me.finding("pass", "Sign-up is off, or needs a confirmed, unique e-mail", evidence=evidence)
+    changes = {k: True for k in ("email_confirmation", "unique_email") if not settings.get(k)}
+    plan = AdvancedPlan(loaded=settings, changes=changes)
+    finding = me.finding("warn", "Open sign-up without " + " and ".join(
+        {"email_confirmation": "e-mail confirmation", "unique_email": "unique e-mails"}[k] for k in changes),
+        evidence=evidence, fix=_fix(plan, "Require a confirmed, unique e-mail (an e-mail provider must be set up)"))
+    finding.plan = plan
+    return finding

@@ -60,3 +60,78 @@ async def dev_mode(ctx: ScanContext):
                       fix={"kind": "config", "summary": "Run `NODE_ENV=production strapi start` (never `strapi develop`) "
                            "on shared or internet-facing servers", "file": ".env / process manager",
                            "snippet": "NODE_ENV=production\n# start command: npm run start  (strapi start)"})
+
+
+# --- files that must never be served --------------------------------------------------------------
+
+import asyncio  # noqa: E402
+
+ENV_PATHS = ("/.env", "/.env.production", "/.env.local", "/config/admin.js", "/package.json", "/.git/HEAD")
+DB_PATHS = ("/.tmp/data.db", "/data.db", "/database/data.db")
+SECRET_MARKERS = (b"ADMIN_JWT_SECRET", b"APP_KEYS", b"JWT_SECRET", b"API_TOKEN_SALT", b"ref: refs/",
+                  b"\"dependencies\"", b"module.exports")
+WEB_ROOT_FIX = {"kind": "config", "summary": "Point the web server only at Strapi (proxy_pass), never at the project "
+                "directory; rotate every secret that was exposed", "file": "nginx server block",
+                "snippet": "location / {\n    proxy_pass http://127.0.0.1:1337;\n}\n# no 'root' pointing at the "
+                           "Strapi project directory"}
+
+
+async def _fetch_all(ctx: ScanContext, paths: tuple[str, ...]):
+    async def one(path):
+        try:
+            return path, await ctx.client.probe("GET", path, retries=0)
+        except Exception:  # an unreachable path is as good as a 404 here
+            return path, None
+
+    return await asyncio.gather(*(one(p) for p in paths))
+
+
+@check("EXP-ENV-FILES", "Secrets and config files are not served", "critical")
+async def env_files(ctx: ScanContext):
+    me = spec("EXP-ENV-FILES")
+    served = {}
+    for path, resp in await _fetch_all(ctx, ENV_PATHS):
+        if resp is not None and resp.status == 200 and any(m in resp.body[:65536] for m in SECRET_MARKERS):
+            served[path] = resp.status
+    evidence = {"requests": [f"GET {p}" for p in ENV_PATHS], "served": sorted(served)}
+    if served:
+        return me.finding("fail", f"Project files are downloadable: {', '.join(sorted(served))}", evidence=evidence,
+                          fix=WEB_ROOT_FIX)
+    return me.finding("pass", "No project or secret file is served", evidence=evidence)
+
+
+@check("EXP-DB-EXPORT", "Database files and exports are not served", "critical")
+async def db_export(ctx: ScanContext):
+    me = spec("EXP-DB-EXPORT")
+    served = [path for path, resp in await _fetch_all(ctx, DB_PATHS)
+              if resp is not None and resp.status == 200 and resp.body.startswith(b"SQLite format 3")]
+    evidence = {"requests": [f"GET {p}" for p in DB_PATHS], "served": served}
+    if served:
+        return me.finding("fail", f"The database is downloadable: {', '.join(served)}", evidence=evidence,
+                          fix=WEB_ROOT_FIX)
+    return me.finding("pass", "No database file is served", evidence=evidence)
+
+
+@check("EXP-OPENAPI", "Built-in OpenAPI spec is not anonymous", "low")
+async def openapi(ctx: ScanContext):
+    me = spec("EXP-OPENAPI")
+    resp = await ctx.client.probe("GET", "/api/openapi.json", retries=0)
+    evidence = {"request": "GET /api/openapi.json", "status": resp.status}
+    if resp.status == 200 and resp.is_json:
+        return me.finding("warn", "The content API's OpenAPI description is public", evidence=evidence,
+                          fix={"kind": "config", "summary": "Disable the public OpenAPI document unless the API is "
+                               "meant to be public", "file": "config/server.js",
+                               "snippet": "openapi: { 'content-api': { access: 'disabled' } },"})
+    return me.finding("pass", "No anonymous OpenAPI document", evidence=evidence)
+
+
+@check("EXP-DOCS", "API documentation (Swagger UI) is not public", "medium")
+async def docs(ctx: ScanContext):
+    me = spec("EXP-DOCS")
+    resp = await ctx.client.probe("GET", "/documentation/v1.0.0", headers={"Accept": "text/html"}, retries=0)
+    evidence = {"request": "GET /documentation/v1.0.0", "status": resp.status, "location": resp.headers.get("location")}
+    if resp.status == 200 and b"swagger" in resp.body[:20000].lower():
+        return me.finding("fail", "The API documentation is open to anonymous users", evidence=evidence,
+                          fix={"kind": "manual", "summary": "Settings → Documentation → Restricted access with a "
+                               "password, or uninstall the plugin in production"})
+    return me.finding("pass", "No public API documentation", evidence=evidence)
