@@ -450,8 +450,6 @@ def _writable(profile: Profile, allow_write: bool) -> bool:
 def cmd_fix(args) -> int:
     from .checks import REGISTRY
     from .scan import scan_profile
-    from .session import open_client
-    from .writes import apply_plan
 
     cfg = _load_config(args)
     profile = cfg.get(args.name)
@@ -475,6 +473,14 @@ def cmd_fix(args) -> int:
         print(f"{check_id} ({finding.status}) has no fix the console can apply: {summary}")
         return EXIT_USAGE
     print(f"{check_id}: {finding.title}")
+    return _confirm_and_apply(args, profile, store, plan, source=f"fix {check_id}")
+
+
+def _confirm_and_apply(args, profile: Profile, store: SecretStore, plan, *, source: str, loaded=None) -> int:
+    """Show the plan's diff, ask, then apply it through the safe write path."""
+    from .session import open_client
+    from .writes import apply_plan
+
     if not _confirm(profile, plan.describe(), yes=args.yes, allow_write=args.allow_write):
         print("Nothing was sent.")
         return EXIT_OK
@@ -482,7 +488,7 @@ def cmd_fix(args) -> int:
     async def apply():
         client = await open_client(profile, store)
         async with client:
-            return await apply_plan(client, plan, read_only=False, source=f"fix {check_id}")
+            return await apply_plan(client, plan, read_only=False, source=source, loaded=loaded)
 
     entry = asyncio.run(apply())
     print(f"Applied and verified. Journal entry {entry.id}; undo with: strapi-console journal undo {profile.name}")
@@ -551,7 +557,6 @@ def cmd_journal(args) -> int:
 def cmd_permissions(args) -> int:
     from . import admin_roles, baselines
     from .session import open_client
-    from .writes import apply_plan
 
     cfg = _load_config(args)
     profile = cfg.get(args.name)
@@ -602,18 +607,7 @@ def cmd_permissions(args) -> int:
         print(f"{role.name} on {profile.name} already matches {args.file}.")
         return EXIT_OK
     print(f"Make {profile.name}:{role.name} match {args.file} (from {doc.get('source')}: {doc.get('role')})")
-    if not _confirm(profile, plan.describe(), yes=args.yes, allow_write=args.allow_write):
-        print("Nothing was sent.")
-        return EXIT_OK
-
-    async def apply():
-        client = await open_client(profile, store)
-        async with client:
-            return await apply_plan(client, plan, read_only=False, source=f"baseline {args.file}", loaded=role)
-
-    entry = asyncio.run(apply())
-    print(f"Applied and verified. Journal entry {entry.id}.")
-    return EXIT_OK
+    return _confirm_and_apply(args, profile, store, plan, source=f"baseline {args.file}", loaded=role)
 
 
 def cmd_demo(args, open_tui: OpenTUI | None) -> int:
