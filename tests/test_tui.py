@@ -63,9 +63,14 @@ async def type_text(pilot, text: str) -> None:
         await pilot.press(ch)
 
 
+def password_field_ready(app) -> bool:
+    """The sign-in form is up and its password field has the focus (keys typed earlier would be lost)."""
+    return isinstance(app.screen, LoginForm) and getattr(app.focused, "id", None) == "password"
+
+
 async def sign_in_with_form(app, pilot, name: str, password: str) -> None:
     await pilot.press("l")
-    await settle(app, pilot, until=lambda: isinstance(app.screen, LoginForm))
+    await settle(app, pilot, until=lambda: password_field_ready(app))
     await type_text(pilot, password)
     await pilot.press("enter")
     await settle(app, pilot, until=lambda: app.state(name).signed_in)
@@ -113,7 +118,7 @@ async def test_wrong_password_keeps_the_form_open_with_the_reason(strapi5):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await pilot.press("l")
-        await settle(app, pilot, until=lambda: isinstance(app.screen, LoginForm))
+        await settle(app, pilot, until=lambda: password_field_ready(app))
         await type_text(pilot, "Wrong-pass-42")
         await pilot.press("enter")
         await settle(app, pilot, until=lambda: isinstance(app.screen, LoginForm) and app.screen.message)
@@ -133,7 +138,7 @@ async def test_no_keyring_offers_memory_and_keeps_working(strapi5):
         await settle(app, pilot, until=lambda: isinstance(app.screen, KeyringChoiceScreen))
         assert "SSH" in str(app.screen.query_one("Static").render())
         await pilot.press("m")
-        await settle(app, pilot, until=lambda: isinstance(app.screen, LoginForm))
+        await settle(app, pilot, until=lambda: password_field_ready(app))
         await type_text(pilot, password)
         await pilot.press("enter")
         await settle(app, pilot, until=lambda: app.state("local").signed_in)
@@ -202,6 +207,7 @@ async def test_keys_help_filter_panels_and_production_lock():
         app.screen.select("prod-eu")
         await pilot.press("w")
         assert isinstance(app.screen, ConfirmScreen)
+        await settle(app, pilot, until=lambda: getattr(app.focused, "id", None) == "typed")
         await type_text(pilot, "prod-eu")
         await pilot.press("enter")
         await pilot.pause()
@@ -223,7 +229,7 @@ async def test_add_and_remove_a_profile_from_the_tui():
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await pilot.press("a")
-        await pilot.pause()
+        await settle(app, pilot, until=lambda: getattr(app.focused, "id", None) == "name")
         await type_text(pilot, "staging")
         await pilot.press("tab")
         await type_text(pilot, "http://cms.example.com")
@@ -262,7 +268,7 @@ async def test_ended_session_asks_for_the_password_in_a_modal(strapi5):
                                headers={"Authorization": f"Bearer {creds.access_token}"})
     app = StrapiConsoleApp(config=cfg, store=store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot, until=lambda: isinstance(app.screen, LoginForm))
+        await settle(app, pilot, until=lambda: password_field_ready(app))
         assert "session ended" in app.screen.message
         await type_text(pilot, password)
         await pilot.press("enter")
