@@ -101,13 +101,10 @@ class ServerListScreen(Screen):
                 if name not in wanted:
                     table.remove_row(name)
             for profile in visible:
-                cells = self._cells(profile)
                 if profile.name in table.rows:
-                    for key, value in cells.items():
-                        if _plain(table.get_cell(profile.name, key)) != _plain(value):
-                            table.update_cell(profile.name, key, value, update_width=True)
+                    self._update_row(profile)
                 else:
-                    table.add_row(*cells.values(), key=profile.name)
+                    table.add_row(*self._cells(profile).values(), key=profile.name)
         self._show_detail()
         if not self.app.profiles():
             self.query_one("#server-detail", Static).update(
@@ -121,11 +118,15 @@ class ServerListScreen(Screen):
         if profile is None:
             self.sync_rows()
             return
-        for key, value in self._cells(profile).items():
-            if _plain(self.table.get_cell(name, key)) != _plain(value):
-                self.table.update_cell(name, key, value, update_width=True)
+        self._update_row(profile)
         if self.selected() == name:
             self._show_detail()
+
+    def _update_row(self, profile: Profile) -> None:
+        """Touch only the cells whose text changed (the table is updated by diff, never rebuilt)."""
+        for key, value in self._cells(profile).items():
+            if _plain(self.table.get_cell(profile.name, key)) != _plain(value):
+                self.table.update_cell(profile.name, key, value, update_width=True)
 
     def _tick_ages(self) -> None:
         for row_key in list(self.table.rows):

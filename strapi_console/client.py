@@ -381,12 +381,10 @@ class StrapiClient:
             info.reachable = True
             return info
         if isinstance(first, (StrapiError,)):
-            info.error = str(first)
             info.failure = first
-            info.reachable = not isinstance(first, (NotFound,)) and first.status is not None
-            if isinstance(first, NotFound):
-                info.reachable = True
-                info.error = f"{self.profile.url} has no /admin/init: not a Strapi server, or its admin is elsewhere."
+            info.reachable = first.status is not None  # an HTTP answer, even an error, means it is reachable
+            info.error = (f"{self.profile.url} has no /admin/init: not a Strapi server, or its admin is elsewhere."
+                          if isinstance(first, NotFound) else str(first))
             return info
         if isinstance(first, BaseException):
             raise first

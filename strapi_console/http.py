@@ -234,20 +234,16 @@ def parse_json(resp: Response) -> Any:
     if not resp.is_json:
         sniff = resp.body[:512].lstrip().lower()
         if resp.content_type == "text/html" or sniff.startswith((b"<!doctype", b"<html")):
-            return _raise(NotJSON(f"{what} answered an HTML page where JSON was expected: the endpoint does not "
-                                  "exist on this server (Strapi serves its admin page for unknown paths), or the "
-                                  "URL points at something that is not Strapi.", status=resp.status))
-        return _raise(NotJSON(f"{what} answered '{resp.content_type or 'no content type'}' where JSON was "
-                              "expected.", status=resp.status))
+            raise NotJSON(f"{what} answered an HTML page where JSON was expected: the endpoint does not "
+                          "exist on this server (Strapi serves its admin page for unknown paths), or the "
+                          "URL points at something that is not Strapi.", status=resp.status)
+        raise NotJSON(f"{what} answered '{resp.content_type or 'no content type'}' where JSON was expected.",
+                      status=resp.status)
     try:
         return resp.json()
     except (ValueError, UnicodeDecodeError):
-        return _raise(NotJSON(f"{what} answered truncated or invalid JSON ({len(resp.body)} bytes).",
-                              status=resp.status))
-
-
-def _raise(exc: Exception):
-    raise exc
+        raise NotJSON(f"{what} answered truncated or invalid JSON ({len(resp.body)} bytes).",
+                      status=resp.status) from None
 
 
 class HttpSession:

@@ -85,19 +85,17 @@ def start_nginx(workdir: Path, upstream: str, leaky_root: Path | None = None) ->
         cert.private_key_pem.write_to_path(str(key))
         port = free_port()
         ports[kind] = port
-        extra = HARDENING if kind == "hardened" else ""
         if kind == "leaky":  # the classic mistake: the web root is the Strapi project directory
-            servers.append(f"""
-    server {{
-        listen 127.0.0.1:{port} ssl;
-        server_name localhost;
-        ssl_certificate {chain};
-        ssl_certificate_key {key};
-        root {leaky_root};
+            body = f"""root {leaky_root};
         location / {{ try_files $uri @strapi; }}
-        location @strapi {{ proxy_pass {upstream}; proxy_set_header Host $host; }}
-    }}""")
-            continue
+        location @strapi {{ proxy_pass {upstream}; proxy_set_header Host $host; }}"""
+        else:
+            body = f"""location / {{
+            proxy_pass {upstream};
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-Proto https;
+            {HARDENING if kind == "hardened" else ""}
+        }}"""
         servers.append(f"""
     server {{
         listen 127.0.0.1:{port} ssl;
@@ -105,12 +103,7 @@ def start_nginx(workdir: Path, upstream: str, leaky_root: Path | None = None) ->
         ssl_certificate {chain};
         ssl_certificate_key {key};
         ssl_protocols TLSv1.2 TLSv1.3;
-        location / {{
-            proxy_pass {upstream};
-            proxy_set_header Host $host;
-            proxy_set_header X-Forwarded-Proto https;
-            {extra}
-        }}
+        {body}
     }}""")
     conf = workdir / "nginx.conf"
     conf.write_text(f"""

@@ -25,6 +25,10 @@ async def _advanced(ctx: ScanContext) -> dict:
     return await ctx.memo("up-advanced", lambda: permissions.read_advanced(ctx.client))
 
 
+def _no_role(me, role_type: str):
+    return me.finding("error", reason=f"no role of type '{role_type}' on this server")
+
+
 def _fix(plan, summary: str) -> dict:
     return {"kind": "api", "summary": summary, "request": plan.request()}
 
@@ -45,7 +49,7 @@ async def public_write(ctx: ScanContext):
     me = spec("AUTH-PUBLIC-WRITE")
     role = await _role(ctx, "public")
     if role is None:
-        return me.finding("error", reason="no role of type 'public' on this server")
+        return _no_role(me, "public")
     bad = sorted(a for a in role.enabled() if a.startswith("api::") and is_write(a))
     return _role_finding(me, role, bad, f"Anonymous visitors can change content: {', '.join(label(a) for a in bad)}",
                          "The Public role cannot create, update or delete content",
@@ -57,7 +61,7 @@ async def public_users(ctx: ScanContext):
     me = spec("AUTH-PUBLIC-USERS")
     role = await _role(ctx, "public")
     if role is None:
-        return me.finding("error", reason="no role of type 'public' on this server")
+        return _no_role(me, "public")
     bad = sorted(a for a in role.enabled() if a.startswith("plugin::users-permissions.user.")
                  and a.rsplit(".", 1)[1] in ("find", "findOne", "count"))
     finding = _role_finding(me, role, bad, "Anonymous visitors can list your end users (e-mails and profile data)",
@@ -74,7 +78,7 @@ async def public_upload(ctx: ScanContext):
     me = spec("AUTH-PUBLIC-UPLOAD")
     role = await _role(ctx, "public")
     if role is None:
-        return me.finding("error", reason="no role of type 'public' on this server")
+        return _no_role(me, "public")
     bad = sorted(a for a in role.enabled() if a.startswith("plugin::upload.") and a.rsplit(".", 1)[1]
                  in ("upload", "destroy", "uploadFiles", "replaceFile"))
     return _role_finding(me, role, bad, "Anonymous visitors can upload or delete media files",
@@ -87,7 +91,7 @@ async def public_read(ctx: ScanContext):
     me = spec("AUTH-PUBLIC-READ")
     role = await _role(ctx, "public")
     if role is None:
-        return me.finding("error", reason="no role of type 'public' on this server")
+        return _no_role(me, "public")
     readable = sorted(a for a in role.enabled() if a.startswith("api::") and a.rsplit(".", 1)[1] in ("find", "findOne"))
     types = sorted({a.rsplit(".", 1)[0] for a in readable})
     sensitive = [a for a in readable if SENSITIVE_NAMES.search(a.rsplit(".", 1)[0].split("::", 1)[1])]
@@ -109,7 +113,7 @@ async def authenticated_role(ctx: ScanContext):
     me = spec("AUTH-AUTHENTICATED-ROLE")
     role = await _role(ctx, "authenticated")
     if role is None:
-        return me.finding("error", reason="no role of type 'authenticated' on this server")
+        return _no_role(me, "authenticated")
     enabled = role.enabled()
     bad = sorted(a for a in enabled if a.startswith("plugin::users-permissions.user.")
                  and a.rsplit(".", 1)[1] in ("update", "destroy", "create")

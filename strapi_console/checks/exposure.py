@@ -1,6 +1,8 @@
-"""EXP checks that need nothing but the anonymous probes and /admin/information."""
+"""EXP checks: what the server reveals or serves to anyone who can reach it."""
 
 from __future__ import annotations
+
+import asyncio
 
 from .registry import ScanContext, check, spec
 
@@ -63,8 +65,6 @@ async def dev_mode(ctx: ScanContext):
 
 
 # --- files that must never be served --------------------------------------------------------------
-
-import asyncio  # noqa: E402
 
 ENV_PATHS = ("/.env", "/.env.production", "/.env.local", "/config/admin.js", "/package.json", "/.git/HEAD")
 DB_PATHS = ("/.tmp/data.db", "/data.db", "/database/data.db")

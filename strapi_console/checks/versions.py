@@ -1,7 +1,11 @@
-"""VER checks available without the advisory database."""
+"""VER checks: edition, advisories, support schedules and the latest release."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, timezone
+
+from .. import advisories, releases, support
+from ..semver import Interval, Range, Version
 from .registry import ScanContext, check, spec
 
 
@@ -23,11 +27,6 @@ async def edition(ctx: ScanContext):
 
 
 # --- advisories, support, releases ---------------------------------------------------------------
-
-from datetime import date, datetime, timezone  # noqa: E402
-
-from .. import advisories, releases, support  # noqa: E402
-from ..semver import Interval, Range, Version  # noqa: E402
 
 ADVISORY_REFS = ("https://github.com/strapi/strapi/security/advisories", "https://osv.dev/list?ecosystem=npm&q=strapi")
 
