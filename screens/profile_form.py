@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 from textual.app import ComposeResult
@@ -30,6 +31,8 @@ class ProfileForm(ModalScreen[Profile | None]):
             yield Static("", id="profile-error", classes="error-text")
             yield Input(value=p.name if p else "", placeholder="name (e.g. prod)", id="name")
             yield Input(value=p.url if p else "", placeholder="URL (https://cms.example.com)", id="url")
+            yield Input(value=(p.public_url or "") if p else "",
+                        placeholder="public API URL, if end users use another host (optional)", id="public-url")
             yield Input(value=(p.email or "") if p else "", placeholder="admin e-mail (optional)", id="email")
             yield Input(value=(p.ca_bundle or "") if p else "", placeholder="CA bundle path (optional)", id="ca")
             yield Input(value=", ".join(p.tags) if p else "", placeholder="tags, comma separated (e.g. production)",
@@ -59,6 +62,8 @@ class ProfileForm(ModalScreen[Profile | None]):
                 raise ConsoleError(f"A profile named '{name}' already exists.")
             allow_http = self.query_one("#allow-http", Checkbox).value
             url = config_mod.normalize_url(get("#url"), where="URL", allow_http=allow_http)
+            public_url = (config_mod.normalize_url(get("#public-url"), where="Public URL", allow_http=allow_http)
+                          if get("#public-url") else None)
             ca = get("#ca") or None
             if ca and not os.path.isfile(os.path.expanduser(ca)):
                 raise ConsoleError(f"CA bundle '{ca}' does not exist or is not a file.")
@@ -68,9 +73,10 @@ class ProfileForm(ModalScreen[Profile | None]):
             self._error(f"[red]{exc.message}[/red]" + (f" {exc.hint}" if exc.hint else ""))
             return None
         production = "production" in tags
-        return Profile(name=name, url=url, email=get("#email") or None, ca_bundle=ca, allow_http=allow_http,
-                       tags=tags, read_only=None if read_only == production else read_only,
-                       public_url=self.existing.public_url if self.existing else None)
+        fields = dict(name=name, url=url, email=get("#email") or None, ca_bundle=ca, allow_http=allow_http,
+                      tags=tags, read_only=None if read_only == production else read_only, public_url=public_url)
+        # keys the form does not show (declared tokens, providers, ...) are kept as they were
+        return dataclasses.replace(self.existing, **fields) if self.existing else Profile(**fields)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         profile = self._build()

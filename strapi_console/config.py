@@ -33,7 +33,13 @@ PROFILE_KEYS: dict[str, str] = {
     "allow_http": "true to allow a plain http:// URL that is not loopback",
     "tags": f"a list of tags, e.g. {list(KNOWN_TAGS)}",
     "read_only": "true or false; defaults to true for a profile tagged production",
+    "allowed_full_access_tokens": "names of full-access API tokens that are intended (TOK-FULL-ACCESS)",
+    "stale_token_days": "days without use after which a token counts as stale (default 90)",
+    "expects_signups": "true if end-user self sign-up is intended (AUTH-REGISTRATION)",
+    "declared_providers": "names of the login providers meant to be enabled (AUTH-PROVIDERS), e.g. [\"email\"]",
+    "departed_admins": "e-mail addresses of admins who have left (AUTH-ADMIN-USERS fails while they are active)",
 }
+LIST_KEYS = ("allowed_full_access_tokens", "declared_providers", "departed_admins")
 SETTINGS_KEYS: dict[str, str] = {
     "secret_store": '"keyring" (default) or "memory" (keep tokens only for the session)',
 }
@@ -50,6 +56,12 @@ class Profile:
     tags: list[str] = field(default_factory=list)
     read_only: bool | None = None
     public_url: str | None = None
+    # What the operator declared as intended, so the checks can tell a decision from a mistake.
+    allowed_full_access_tokens: list[str] = field(default_factory=list)
+    stale_token_days: int = 90
+    expects_signups: bool = False
+    declared_providers: list[str] = field(default_factory=list)
+    departed_admins: list[str] = field(default_factory=list)
 
     @property
     def production(self) -> bool:
@@ -79,7 +91,19 @@ class Profile:
             out["tags"] = list(self.tags)
         if self.read_only is not None:
             out["read_only"] = self.read_only
+        for key in LIST_KEYS:
+            if getattr(self, key):
+                out[key] = list(getattr(self, key))
+        if self.stale_token_days != 90:
+            out["stale_token_days"] = self.stale_token_days
+        if self.expects_signups:
+            out["expects_signups"] = True
         return out
+
+    @property
+    def surfaces(self) -> list[str]:
+        """Each distinct URL the header and TLS checks must look at: the admin URL and the public one."""
+        return [self.url] + ([self.public_url] if self.public_url and self.public_url != self.url else [])
 
 
 @dataclass
@@ -201,8 +225,19 @@ def _parse_profile(path: Path, name: str, raw: Any) -> Profile:
     ca_bundle = raw.get("ca_bundle")
     if ca_bundle is not None:
         _expect(path, where, "ca_bundle", ca_bundle, str, "a file path string")
+    declared: dict[str, Any] = {}
+    for key in LIST_KEYS:
+        values = _expect(path, where, key, raw.get(key, []), list, "a list of strings")
+        if not all(isinstance(v, str) for v in values):
+            raise ConfigError(f"{path}: {where}.{key} must be a list of strings, not {values!r}.")
+        declared[key] = list(values)
+    stale_days = _expect(path, where, "stale_token_days", raw.get("stale_token_days", 90), int, "a whole number of days")
+    if stale_days < 1:
+        raise ConfigError(f"{path}: {where}.stale_token_days must be at least 1, not {stale_days}.")
+    expects = _expect(path, where, "expects_signups", raw.get("expects_signups", False), bool, "true or false")
     return Profile(name=name, url=url, email=email, ca_bundle=ca_bundle, allow_http=allow_http,
-                   tags=list(tags), read_only=read_only, public_url=public_url)
+                   tags=list(tags), read_only=read_only, public_url=public_url, stale_token_days=stale_days,
+                   expects_signups=expects, **declared)
 
 
 def load(explicit: str | os.PathLike | None = None) -> Config:

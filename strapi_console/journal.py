@@ -68,6 +68,8 @@ class Entry:
 
     def describe(self) -> list[str]:
         name = self.target.get("name", "?")
+        if self.after.get("lines"):
+            return list(self.after["lines"])
         changes = sorted(self.after.get("changes", {}).items())
         if self.target.get("kind") == "up-advanced":
             before = self.before.get("changed", {})
@@ -82,11 +84,12 @@ class Entry:
         return [f"{name}: {action} {word(not on)} → {word(on)}" for action, on in changes]
 
 
-def begin(profile, target: dict, before: dict, after: dict, *, source: str, undo_of: str | None = None) -> Entry:
+def begin(profile, target: dict, before: dict, after: dict, *, source: str, undo_of: str | None = None,
+          undoable: bool = True) -> Entry:
     now = datetime.now(timezone.utc)
     entry = Entry(id=now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6], time=now.isoformat(timespec="seconds"),
                   profile=profile.name, url=profile.url, operator=operator(), target=target, before=before,
-                  after=after, source=source, undo_of=undo_of)
+                  after=after, source=source, undo_of=undo_of, extra={} if undoable else {"undoable": False})
     entry.save()
     return entry
 
@@ -124,6 +127,6 @@ def get(entry_id: str) -> Entry:
 
 def last_undoable(profile: str) -> Entry | None:
     for entry in reversed(entries(profile)):
-        if entry.status in ("applied", "uncertain") and not entry.undone_by:
+        if entry.status in ("applied", "uncertain") and not entry.undone_by and entry.extra.get("undoable", True):
             return entry
     return None

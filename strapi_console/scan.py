@@ -19,7 +19,7 @@ from .checks.registry import SEVERITIES, Finding
 from .client import ServerInfo
 from .config import Profile
 from .errors import ConsoleError, SignedOut, StrapiError, TLSFailure
-from .secrets import SecretStore
+from .secrets import SecretStore, end_user_key
 from .session import client_for, load_credentials
 
 
@@ -88,13 +88,17 @@ class ServerResult:
 
 
 async def scan_profile(profile: Profile, store: SecretStore, *, check_ids: list[str] | None = None,
-                       transport: httpx.AsyncBaseTransport | None = None) -> ServerResult:
+                       transport: httpx.AsyncBaseTransport | None = None, aggressive: bool = False) -> ServerResult:
     try:
         credentials = await load_credentials(store, profile)
     except ConsoleError as exc:
         credentials, cred_error = None, str(exc)
     else:
         cred_error = None
+    try:
+        end_user = store.get(end_user_key(profile.name))
+    except ConsoleError:
+        end_user = None
     client = client_for(profile, store, credentials, transport=transport)
     async with client:
         try:
@@ -122,7 +126,8 @@ async def scan_profile(profile: Profile, store: SecretStore, *, check_ids: list[
                                   had_credentials=credentials is not None,
                                   session_ended=session_ended)
             if info.reachable and not info.error:
-                ctx = ScanContext(client=client, info=info, credentials=client.credentials)
+                ctx = ScanContext(client=client, info=info, credentials=client.credentials, end_user=end_user,
+                                  aggressive=aggressive)
                 result.findings = await run_checks(ctx, check_ids)
         except StrapiError as exc:
             result = ServerResult(profile, False, error=str(exc), had_credentials=credentials is not None)

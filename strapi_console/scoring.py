@@ -1,7 +1,6 @@
 """The Strapi posture score (security-checks.md Part C): modifiers by severity, caps, coverage gate.
 
-The Web (Observatory) and TLS grades join here when the HTTPS checks land; until then a server's
-overall grade is its posture grade.
+The overall grade (scan.ServerResult.overall) is the worst of this, the Web grade and the TLS grade.
 """
 
 from __future__ import annotations

@@ -32,6 +32,11 @@ NO_KEYRING_HELP = (
 )
 
 
+def end_user_key(profile: str) -> str:
+    """Where a profile's test end-user JWT is kept, beside the admin credentials (never the password)."""
+    return f"{profile}#end-user"
+
+
 @dataclass
 class Credentials:
     kind: CredentialKind

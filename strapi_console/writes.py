@@ -6,17 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import admin_roles, journal, permissions
+from . import admin_roles, journal, permissions, token_fixes, tokens
 from .client import StrapiClient
-from .errors import ConsoleError, ReadOnlyError, StrapiError
-
-
-class ConcurrentChange(ConsoleError):
-    title = "Changed on the server"
-
-
-class VerifyFailed(ConsoleError):
-    title = "Write not verified"
+from .errors import ConsoleError, ReadOnlyError, UnexpectedShape
+from .write_path import ConcurrentChange, VerifyFailed, journalled  # noqa: F401  (re-exported for callers)
 
 
 @dataclass
@@ -39,27 +32,6 @@ class RolePlan:
         return {"method": "PUT", "path": f"/users-permissions/roles/{self.role_id}",
                 "body": {"permissions": {a: {"enabled": on} for a, on in sorted(self.changes.items())},
                          "note": "sent as the role's complete permission tree; every other permission unchanged"}}
-
-
-async def _journalled(client: StrapiClient, *, target: dict, before: dict, after: dict, source: str,
-                      undo_of: str | None, send, verify) -> journal.Entry:
-    """Journal first, then send, then read back: an interrupted write always leaves an entry behind."""
-    entry = journal.begin(client.profile, target, before=before, after=after, source=source, undo_of=undo_of)
-    try:
-        await send()
-    except StrapiError as exc:
-        # A timeout or a cut connection leaves the outcome unknown: keep the entry to verify and undo.
-        journal.finish(entry, "failed" if getattr(exc, "status", None) else "uncertain", str(exc))
-        raise
-    except BaseException as exc:
-        journal.finish(entry, "uncertain", f"interrupted: {type(exc).__name__}")
-        raise
-    problem = await verify()
-    if problem:
-        journal.finish(entry, "failed", problem)
-        raise VerifyFailed(f"{target.get('name', 'The target')} read back does not match what was written ({problem}). "
-                           f"The journal entry {entry.id} holds the state before.")
-    return journal.finish(entry, "applied", "changed and verified")
 
 
 def plan_for(role: permissions.Role, changes: dict[str, bool]) -> RolePlan:
@@ -103,7 +75,7 @@ async def apply_role_plan(client: StrapiClient, plan: RolePlan, *, read_only: bo
             return f"missing {sorted(expected - now)}, unexpected {sorted(now - expected)}"
         return None
 
-    return await _journalled(client, target={"kind": "up-role", "id": plan.role_id, "name": plan.role_name,
+    return await journalled(client, target={"kind": "up-role", "id": plan.role_id, "name": plan.role_name,
                                              "type": plan.role_type},
                              before={"enabled": sorted(fresh.enabled()), "changed": plan.previous},
                              after={"changes": plan.changes}, source=source, undo_of=undo_of, send=send, verify=verify)
@@ -111,6 +83,10 @@ async def apply_role_plan(client: StrapiClient, plan: RolePlan, *, read_only: bo
 
 async def undo(client: StrapiClient, entry: journal.Entry, *, read_only: bool) -> journal.Entry:
     """Restore what an entry changed to its values before it, through the same path."""
+    if entry.target.get("kind", "").endswith("-token"):
+        if entry.profile != client.profile.name:
+            raise ConsoleError(f"Entry {entry.id} belongs to profile {entry.profile}.", title="Cannot undo")
+        return await token_fixes.undo_token(client, entry, read_only=read_only)
     if entry.target.get("kind") == "up-advanced":
         if entry.profile != client.profile.name:
             raise ConsoleError(f"Entry {entry.id} belongs to profile {entry.profile}.", title="Cannot undo")
@@ -121,6 +97,18 @@ async def undo(client: StrapiClient, entry: journal.Entry, *, read_only: bool) -
                                title="Nothing to undo")
         done = await apply_advanced_plan(client, AdvancedPlan(current, back), read_only=read_only, source="undo",
                                          undo_of=entry.id)
+        entry.undone_by = done.id
+        entry.save()
+        return done
+    if entry.target.get("kind") == "up-providers":
+        if entry.profile != client.profile.name:
+            raise ConsoleError(f"Entry {entry.id} belongs to profile {entry.profile}.", title="Cannot undo")
+        current = _provider_state(await read_providers(client))
+        back = {k: bool(v) for k, v in entry.before.get("changed", {}).items() if current.get(k) != v}
+        if not back:
+            raise ConsoleError("The providers are already as they were before this change.", title="Nothing to undo")
+        done = await apply_providers_plan(client, ProvidersPlan(current, back), read_only=read_only, source="undo",
+                                          undo_of=entry.id)
         entry.undone_by = done.id
         entry.save()
         return done
@@ -193,9 +181,67 @@ async def apply_advanced_plan(client: StrapiClient, plan: AdvancedPlan, *, read_
         after = await permissions.read_advanced(client)
         return None if all(after.get(k) == v for k, v in body.items()) else "the settings read back differ"
 
-    return await _journalled(client, target={"kind": "up-advanced", "name": "users-permissions settings"},
+    return await journalled(client, target={"kind": "up-advanced", "name": "users-permissions settings"},
                              before={"settings": fresh, "changed": {k: fresh.get(k) for k in plan.changes}},
                              after={"changes": plan.changes}, source=source, undo_of=undo_of, send=send, verify=verify)
+
+
+# --- users-permissions login providers ------------------------------------------------------------
+
+
+async def read_providers(client: StrapiClient) -> dict:
+    data = await client.get("/users-permissions/providers")
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise UnexpectedShape("GET /users-permissions/providers did not answer a map of providers.")
+    return data
+
+
+def _provider_state(providers: dict) -> dict[str, bool]:
+    return {name: bool(p.get("enabled")) for name, p in providers.items()}
+
+
+@dataclass
+class ProvidersPlan:
+    loaded: dict[str, bool]  # provider → enabled, as read
+    changes: dict[str, bool]
+
+    @property
+    def role_name(self) -> str:
+        return "login providers"
+
+    def describe(self) -> list[str]:
+        return [f"login provider {name}: {'enabled' if self.loaded.get(name) else 'disabled'} → "
+                f"{'enabled' if on else 'disabled'}" for name, on in sorted(self.changes.items())]
+
+    def request(self) -> dict:
+        return {"method": "PUT", "path": "/users-permissions/providers",
+                "body": {"providers": {n: {"enabled": on} for n, on in sorted(self.changes.items())},
+                         "note": "sent as the complete provider map; every other field unchanged"}}
+
+
+async def apply_providers_plan(client: StrapiClient, plan: ProvidersPlan, *, read_only: bool, source: str,
+                               undo_of: str | None = None) -> journal.Entry:
+    if read_only:
+        raise ReadOnlyError(f"Profile '{client.profile.name}' is read-only: nothing was sent.")
+    fresh = await read_providers(client)
+    if _provider_state(fresh) != plan.loaded:
+        raise ConcurrentChange("The login providers changed on the server since they were read. Nothing was written.",
+                               hint="Read them again and review.")
+    # PUT replaces the stored grant config: send the whole map (secrets included, as read) minus computed fields.
+    body = {"providers": {name: {k: v for k, v in p.items() if k != "redirectUri"} | (
+        {"enabled": plan.changes[name]} if name in plan.changes else {}) for name, p in fresh.items()}}
+
+    async def send():
+        await client.call("PUT", "/users-permissions/providers", json_body=body)
+
+    async def verify():
+        now = _provider_state(await read_providers(client))
+        return None if all(now.get(n) == on for n, on in plan.changes.items()) else "the providers read back differ"
+
+    return await journalled(client, target={"kind": "up-providers", "name": "login providers"},
+                            before={"changed": {n: plan.loaded.get(n) for n in plan.changes}},
+                            after={"changes": plan.changes, "lines": plan.describe()}, source=source, undo_of=undo_of,
+                            send=send, verify=verify)
 
 
 # --- admin roles (RBAC) --------------------------------------------------------------------------
@@ -258,7 +304,7 @@ async def apply_admin_role_plan(client: StrapiClient, plan: AdminRolePlan, *, re
         now = (await admin_roles.read_role(client, plan.role_id)).granted()
         return None if now == expected else f"missing {sorted(expected - now)}, unexpected {sorted(now - expected)}"
 
-    return await _journalled(client, target={"kind": "admin-role", "id": plan.role_id, "name": plan.role_name},
+    return await journalled(client, target={"kind": "admin-role", "id": plan.role_id, "name": plan.role_name},
                              before={"changed": {k: not on for k, on in plan.changes.items()}, "removed": removed},
                              after={"changes": plan.changes}, source=source, undo_of=undo_of, send=send, verify=verify)
 
@@ -276,6 +322,10 @@ async def check_interrupted(client: StrapiClient, entry: journal.Entry) -> str:
     elif kind == "up-advanced":
         settings = await permissions.read_advanced(client)
         state = {k: settings.get(k) for k in changes}
+    elif kind == "up-providers":
+        state = {k: v for k, v in _provider_state(await read_providers(client)).items() if k in changes}
+    elif kind and kind.endswith("-token"):
+        return await _check_token(client, entry)
     else:
         raise ConsoleError(f"Entry {entry.id} has an unknown kind {kind!r}.", title="Cannot check")
     if state == changes:
@@ -298,4 +348,27 @@ async def apply_plan(client: StrapiClient, plan, *, read_only: bool, source: str
         return await apply_admin_role_plan(client, plan, read_only=read_only, source=source)
     if isinstance(plan, AdvancedPlan):
         return await apply_advanced_plan(client, plan, read_only=read_only, source=source)
+    if isinstance(plan, ProvidersPlan):
+        return await apply_providers_plan(client, plan, read_only=read_only, source=source)
+    if isinstance(plan, token_fixes.TokenPlan):
+        return await token_fixes.apply_token_plan(client, plan, read_only=read_only, source=source)
     raise ConsoleError(f"The console cannot apply a {type(plan).__name__} yet.", title="Cannot apply")
+
+
+async def _check_token(client: StrapiClient, entry: journal.Entry) -> str:
+    kind = entry.target["kind"].removesuffix("-token")
+    now = await tokens.read_token(client, kind, entry.target["id"])
+    action = entry.after.get("action")
+    if action == "delete":
+        reached = now is None
+    elif action == "read-only":
+        reached = now is not None and now.type == "read-only"
+    else:  # a regeneration changes only the hidden key: the server cannot tell us whether it happened
+        journal.finish(entry, "uncertain", "a regeneration cannot be checked from outside: regenerate again to "
+                                           "be sure which key is valid")
+        return "unknown"
+    if reached:
+        journal.finish(entry, "applied", "the interrupted write had reached the server (checked later)")
+        return "applied"
+    journal.finish(entry, "failed", "the interrupted write never reached the server (checked later)")
+    return "not applied"

@@ -1,6 +1,9 @@
 """Security checks. Importing this package registers every check in :data:`registry.REGISTRY`."""
 
-from . import admin_users, auth_session, end_user_roles, exposure, headers, jwt_secrets, tls, versions  # noqa: F401  (registration side effects)
+from . import (  # noqa: F401  (registration side effects)
+    admin_users, auth_session, end_user_roles, exposure, graphql, headers, integrations, jwt_secrets, rate_limits,
+    surfaces, tls, tokens, versions,
+)
 from .registry import REGISTRY, Finding, ScanContext, run_checks
 
 __all__ = ["REGISTRY", "Finding", "ScanContext", "run_checks"]

@@ -34,3 +34,27 @@ async def admin_session(ctx: ScanContext):
         return me.finding("warn", f"Admin access tokens live {_human(lifetime)}", evidence=evidence, fix=fix)
     return me.finding("fail", f"Admin access tokens live {_human(lifetime)} and logout does not revoke them",
                       evidence=evidence, fix=fix)
+
+
+@check("AUTH-UP-JWT-MODE", "End-user JWTs are not long-lived", "medium",
+       references=("https://docs.strapi.io/cms/features/users-permissions",))
+async def up_jwt_mode(ctx: ScanContext):
+    me = spec("AUTH-UP-JWT-MODE")
+    if ctx.end_user is None:
+        return me.not_applicable(f"no end-user test login for this profile (strapi-console login "
+                                 f"{ctx.client.profile.name} --end-user IDENTIFIER)")
+    decoded = jwt.decode(ctx.end_user.access_token)
+    lifetime = decoded.lifetime if decoded else None
+    refresh = bool(ctx.end_user.refresh_cookie or ctx.end_user.extra.get("refresh"))
+    evidence = {"inspected": "the test end user's JWT (offline)", "exp_minus_iat_seconds": lifetime,
+                "refresh_mode": refresh}
+    fix = {"kind": "config", "summary": "Use refresh mode with short access tokens", "file": "config/plugins.js",
+           "snippet": "module.exports = {\n  'users-permissions': { config: { jwtManagement: 'refresh',\n    "
+                      "sessions: { accessTokenLifespan: 1800, httpOnly: true } } },\n};"}
+    if refresh or (lifetime is not None and lifetime <= 7 * 86400):
+        return me.finding("pass", "End-user tokens are short-lived" + (" (refresh mode)" if refresh else
+                                                                       f" ({_human(lifetime)})"), evidence=evidence)
+    if lifetime is None:
+        return me.finding("warn", "End-user tokens never expire (no exp claim)", evidence=evidence, fix=fix)
+    status = "warn" if lifetime <= 30 * 86400 else "fail"
+    return me.finding(status, f"End-user tokens live {_human(lifetime)}", evidence=evidence, fix=fix)

@@ -60,6 +60,8 @@ class ScanContext:
     client: StrapiClient
     info: ServerInfo
     credentials: Credentials | None
+    end_user: Credentials | None = None  # a test end user's JWT (SEC-UP-JWT-DEFAULT, AUTH-UP-JWT-MODE)
+    aggressive: bool = False  # probes that send login attempts or heavy queries (RATE-*, EXP-GQL-LIMITS)
     _memo: dict[str, asyncio.Future] = field(default_factory=dict, repr=False)
 
     @property
