@@ -90,6 +90,7 @@ class StrapiConsoleApp(App[int]):
         self.only = only
         self.transport = transport
         self.states: dict[str, ProfileState] = {}
+        self.aggressive: set[str] = set()
         self._keyring_choice_made = self.store.memory_only
         self._prompted_relogin: set[str] = set()
         self._selected: str | None = None
@@ -209,10 +210,20 @@ class StrapiConsoleApp(App[int]):
         self.run_worker(self._refresh(profile), name=f"refresh {name}", group=f"refresh:{name}", exclusive=True,
                         exit_on_error=False)
 
+    def toggle_aggressive(self, name: str) -> bool:
+        """Probes that send failed sign-ins or heavy queries, per profile, for this session only."""
+        if name in self.aggressive:
+            self.aggressive.discard(name)
+        else:
+            self.aggressive.add(name)
+        self.refresh_profile(name)
+        return name in self.aggressive
+
     async def _refresh(self, profile: Profile) -> None:
         state = self.state(profile.name)
         try:
-            result = await scan_profile(profile, self.store, transport=self.transport)
+            result = await scan_profile(profile, self.store, transport=self.transport,
+                                        aggressive=profile.name in self.aggressive)
         except ConsoleError as exc:
             result = ServerResult(profile, False, error=str(exc))
         finally:

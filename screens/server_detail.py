@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from rich.markup import escape
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from strapi_console import paths
 from strapi_console.checks.registry import SEVERITIES
+from strapi_console.errors import ConsoleError
+from strapi_console.files import write_private
+from strapi_console.session import open_client
+from strapi_console.token_fixes import TokenPlan
+from strapi_console.writes import apply_plan
 
+from .confirm import ConfirmScreen
 from .formatting import status_text
+from .key_shown import KeyShownScreen
 
 ORDER = {"fail": 0, "warn": 1, "error": 2, "skip": 3, "info": 4, "pass": 5}
 
@@ -24,8 +34,12 @@ class ServerDetailScreen(Screen):
         Binding("escape", "back", "Back", id="detail.back"),
         Binding("r", "refresh", "Rescan", id="detail.refresh"),
         Binding("c", "copy_fix", "Copy fix", id="detail.copy"),
+        Binding("o", "save_fix", "Snippet to file", id="detail.save"),
+        Binding("f", "apply_fix", "Apply fix", id="detail.apply"),
+        Binding("g", "regenerate", "Regenerate tokens", id="detail.regenerate"),
+        Binding("A", "aggressive", "Aggressive probes", id="detail.aggressive"),
     ]
-    families: tuple[str, ...] | None = None  # None: every finding
+    families: tuple[str, ...] | None = None  # None: every finding, worst first; else grouped in this order
 
     def __init__(self, name: str | None) -> None:
         super().__init__()
@@ -50,7 +64,10 @@ class ServerDetailScreen(Screen):
         self.profile_name = self.initial_profile()
         self.sub_title = self.panel_title()
         table = self.query_one(DataTable)
-        for key, label in (("status", "Status"), ("sev", "Severity"), ("id", "Check"), ("title", "Finding")):
+        columns = (("status", "Status"), ("sev", "Severity"), ("id", "Check"), ("title", "Finding"))
+        if self.families:
+            columns = (("family", "Family"),) + columns
+        for key, label in columns:
             table.add_column(label, key=key)
         self.app.state_signal.subscribe(self, self._on_state)
         self._fill()
@@ -66,7 +83,9 @@ class ServerDetailScreen(Screen):
             return None, []
         rank = {s: i for i, s in enumerate(SEVERITIES)}
         chosen = [f for f in result.findings if self.families is None or f.check_id.split("-")[0] in self.families]
-        return result, sorted(chosen, key=lambda f: (ORDER[f.status], rank[f.severity], f.check_id))
+        group = {fam: i for i, fam in enumerate(self.families or ())}
+        return result, sorted(chosen, key=lambda f: (group.get(f.check_id.split("-")[0], 0), ORDER[f.status],
+                                                     rank[f.severity], f.check_id))
 
     def _fill(self) -> None:
         result, findings = self._findings()
@@ -84,9 +103,12 @@ class ServerDetailScreen(Screen):
         web = result.web
         web_text = f"Web {web.grade} {web.score} · " if web else ("Web n/a (plain HTTP) · " if profile and
                                                                    not profile.url.startswith("https") else "")
-        lines = [f"[b]{self.profile_name}[/b] {profile.url if profile else ''} · {web_text}posture {grade}"
+        tls = result.tls
+        tls_text = f"TLS {tls[0]} · " if tls else ""
+        aggressive = " · [b magenta]aggressive probes on[/]" if self.profile_name in self.app.aggressive else ""
+        lines = [f"[b]{self.profile_name}[/b] {profile.url if profile else ''} · {web_text}{tls_text}posture {grade}"
                  + (f" {posture.score}" if posture else "") + cap
-                 + (f" → [b]{result.overall}[/b]" if result.overall else "")]
+                 + (f" → [b]{result.overall}[/b]" if result.overall else "") + aggressive]
         if result.error:
             lines.append(f"[red]{escape(result.error)}[/]")
         if result.auth_error:
@@ -100,6 +122,8 @@ class ServerDetailScreen(Screen):
                     table.remove_row(row_key)
             for f in findings:
                 cells = {"status": status_text(f.status), "sev": f.severity, "id": f.check_id, "title": f.title}
+                if self.families:
+                    cells = {"family": f.check_id.split("-")[0], **cells}
                 if f.check_id in table.rows:
                     for col, value in cells.items():
                         table.update_cell(f.check_id, col, value, update_width=True)
@@ -152,6 +176,83 @@ class ServerDetailScreen(Screen):
         self.app.copy_to_clipboard(snippet)
         self.notify(f"Snippet for {(finding.fix or {}).get('file', 'the config')} copied (OSC 52).",
                     title=finding.check_id)
+
+    def _highlighted(self):
+        result, findings = self._findings()
+        return next((f for f in findings if f.check_id == self._current()), None)
+
+    def action_save_fix(self) -> None:
+        """Write the highlighted finding's config snippet to a file in the data dir (mode 0600)."""
+        finding = self._highlighted()
+        snippet = ((finding.to_dict().get("fix") or {}).get("snippet")) if finding else None
+        if not snippet:
+            self.notify("This finding has no config snippet to save.")
+            return
+        target = paths.data_dir() / "snippets" / f"{self.profile_name}-{finding.check_id}.txt"
+        fix = finding.to_dict()["fix"]
+        write_private(target, f"# {finding.check_id}: {fix.get('summary', '')}\n# file: {fix.get('file', '?')}\n"
+                              f"{snippet}\n")
+        self.notify(f"Written to {target}", title=finding.check_id)
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action in ("apply_fix", "regenerate"):
+            profile = self.app.config.profiles.get(self.profile_name) if self.profile_name else None
+            return profile is not None and not self.app.policy.read_only(profile)  # read-only: no edit key at all
+        return True
+
+    def action_apply_fix(self) -> None:
+        finding = self._highlighted()
+        if finding is None or finding.plan is None:
+            self.notify("The highlighted finding has no fix the console can apply through the API.")
+            return
+        self._confirm_plan(finding, finding.plan)
+
+    def action_regenerate(self) -> None:
+        """Instead of deleting the tokens a TOK finding names, give them new keys (shown once)."""
+        finding = self._highlighted()
+        plan = finding.plan if finding else None
+        if not isinstance(plan, TokenPlan) or any(a.kind == "admin" for a in plan.actions):
+            self.notify("The highlighted finding names no API or transfer token to regenerate.")
+            return
+        self._confirm_plan(finding, TokenPlan([dataclasses.replace(a, action="regenerate") for a in plan.actions]))
+
+    def _confirm_plan(self, finding, plan) -> None:
+        profile = self.app.config.profiles.get(self.profile_name)
+        if profile is None:
+            return
+        typed = getattr(plan, "confirm_text", None) or (profile.name if profile.production else None)
+        question = f"{finding.check_id}: apply to {profile.name}?\n\n" + "\n".join(plan.describe())
+
+        def done(ok: bool | None) -> None:
+            if ok:
+                self._apply(plan, finding.check_id)
+
+        self.app.push_screen(ConfirmScreen(question, confirm_text=typed), done)
+
+    @work(exclusive=True, group="detail-write", exit_on_error=False)
+    async def _apply(self, plan, check_id: str) -> None:
+        profile = self.app.config.profiles.get(self.profile_name)
+        try:
+            client = await open_client(profile, self.app.store)
+            async with client:
+                entry = await apply_plan(client, plan, read_only=self.app.policy.read_only(profile),
+                                         source=f"tui fix {check_id}")
+        except ConsoleError as exc:
+            self.app.report_error(exc)
+            return
+        undo = "u in panel 3 or `journal undo` undoes it" if entry.extra.get("undoable", True) else "cannot be undone"
+        self.notify(f"Written and verified (journal {entry.id}); {undo}.", title=check_id)
+        for name, key in getattr(plan, "new_keys", {}).items():
+            self.app.push_screen(KeyShownScreen(name, key))
+        if hasattr(plan, "new_keys"):
+            plan.new_keys.clear()  # shown once; not kept in memory longer than needed
+        self.app.refresh_profile(self.profile_name)
+
+    def action_aggressive(self) -> None:
+        if self.profile_name:
+            on = self.app.toggle_aggressive(self.profile_name)
+            self.notify("Aggressive probes on: failed sign-ins with made-up identities and a deep GraphQL query are "
+                        "sent on each rescan." if on else "Aggressive probes off.", title=self.profile_name)
 
     def action_refresh(self) -> None:
         self.app.refresh_profile(self.profile_name)

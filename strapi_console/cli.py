@@ -21,7 +21,7 @@ from . import config as config_mod
 from .config import Config, Profile
 from .errors import ConfigError, ConsoleError, Interrupted
 from .redact import redact_text
-from .secrets import SecretStore
+from .secrets import SecretStore, end_user_key
 
 EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_INTERNAL, EXIT_INCOMPLETE, EXIT_FINDINGS = 0, 1, 2, 3, 4, 5
 
@@ -75,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="read a Strapi admin token (5.45+) from standard input instead of signing in")
     login.add_argument("--remember-password", action="store_true",
                        help="also keep the password in the keyring, to sign in again when the session ends")
+    login.add_argument("--end-user", metavar="IDENTIFIER",
+                       help="sign a test end user in on the Content API instead; only its JWT is kept, for the "
+                            "offline SEC-UP-JWT-DEFAULT and AUTH-UP-JWT-MODE checks")
 
     logout = sub.add_parser("logout", help="end this device's server session and forget the token")
     logout.add_argument("name")
@@ -89,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="exit 5 when a failed check has this severity or worse (default: high)")
     scan.add_argument("--fail-on-warn", action="store_true", help="count warnings too for --fail-on")
     scan.add_argument("--check", action="append", metavar="ID", help="run only this check (repeatable)")
+    scan.add_argument("--aggressive", action="store_true",
+                      help="also run probes that send failed sign-ins (made-up identities) or heavy queries")
 
     adv = sub.add_parser("advisories", help="the advisory database: info, list, show, update")
     asub = adv.add_subparsers(dest="action", parser_class=_Parser)
@@ -108,6 +113,18 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--yes", action="store_true", help="do not ask (scripts); production profiles still ask")
     fix.add_argument("--allow-write", action="store_true",
                      help="unlock a read-only (production) profile for this command; you type its name to confirm")
+    _destructive_options(fix)
+
+    tok = sub.add_parser("tokens", help="list API, admin and transfer tokens; make one read-only, delete or "
+                         "regenerate it")
+    tok.add_argument("name", metavar="PROFILE")
+    tok.add_argument("action", nargs="?", choices=["list", "read-only", "delete", "regenerate"], default="list")
+    tok.add_argument("token", nargs="?", metavar="TOKEN", help="the token's name or id")
+    tok.add_argument("--kind", choices=["api", "admin", "transfer"], default="api", help="which tokens (default: api)")
+    tok.add_argument("--json", action="store_true", help="list as JSON")
+    tok.add_argument("--yes", action="store_true", help="do not ask (scripts); production profiles still ask")
+    tok.add_argument("--allow-write", action="store_true", help="unlock a read-only profile for this command")
+    _destructive_options(tok)
 
     jr = sub.add_parser("journal", help="the changes the console made: list, show, undo")
     jsub = jr.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -256,6 +273,13 @@ def _read_secret_stdin(what: str) -> str:
     return value
 
 
+def _destructive_options(parser) -> None:
+    parser.add_argument("--confirm", metavar="TEXT", help="with --yes: the text a deletion or regeneration asks "
+                        "you to type (the token's name), for scripts")
+    parser.add_argument("--key-file", metavar="PATH", help="write a regenerated key to this file (mode 0600) "
+                        "instead of the terminal")
+
+
 def cmd_login(args) -> int:
     cfg = _load_config(args)
     profile = cfg.get(args.name)
@@ -264,6 +288,22 @@ def cmd_login(args) -> int:
     if profile.is_plain_http and not profile.is_loopback:
         _err(f"Warning: {profile.url} is plain HTTP: the password crosses the network unencrypted.")
     from .client import StrapiClient
+
+    if args.end_user:
+        if args.admin_token_stdin or args.remember_password:
+            raise ConfigError("--end-user signs in a test end user: it takes only --password-stdin.")
+        secret = (_read_secret_stdin("password") if args.password_stdin
+                  else getpass.getpass(f"Password of the test end user {args.end_user}: "))
+
+        async def end_user():
+            async with StrapiClient(profile) as client:
+                return await client.end_user_login(args.end_user, secret)
+
+        creds = asyncio.run(end_user())
+        where = store.set(end_user_key(profile.name), creds)
+        print(f"Test end user {args.end_user} signed in on {profile.url}; its JWT is kept in {where} "
+              f"({store.backend_name}), the password is not.")
+        return EXIT_OK
 
     async def run(secret: str, email: str | None) -> str:
         async def save(creds):
@@ -304,7 +344,9 @@ def cmd_logout(args) -> int:
     store = _store(cfg)
     creds = store.get(profile.name)
     if creds is None:
-        print(f"Profile '{profile.name}' is not signed in on this device.")
+        had_end_user = store.delete(end_user_key(profile.name))
+        print(f"Profile '{profile.name}' is not signed in on this device."
+              + (" The test end user's JWT is deleted." if had_end_user else ""))
         return EXIT_OK
     from .client import StrapiClient
 
@@ -317,6 +359,7 @@ def cmd_logout(args) -> int:
     except ConsoleError as exc:
         message = f"The server could not be told ({exc}); the local token is forgotten anyway."
     store.delete(profile.name)
+    store.delete(end_user_key(profile.name))
     print(message + " The keyring entry is deleted.")
     return EXIT_OK
 
@@ -346,7 +389,7 @@ def cmd_scan(args) -> int:
             raise ConfigError(f"Unknown check ID {', '.join(unknown)}. Known: {', '.join(sorted(REGISTRY))}.")
     fmt = args.format or ("table" if sys.stdout.isatty() and not args.output else "json")
     store = _store(cfg)
-    results = asyncio.run(scan_profiles(profiles, store, check_ids=args.check))
+    results = asyncio.run(scan_profiles(profiles, store, check_ids=args.check, aggressive=args.aggressive))
     text = report.render(results, fmt)
     if args.output:
         from .files import write_private
@@ -426,17 +469,25 @@ def _advisory_dict(a) -> dict:
             "references": list(a.references)}
 
 
-def _confirm(profile: Profile, lines: list[str], *, yes: bool, allow_write: bool) -> bool:
-    """Show the diff and ask. Production (or an unlocked read-only profile) needs the typed name."""
+def _confirm(profile: Profile, lines: list[str], *, yes: bool, allow_write: bool, typed: str | None = None,
+             given: str | None = None) -> bool:
+    """Show the diff and ask. Production (or an unlocked read-only profile) needs the typed profile name;
+    a deletion or regeneration needs ``typed`` (the token's name), from the terminal or ``--confirm``."""
     print("\n".join(["Changes:"] + [f"  {line}" for line in lines]))
     needs_name = profile.production or (profile.default_read_only and allow_write)
-    if yes and not needs_name:
+    if yes and not needs_name and (typed is None or given == typed):
         return True
+    if yes and typed is not None and given != typed and not needs_name:
+        raise ConfigError(f"This cannot be undone: pass --confirm '{typed}' with --yes, or run it on a terminal.")
     if sys.stdin is None or not sys.stdin.isatty():
         raise ConfigError("Confirmation needed: run this on a terminal" + ("" if needs_name else ", or pass --yes") + ".")
+    if needs_name and input(f"Type the profile name ({profile.name}) to apply to this production server: ").strip() \
+            != profile.name:
+        return False
+    if typed is not None:
+        return input(f"This cannot be undone. Type '{typed}' to go on: ").strip() == typed
     if needs_name:
-        typed = input(f"Type the profile name ({profile.name}) to apply to this production server: ").strip()
-        return typed == profile.name
+        return True
     return input("Apply? [y/N] ").strip().lower() in ("y", "yes")
 
 
@@ -481,7 +532,13 @@ def _confirm_and_apply(args, profile: Profile, store: SecretStore, plan, *, sour
     from .session import open_client
     from .writes import apply_plan
 
-    if not _confirm(profile, plan.describe(), yes=args.yes, allow_write=args.allow_write):
+    typed = getattr(plan, "confirm_text", None)
+    regenerates = any(getattr(a, "action", None) == "regenerate" for a in getattr(plan, "actions", []))
+    key_file = getattr(args, "key_file", None)
+    if regenerates and not key_file and not sys.stdout.isatty():
+        raise ConfigError("A regenerated key is shown once: pass --key-file PATH, or run this on a terminal.")
+    if not _confirm(profile, plan.describe(), yes=args.yes, allow_write=args.allow_write, typed=typed,
+                    given=getattr(args, "confirm", None)):
         print("Nothing was sent.")
         return EXIT_OK
 
@@ -491,8 +548,56 @@ def _confirm_and_apply(args, profile: Profile, store: SecretStore, plan, *, sour
             return await apply_plan(client, plan, read_only=False, source=source, loaded=loaded)
 
     entry = asyncio.run(apply())
-    print(f"Applied and verified. Journal entry {entry.id}; undo with: strapi-console journal undo {profile.name}")
+    for name, key in getattr(plan, "new_keys", {}).items():
+        if key_file:
+            from .files import write_private
+
+            write_private(key_file, key + "\n")
+            print(f"The new key of '{name}' is in {key_file} (mode 0600). It is not shown again.")
+        else:
+            sys.stdout.write(f"New key of '{name}' (shown once, copy it now):\n{key}\n")
+    undo = (f"; undo with: strapi-console journal undo {profile.name}" if entry.extra.get("undoable", True)
+            else " (cannot be undone)")
+    print(f"Applied and verified. Journal entry {entry.id}{undo}")
     return EXIT_OK
+
+
+def cmd_tokens(args) -> int:
+    from . import token_fixes, tokens
+    from .session import open_client
+
+    cfg = _load_config(args)
+    profile = cfg.get(args.name)
+    store = _store(cfg)
+
+    async def read():
+        client = await open_client(profile, store)
+        async with client:
+            return await tokens.list_tokens(client, args.kind)
+
+    found = asyncio.run(read())
+    if found is None:
+        raise ConsoleError(f"{profile.url} has no {tokens.KINDS[args.kind][1]} route (an older version, or remote "
+                           "transfer is off).", title="Not available")
+    if args.action == "list":
+        rows = [t.summary() for t in found]
+        if args.json:
+            print(json.dumps(rows, indent=2))
+        for row in [] if args.json else rows:
+            print(f"{row['id']!s:>4}  {row['name']:<28} {row.get('type', ','.join(row.get('permissions', []))):<12} "
+                  f"expires {row['expiresAt'] or 'never':<26} last used {row['lastUsedAt'] or 'never'}")
+        return EXIT_OK
+    if not args.token:
+        raise ConfigError(f"Name the token to {args.action} (its name or id).")
+    match = [t for t in found if t.name == args.token or str(t.id) == args.token]
+    if not match:
+        raise ConfigError(f"No {tokens.KINDS[args.kind][1]} named '{args.token}' on {profile.name} "
+                          f"(known: {', '.join(t.name for t in found) or 'none'}).")
+    if args.action == "read-only" and args.kind != "api":
+        raise ConfigError("Only API tokens have a type to make read-only.")
+    _writable(profile, args.allow_write)
+    plan = token_fixes.plan(args.action, match[:1])
+    return _confirm_and_apply(args, profile, store, plan, source=f"tokens {args.action}")
 
 
 def cmd_journal(args) -> int:
@@ -628,7 +733,7 @@ def main(argv: list[str] | None = None, *, open_tui: OpenTUI | None = None) -> i
             return open_tui(config=cfg, only=getattr(args, "names", None) or None)
         handler = {"profile": cmd_profile, "login": cmd_login, "logout": cmd_logout, "scan": cmd_scan,
                    "advisories": cmd_advisories, "fix": cmd_fix, "journal": cmd_journal,
-                   "permissions": cmd_permissions}.get(args.command)
+                   "permissions": cmd_permissions, "tokens": cmd_tokens}.get(args.command)
         if args.command == "demo":
             return cmd_demo(args, open_tui)
         return handler(args)

@@ -237,6 +237,28 @@ class StrapiClient:
         await self._save(creds)
         return creds
 
+    async def end_user_login(self, identifier: str, password: str) -> Credentials:
+        """Sign a test end user in on the Content API; only the JWT is kept (for offline checks)."""
+        register_secret(password)
+        resp = await self.http.send("POST", "/api/auth/local", json_body={"identifier": identifier,
+                                                                         "password": password}, retries=0)
+        if resp.status in (400, 401):
+            raise WrongCredentials(f"{self.profile.url} refused the end-user sign-in for {identifier}.",
+                                   hint="Check the identifier and password of the test user.")
+        if resp.status == 429:
+            raise RateLimited("Too many end-user sign-in attempts from this address; wait a minute.")
+        error = map_status(resp)
+        if error is not None:
+            raise error
+        data = parse_json(resp)
+        token = data.get("jwt") if isinstance(data, dict) else None
+        if not isinstance(token, str):
+            raise UnexpectedShape("POST /api/auth/local answered without a 'jwt'.")
+        refresh = isinstance(data.get("refreshToken"), str)
+        if refresh:
+            register_secret(data["refreshToken"])
+        return Credentials(kind="jwt", access_token=token, email=identifier, extra={"refresh": True} if refresh else {})
+
     async def use_admin_token(self, token: str) -> Credentials:
         """Check an admin token (5.45+) against the server and keep it."""
         register_secret(token)

@@ -8,6 +8,7 @@ one bad server does not lose the others' results.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -128,7 +129,9 @@ async def scan_profile(profile: Profile, store: SecretStore, *, check_ids: list[
             if info.reachable and not info.error:
                 ctx = ScanContext(client=client, info=info, credentials=client.credentials, end_user=end_user,
                                   aggressive=aggressive)
-                result.findings = await run_checks(ctx, check_ids)
+                main, public = await asyncio.gather(run_checks(ctx, check_ids),
+                                                    _public_surface(profile, store, check_ids, transport))
+                result.findings = merge_surfaces(main, public, profile)
         except StrapiError as exc:
             result = ServerResult(profile, False, error=str(exc), had_credentials=credentials is not None)
             if isinstance(exc, TLSFailure):  # the TLS checks say exactly what is wrong with the certificate
@@ -136,6 +139,45 @@ async def scan_profile(profile: Profile, store: SecretStore, *, check_ids: list[
                 result.findings = await run_checks(ctx, [c for c in REGISTRY if c.startswith("TLS-")])
         result.request_count = client.request_count
         return result
+
+
+SURFACE_FAMILIES = ("HDR", "TLS")  # checks that look at a URL, run again on the profile's public URL
+
+
+async def _public_surface(profile: Profile, store: SecretStore, check_ids: list[str] | None,
+                          transport) -> list[Finding]:
+    """The header and TLS checks on the public URL (end users may reach the API through a CDN)."""
+    if not profile.public_url or profile.public_url == profile.url:
+        return []
+    ids = [c for c in (check_ids or list(REGISTRY)) if c.split("-")[0] in SURFACE_FAMILIES]
+    if not ids:
+        return []
+    public = dataclasses.replace(profile, url=profile.public_url)
+    client = client_for(public, store, None, transport=transport)
+    async with client:
+        return await run_checks(ScanContext(client=client, info=ServerInfo(), credentials=None), ids)
+
+
+def merge_surfaces(main: list[Finding], public: list[Finding], profile: Profile) -> list[Finding]:
+    """One finding per check (the contract): the worse surface decides, the evidence shows both."""
+    if not public:
+        return main
+    rank = {"fail": 0, "error": 1, "warn": 2, "skip": 3, "info": 4, "pass": 5}
+    by_id = {f.check_id: f for f in public}
+    out = []
+    for f in main:
+        other = by_id.get(f.check_id)
+        if other is None:
+            out.append(f)
+            continue
+        worse, worse_url = (other, profile.public_url) if rank[other.status] < rank[f.status] else (f, profile.url)
+        merged = dataclasses.replace(worse, evidence=dict(worse.evidence))
+        merged.evidence["surfaces"] = {profile.url: {"status": f.status, "title": f.title},
+                                       profile.public_url: {"status": other.status, "title": other.title}}
+        if f.status != other.status:
+            merged.title = f"{worse.title} (on {worse_url})"
+        out.append(merged)
+    return out
 
 
 async def scan_profiles(profiles: list[Profile], store: SecretStore, **kw) -> list[ServerResult]:

@@ -157,3 +157,22 @@ def test_served_project_directory_is_caught(nginx, tmp_path):
     assert found["EXP-DB-EXPORT"]["status"] == "fail" and "/.tmp/data.db" in found["EXP-DB-EXPORT"]["evidence"]["served"]
     assert "tobemodified" not in out.stdout  # the file's content is never echoed
     assert out.returncode == 5
+
+
+def test_public_url_is_checked_as_its_own_surface(nginx, tmp_path):
+    """Admin URL hardened, public API URL left as is: the worse surface decides, evidence shows both."""
+    import subprocess
+
+    env = cli_env(tmp_path)
+    subprocess.run([*console_cmd(), "profile", "add", "split", "--url", nginx.url("hardened"), "--public-url",
+                    nginx.url("good"), "--ca-bundle", str(nginx.ca_pem)], env=env, check=True, capture_output=True)
+    out = subprocess.run([*console_cmd(), "scan", "split", "--format", "json", "--check", "HDR-CORS", "--check",
+                          "HDR-POWERED-BY", "--check", "TLS-CERT-TRUST"], env=env, capture_output=True, text=True)
+    found = {f["check_id"]: f for f in json.loads(out.stdout)["servers"][0]["findings"]}
+    cors = found["HDR-CORS"]
+    assert cors["status"] == "fail" and nginx.url("good") in cors["title"]
+    assert cors["evidence"]["surfaces"] == {
+        nginx.url("hardened"): {"status": "pass", "title": cors["evidence"]["surfaces"][nginx.url("hardened")]["title"]},
+        nginx.url("good"): {"status": "fail", "title": cors["evidence"]["surfaces"][nginx.url("good")]["title"]}}
+    assert found["HDR-POWERED-BY"]["status"] == "fail"
+    assert found["TLS-CERT-TRUST"]["status"] == "pass" and len(found["TLS-CERT-TRUST"]["evidence"]["surfaces"]) == 2

@@ -419,6 +419,10 @@ async def test_read_only_profile_offers_no_edit_keys(strapi5_perm):
         await pilot.press("space", "a")
         assert panel.staged == {} and not isinstance(app.screen, ConfirmScreen)
         assert "read-only" in str(panel.query_one("#perm-head").render())
+        await pilot.press("5")
+        await pilot.pause(0.2)
+        offered = {b.binding.action for b in app.screen.active_bindings.values() if b.enabled}
+        assert "copy_fix" in offered and not offered & {"apply_fix", "regenerate"}
 
 
 @pytest.mark.e2e
@@ -499,3 +503,65 @@ async def test_headers_panel_shows_header_findings_and_copies_a_snippet(strapi5)
         await pilot.press("c")
         await pilot.pause()
         assert "strapi::poweredBy" in app.clipboard
+
+
+@pytest.mark.e2e
+async def test_panel_5_regenerates_then_fixes_a_token(strapi5_perm):
+    """On TOK-FULL-ACCESS: `g` regenerates the token (key shown once in a modal), `f` makes it read-only."""
+    import secrets as _secrets
+
+    from screens.headers_panel import HeadersPanel
+    from screens.key_shown import KeyShownScreen
+    from strapi_console.client import StrapiClient
+    from strapi_console.secrets import SecretStore
+
+    store = SecretStore()
+    profile = await signed_in(store, strapi5_perm, "tokens")
+    async with StrapiClient(profile, store.get("tokens")) as client:
+        made = (await client.call("POST", "/admin/api-tokens", json_body={
+            "name": f"tui-{_secrets.token_hex(3)}", "type": "full-access"}))["data"]
+        others = [t["name"] for t in (await client.get("/admin/api-tokens"))["data"] if t["id"] != made["id"]]
+    profile.allowed_full_access_tokens = others
+
+    def status(check_id):
+        result = app.state("tokens").result
+        return next(f for f in result.findings if f.check_id == check_id).status if result else None
+
+    app = StrapiConsoleApp(config=make_config(profile), store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("5")
+        panel = app.screen
+        assert isinstance(panel, HeadersPanel)
+        table = panel.query_one("#findings")
+        await settle(app, pilot, until=lambda: "TOK-FULL-ACCESS" in [str(k.value) for k in table.rows])
+        rows = [str(k.value) for k in table.rows]
+        families = [r.split("-")[0] for r in rows]
+        assert families == sorted(families, key=HeadersPanel.families.index)  # grouped by family, in order
+        table.focus()
+        table.move_cursor(row=rows.index("TOK-FULL-ACCESS"))
+        await pilot.pause()
+
+        await pilot.press("g")
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmScreen) and confirm.confirm_text == made["name"]
+        assert "old key stops working" in confirm.question
+        confirm.dismiss(True)
+        await settle(app, pilot, until=lambda: isinstance(app.screen, KeyShownScreen))
+        key = app.screen.key
+        assert len(key) == 256 and key not in str(panel.query_one("#finding-detail").render())
+        await pilot.press("c")
+        assert app.clipboard == key
+        await pilot.press("escape")
+        await settle(app, pilot, until=lambda: app.screen is panel and status("TOK-FULL-ACCESS") == "fail")
+
+        table.move_cursor(row=[str(k.value) for k in table.rows].index("TOK-FULL-ACCESS"))
+        await pilot.pause()
+        await pilot.press("f")
+        assert isinstance(app.screen, ConfirmScreen) and made["name"] in app.screen.question
+        app.screen.dismiss(True)
+        await settle(app, pilot, until=lambda: status("TOK-FULL-ACCESS") == "pass")
+    async with StrapiClient(profile, store.get("tokens")) as client:
+        assert (await client.get(f"/admin/api-tokens/{made['id']}"))["data"]["type"] == "read-only"
+        used = await client.http.send("GET", "/api/articles", headers={"Authorization": f"Bearer {key}"})
+        assert used.status == 200  # the regenerated key works (read-only can read)
