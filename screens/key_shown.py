@@ -19,8 +19,8 @@ class KeyShownScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"[b]New key of '{self.token_name}'[/b]: shown once. Copy it now (c), then hand it to the "
-                        "clients that used the old one.")
+            yield Label(f"[b]New {self.token_name}[/b]: shown once. Copy it now (c), then hand it to whoever "
+                        "needs it.")
             yield Static(self.key, id="new-key", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Copy", variant="primary", id="copy")

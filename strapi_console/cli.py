@@ -160,6 +160,16 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("--yes", action="store_true", help="do not ask (scripts); production profiles still ask")
     pa.add_argument("--allow-write", action="store_true", help="unlock a read-only profile for this command")
 
+    tl = sub.add_parser("tail", help="stream who changed what (audit logs, or a derived feed on Community "
+                        "servers) until Ctrl-C")
+    tl.add_argument("names", nargs="*", metavar="NAME", help="profiles (default: all)")
+    tl.add_argument("--since", default="15m", metavar="AGE", help="start this far back, e.g. 30s, 15m, 1h, 2d "
+                    "(default 15m)")
+    tl.add_argument("--filter", metavar="EXPR", help="server:NAME user:TEXT action:PREFIX is:alert -word ...")
+    tl.add_argument("--format", choices=["text", "jsonl"], default=None,
+                    help="default: text on a terminal, jsonl otherwise")
+    tl.add_argument("--once", action="store_true", help="one poll per server, then exit (scripts, cron)")
+
     demo = sub.add_parser("demo", help="run the bundled demo Strapi server and open the console on it")
     demo.add_argument("--no-tui", action="store_true", help="start the server and wait for Ctrl-C instead")
 
@@ -533,10 +543,10 @@ def _confirm_and_apply(args, profile: Profile, store: SecretStore, plan, *, sour
     from .writes import apply_plan
 
     typed = getattr(plan, "confirm_text", None)
-    regenerates = any(getattr(a, "action", None) == "regenerate" for a in getattr(plan, "actions", []))
     key_file = getattr(args, "key_file", None)
-    if regenerates and not key_file and not sys.stdout.isatty():
-        raise ConfigError("A regenerated key is shown once: pass --key-file PATH, or run this on a terminal.")
+    if getattr(plan, "reveals_secret", False) and not key_file and not sys.stdout.isatty():
+        raise ConfigError("This change creates a secret that is shown once: pass --key-file PATH, or run this on a "
+                          "terminal.")
     if not _confirm(profile, plan.describe(), yes=args.yes, allow_write=args.allow_write, typed=typed,
                     given=getattr(args, "confirm", None)):
         print("Nothing was sent.")
@@ -553,12 +563,84 @@ def _confirm_and_apply(args, profile: Profile, store: SecretStore, plan, *, sour
             from .files import write_private
 
             write_private(key_file, key + "\n")
-            print(f"The new key of '{name}' is in {key_file} (mode 0600). It is not shown again.")
+            print(f"The new {name} is in {key_file} (mode 0600). It is not shown again.")
         else:
-            sys.stdout.write(f"New key of '{name}' (shown once, copy it now):\n{key}\n")
+            sys.stdout.write(f"New {name} (shown once, copy it now):\n{key}\n")
     undo = (f"; undo with: strapi-console journal undo {profile.name}" if entry.extra.get("undoable", True)
             else " (cannot be undone)")
     print(f"Applied and verified. Journal entry {entry.id}{undo}")
+    return EXIT_OK
+
+
+def parse_age(text: str) -> float:
+    """'90s', '15m', '1h', '2d' → seconds."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    text = text.strip().lower()
+    try:
+        value, unit = (float(text[:-1]), units[text[-1]]) if text and text[-1] in units else (float(text), 1)
+    except (ValueError, KeyError):
+        raise ConfigError(f"'{text}' is not an age: use a number with s, m, h or d (e.g. 15m).") from None
+    if value < 0:
+        raise ConfigError("--since must not be negative.")
+    return value * unit
+
+
+def cmd_tail(args) -> int:
+    from datetime import datetime, timedelta, timezone
+
+    from .audit.community import CANNOT_SEE
+    from .audit.filters import compile_filter
+    from .audit.tail import Tail
+
+    cfg = _load_config(args)
+    profiles = [cfg.get(n) for n in dict.fromkeys(args.names)] if args.names else list(cfg.profiles.values())
+    if not profiles:
+        raise ConfigError(f"No profiles in {cfg.path}.", hint="Add one: strapi-console profile add NAME --url URL")
+    since = datetime.now(timezone.utc) - timedelta(seconds=parse_age(args.since))
+    keep = compile_filter(args.filter)
+    fmt = args.format or ("text" if sys.stdout.isatty() else "jsonl")
+    store = _store(cfg)
+    said: dict[str, str] = {}
+
+    def on_events(events) -> None:
+        for e in events:
+            if not keep(e):
+                continue
+            if fmt == "jsonl":
+                sys.stdout.write(json.dumps(e.to_dict(), ensure_ascii=False) + "\n")
+            else:
+                mark = f" [ALERT: {e.alert}]" if e.alert else ""
+                sys.stdout.write(f"{e.time.astimezone().strftime('%Y-%m-%d %H:%M:%S')}  {e.profile:<12} "
+                                 f"{e.who[:28]:<28} {e.action:<24} {e.summary}{mark}\n")
+        sys.stdout.flush()
+
+    reported: set[str] = set()
+
+    def on_status(status) -> None:
+        if status.polls or status.error:
+            reported.add(status.profile)
+        note = status.error or (f"{status.mode} feed" + (" (derived: cannot see " + ", ".join(CANNOT_SEE) + ")"
+                                                         if status.mode == "derived" else ""))
+        if said.get(status.profile) != note:
+            said[status.profile] = note
+            _err(f"{status.profile}: {note}")
+
+    tail = Tail(profiles, store, since=since, on_events=on_events, on_status=on_status)
+
+    async def run():
+        if args.once:
+            task = asyncio.ensure_future(tail.run())
+            while len(reported) < len(profiles) and not task.done():
+                await asyncio.sleep(0.1)
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+            return
+        await tail.run()
+
+    asyncio.run(run())
     return EXIT_OK
 
 
@@ -733,7 +815,8 @@ def main(argv: list[str] | None = None, *, open_tui: OpenTUI | None = None) -> i
             return open_tui(config=cfg, only=getattr(args, "names", None) or None)
         handler = {"profile": cmd_profile, "login": cmd_login, "logout": cmd_logout, "scan": cmd_scan,
                    "advisories": cmd_advisories, "fix": cmd_fix, "journal": cmd_journal,
-                   "permissions": cmd_permissions, "tokens": cmd_tokens}.get(args.command)
+                   "permissions": cmd_permissions, "tokens": cmd_tokens,
+                   "tail": cmd_tail}.get(args.command)
         if args.command == "demo":
             return cmd_demo(args, open_tui)
         return handler(args)

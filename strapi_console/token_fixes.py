@@ -51,6 +51,10 @@ class TokenPlan:
         return self.actions
 
     @property
+    def reveals_secret(self) -> bool:
+        return any(a.action == "regenerate" for a in self.actions)
+
+    @property
     def destructive(self) -> bool:
         return any(a.action in ("delete", "regenerate") for a in self.actions)
 
@@ -120,10 +124,10 @@ async def _apply_one(client: StrapiClient, act: TokenAction, plan_: TokenPlan, *
             key = ((answer or {}).get("data") or {}).get("accessKey")
             if key:
                 register_secret(key)
-                plan_.new_keys[act.name] = key
+                plan_.new_keys[f"key of '{act.name}'"] = key
 
         async def verify():
-            return None if act.name in plan_.new_keys else "the server did not return a new key"
+            return None if f"key of '{act.name}'" in plan_.new_keys else "the server did not return a new key"
 
     entry = await journalled(client, target=target, before=before, after=after, source=source, undo_of=undo_of,
                              send=send, verify=verify, undoable=act.action == "read-only")

@@ -4,11 +4,13 @@ full state, read back, verify, complete the journal. Undo goes through the same 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 
 from . import admin_roles, journal, permissions, token_fixes, tokens
 from .client import StrapiClient
 from .errors import ConsoleError, ReadOnlyError, UnexpectedShape
+from .redact import register_secret
 from .write_path import ConcurrentChange, VerifyFailed, journalled  # noqa: F401  (re-exported for callers)
 
 
@@ -109,6 +111,18 @@ async def undo(client: StrapiClient, entry: journal.Entry, *, read_only: bool) -
             raise ConsoleError("The providers are already as they were before this change.", title="Nothing to undo")
         done = await apply_providers_plan(client, ProvidersPlan(current, back), read_only=read_only, source="undo",
                                           undo_of=entry.id)
+        entry.undone_by = done.id
+        entry.save()
+        return done
+    if entry.target.get("kind") == "documentation":
+        if entry.profile != client.profile.name:
+            raise ConsoleError(f"Entry {entry.id} belongs to profile {entry.profile}.", title="Cannot undo")
+        before = bool(entry.before.get("changed", {}).get("restrictedAccess"))
+        if before:
+            raise ConsoleError("The old documentation password is not kept, so it cannot be restored: set a new one "
+                               "in Settings → Documentation.", title="Cannot undo")
+        done = await apply_docs_plan(client, DocsPlan(restrict=False), read_only=read_only, source="undo",
+                                     undo_of=entry.id)
         entry.undone_by = done.id
         entry.save()
         return done
@@ -244,6 +258,74 @@ async def apply_providers_plan(client: StrapiClient, plan: ProvidersPlan, *, rea
                             send=send, verify=verify)
 
 
+# --- documentation plugin: restricted access ----------------------------------------------------------
+
+
+async def read_docs_access(client: StrapiClient) -> bool:
+    data = await client.get("/documentation/getInfos")
+    access = data.get("documentationAccess") if isinstance(data, dict) else None
+    if not isinstance(access, dict):
+        raise UnexpectedShape("GET /documentation/getInfos answered without 'documentationAccess'.")
+    return bool(access.get("restrictedAccess"))
+
+
+@dataclass
+class DocsPlan:
+    """Put the Swagger UI behind a password the console generates (shown once, never stored)."""
+
+    restrict: bool = True
+    new_keys: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def role_name(self) -> str:
+        return "documentation"
+
+    @property
+    def reveals_secret(self) -> bool:
+        return self.restrict
+
+    @property
+    def changes(self) -> dict:
+        return {"restrictedAccess": self.restrict}
+
+    def describe(self) -> list[str]:
+        if self.restrict:
+            return ["documentation plugin: public → password required (a generated password, shown once)"]
+        return ["documentation plugin: password required → public"]
+
+    def request(self) -> dict:
+        return {"method": "PUT", "path": "/documentation/updateSettings",
+                "body": {"restrictedAccess": self.restrict, **({"password": "<generated>"} if self.restrict else {})}}
+
+
+async def apply_docs_plan(client: StrapiClient, plan: DocsPlan, *, read_only: bool, source: str,
+                          undo_of: str | None = None) -> journal.Entry:
+    if read_only:
+        raise ReadOnlyError(f"Profile '{client.profile.name}' is read-only: nothing was sent.")
+    current = await read_docs_access(client)
+    if current == plan.restrict:
+        raise ConsoleError("The documentation is already " + ("password-protected." if current else "public."),
+                           title="No change")
+    body: dict = {"restrictedAccess": plan.restrict}
+    if plan.restrict:
+        password = secrets.token_urlsafe(18)
+        register_secret(password)
+        body["password"] = password
+
+    async def send():
+        await client.call("PUT", "/documentation/updateSettings", json_body=body)
+        if plan.restrict:
+            plan.new_keys["documentation password"] = body["password"]
+
+    async def verify():
+        return None if await read_docs_access(client) == plan.restrict else "restrictedAccess read back differs"
+
+    return await journalled(client, target={"kind": "documentation", "name": "documentation access"},
+                            before={"changed": {"restrictedAccess": current}},
+                            after={"changes": {"restrictedAccess": plan.restrict}, "lines": plan.describe()},
+                            source=source, undo_of=undo_of, send=send, verify=verify)
+
+
 # --- admin roles (RBAC) --------------------------------------------------------------------------
 
 
@@ -322,6 +404,8 @@ async def check_interrupted(client: StrapiClient, entry: journal.Entry) -> str:
     elif kind == "up-advanced":
         settings = await permissions.read_advanced(client)
         state = {k: settings.get(k) for k in changes}
+    elif kind == "documentation":
+        state = {"restrictedAccess": await read_docs_access(client)}
     elif kind == "up-providers":
         state = {k: v for k, v in _provider_state(await read_providers(client)).items() if k in changes}
     elif kind and kind.endswith("-token"):
@@ -348,6 +432,8 @@ async def apply_plan(client: StrapiClient, plan, *, read_only: bool, source: str
         return await apply_admin_role_plan(client, plan, read_only=read_only, source=source)
     if isinstance(plan, AdvancedPlan):
         return await apply_advanced_plan(client, plan, read_only=read_only, source=source)
+    if isinstance(plan, DocsPlan):
+        return await apply_docs_plan(client, plan, read_only=read_only, source=source)
     if isinstance(plan, ProvidersPlan):
         return await apply_providers_plan(client, plan, read_only=read_only, source=source)
     if isinstance(plan, token_fixes.TokenPlan):

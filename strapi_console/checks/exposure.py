@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+from .. import writes
+from ..errors import StrapiError
 from .registry import ScanContext, check, spec
 
 STRAPI_DOCS = "https://docs.strapi.io/cms/configurations/admin-panel"
@@ -131,7 +133,19 @@ async def docs(ctx: ScanContext):
     resp = await ctx.client.probe("GET", "/documentation/v1.0.0", headers={"Accept": "text/html"}, retries=0)
     evidence = {"request": "GET /documentation/v1.0.0", "status": resp.status, "location": resp.headers.get("location")}
     if resp.status == 200 and b"swagger" in resp.body[:20000].lower():
-        return me.finding("fail", "The API documentation is open to anonymous users", evidence=evidence,
-                          fix={"kind": "manual", "summary": "Settings → Documentation → Restricted access with a "
-                               "password, or uninstall the plugin in production"})
-    return me.finding("pass", "No public API documentation", evidence=evidence)
+        fix = {"kind": "manual", "summary": "Settings → Documentation → Restricted access with a password, or "
+               "uninstall the plugin in production"}
+        plan = None
+        if ctx.signed_in:
+            try:
+                if not await writes.read_docs_access(ctx.client):
+                    plan = writes.DocsPlan()
+                    fix = {"kind": "api", "summary": "Require a password (the console generates one and shows it "
+                           "once), or uninstall the plugin in production", "request": plan.request()}
+            except StrapiError:
+                pass  # no admin access to the plugin's settings: the manual fix stands
+        return me.finding("fail", "The API documentation is open to anonymous users", evidence=evidence, fix=fix,
+                          plan=plan)
+    restricted = resp.status in (301, 302, 303, 307) and "login" in (resp.headers.get("location") or "")
+    return me.finding("pass", "The API documentation asks for a password" if restricted
+                      else "No public API documentation", evidence=evidence)

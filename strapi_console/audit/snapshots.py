@@ -1,0 +1,209 @@
+"""Snapshots of the settings audit logs miss (tokens, webhooks, users-permissions, admin users and
+roles), and what changed between two of them.
+
+Strapi's audit logs record none of these (issue #23493), and Community servers have no audit logs at
+all. A scan stores a snapshot in the data dir (AUD-DRIFT); the derived feed diffs one poll against
+the last. Changes the console made itself are matched to their journal entries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .. import admin_roles, journal, paths, permissions, tokens
+from ..client import StrapiClient
+from ..errors import Forbidden, NotFound
+from ..redact import redact_data
+
+SECTIONS = ("api-tokens", "transfer-tokens", "webhooks", "up-settings", "up-providers", "up-roles", "admin-users",
+            "admin-roles")
+# journal target kind → snapshot section (the id matches the section's key)
+JOURNAL_SECTIONS = {"api-token": "api-tokens", "transfer-token": "transfer-tokens", "up-advanced": "up-settings",
+                    "up-providers": "up-providers", "up-role": "up-roles", "admin-role": "admin-roles"}
+
+
+def _token_rows(found: list[tokens.Token] | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {str(t.id): {"name": t.name, "type": t.type, "permissions": sorted(t.permissions),
+                        "expiresAt": t.raw.get("expiresAt"), "used": t.last_used_at is not None} for t in found}
+
+
+async def _section(name: str, client: StrapiClient) -> dict[str, Any] | None:
+    if name == "api-tokens":
+        return _token_rows(await tokens.list_tokens(client, "api"))
+    if name == "transfer-tokens":
+        return _token_rows(await tokens.list_tokens(client, "transfer"))
+    if name == "webhooks":
+        data = (await client.get("/admin/webhooks")).get("data") or []
+        return {str(h.get("id")): {"name": h.get("name"), "url": h.get("url"), "events": sorted(h.get("events") or []),
+                                   "enabled": h.get("isEnabled"), "header_names": sorted(h.get("headers") or {})}
+                for h in data if isinstance(h, dict)}
+    if name == "up-settings":
+        return dict(await permissions.read_advanced(client))
+    if name == "up-providers":
+        data = await client.get("/users-permissions/providers")
+        return {k: bool(v.get("enabled")) for k, v in data.items() if isinstance(v, dict)}
+    if name == "up-roles":
+        roles = await permissions.list_roles(client)
+        full = await asyncio.gather(*(permissions.read_role(client, r.id) for r in roles))
+        return {str(r.id): {"name": r.name, "type": r.type, "enabled": sorted(r.enabled())} for r in full}
+    if name == "admin-users":
+        from ..checks.admin_users import all_admin_users
+
+        return {str(u.get("id")): {"email": u.get("email"), "active": u.get("isActive"), "blocked": u.get("blocked"),
+                                   "roles": sorted(r.get("code") or r.get("name") or "" for r in u.get("roles") or [])}
+                for u in await all_admin_users(client)}
+    if name == "admin-roles":
+        roles = await admin_roles.list_roles(client)
+        full = await asyncio.gather(*(admin_roles.read_role(client, r.id) for r in roles))
+        return {str(r.id): {"name": r.name, "code": r.code, "permissions": sorted(r.granted())} for r in full}
+    raise ValueError(name)
+
+
+async def take(client: StrapiClient, sections: tuple[str, ...] = SECTIONS) -> dict[str, Any]:
+    """Read every section concurrently; a section the credentials cannot read is left out (None)."""
+    async def one(name):
+        try:
+            return name, await _section(name, client)
+        except (Forbidden, NotFound):
+            return name, None
+
+    results = await asyncio.gather(*(one(n) for n in sections))
+    return {"taken_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "sections": {name: value for name, value in results}}
+
+
+@dataclass
+class Change:
+    section: str
+    key: str
+    kind: str  # "added", "removed", "changed"
+    before: Any
+    after: Any
+    by_console: str | None = None  # journal entry id
+
+    @property
+    def action(self) -> str:
+        base = {"api-tokens": "api-token", "transfer-tokens": "transfer-token", "webhooks": "webhook",
+                "up-settings": "up-settings", "up-providers": "up-providers", "up-roles": "up-role",
+                "admin-users": "admin-user", "admin-roles": "role"}[self.section]
+        if self.section in ("admin-roles",) and self.kind == "changed":
+            return "permission.update"
+        if self.section == "admin-users" and self.kind == "changed":
+            if (self.before or {}).get("active") and not (self.after or {}).get("active"):
+                return "admin-user.deactivate"
+            if (self.before or {}).get("roles") != (self.after or {}).get("roles"):
+                return "admin-user.roles"
+        if self.section.endswith("-tokens") and self.kind == "changed" and not (self.before or {}).get("used") \
+                and (self.after or {}).get("used"):
+            return f"{base}.first-use"
+        return f"{base}.{ {'added': 'create', 'removed': 'delete', 'changed': 'update'}[self.kind] }"
+
+    @property
+    def name(self) -> str:
+        row = self.after if isinstance(self.after, dict) else self.before if isinstance(self.before, dict) else None
+        if isinstance(row, dict):
+            return str(row.get("name") or row.get("email") or self.key)
+        return self.key
+
+    def describe(self) -> str:
+        if self.kind == "added":
+            return f"{self.section}: {self.name} created"
+        if self.kind == "removed":
+            return f"{self.section}: {self.name} deleted"
+        if isinstance(self.before, dict) and isinstance(self.after, dict):
+            diffs = []
+            for k in sorted(set(self.before) | set(self.after)):
+                b, a = self.before.get(k), self.after.get(k)
+                if b == a:
+                    continue
+                if isinstance(b, list) and isinstance(a, list):
+                    gained, lost = sorted(set(a) - set(b)), sorted(set(b) - set(a))
+                    parts = ([f"+{', '.join(gained[:4])}"] if gained else []) + ([f"-{', '.join(lost[:4])}"] if lost else [])
+                    diffs.append(f"{k} {' '.join(parts)}")
+                else:
+                    diffs.append(f"{k} {b!r} → {a!r}")
+            return f"{self.section}: {self.name}: " + "; ".join(diffs)
+        return f"{self.section}: {self.key} {self.before!r} → {self.after!r}"
+
+    def payload(self) -> dict:
+        return {"section": self.section, "key": self.key, "change": self.kind, "before": redact_data(self.before),
+                "after": redact_data(self.after)}
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
+    changes: list[Change] = []
+    old, new = before.get("sections") or {}, after.get("sections") or {}
+    for section in SECTIONS:
+        a, b = old.get(section), new.get(section)
+        if a is None or b is None:
+            continue  # not readable on one side: nothing can be said
+        if section in ("up-settings", "up-providers"):
+            for key in sorted(set(a) | set(b)):
+                if a.get(key) != b.get(key):
+                    changes.append(Change(section, key, "changed", a.get(key), b.get(key)))
+            continue
+        for key in sorted(set(a) | set(b), key=str):
+            if key not in a:
+                changes.append(Change(section, key, "added", None, b[key]))
+            elif key not in b:
+                changes.append(Change(section, key, "removed", a[key], None))
+            elif a[key] != b[key]:
+                changes.append(Change(section, key, "changed", a[key], b[key]))
+    return changes
+
+
+def mark_console_changes(profile: str, changes: list[Change], since: str | None) -> None:
+    """Attribute changes to the console's own journal entries made since the previous snapshot."""
+    entries = [e for e in journal.entries(profile) if e.status in ("applied", "uncertain")
+               and (since is None or (e.finished or e.time) >= since)]
+    for change in changes:
+        for entry in entries:
+            kind = str(entry.target.get("kind", ""))
+            section = JOURNAL_SECTIONS.get(kind)
+            if section != change.section:
+                continue
+            if section in ("up-settings", "up-providers") or str(entry.target.get("id")) == change.key:
+                change.by_console = entry.id
+
+
+# --- storage (AUD-DRIFT) ---------------------------------------------------------------------------
+
+
+def _path(profile: str) -> Path:
+    return paths.data_dir() / "snapshots" / f"{profile}.json"
+
+
+def load(profile: str) -> dict[str, Any] | None:
+    try:
+        return json.loads(_path(profile).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def save(profile: str, snapshot: dict[str, Any]) -> None:
+    path = _path(profile)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(redact_data(snapshot), indent=1, sort_keys=True))
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+async def drift(client: StrapiClient) -> tuple[dict | None, list[Change]]:
+    """Take a snapshot, diff it with the stored one, store it. (previous snapshot, changes)"""
+    profile = client.profile.name
+    now = await take(client)
+    previous = load(profile)
+    changes = diff(previous, now) if previous else []
+    mark_console_changes(profile, changes, previous.get("taken_at") if previous else None)
+    save(profile, now)
+    return previous, changes
+
