@@ -27,12 +27,12 @@ from strapi_console.scan import ServerResult, scan_profile
 from strapi_console.secrets import SecretStore, keyring_usable
 from strapi_console.session import WritePolicy, client_for, load_credentials
 
+from .audit_panel import AuditPanel
 from .confirm import ConfirmScreen
 from .headers_panel import HeadersPanel
 from .help import HelpScreen
 from .keyring_choice import KeyringChoiceScreen
 from .login_form import LoginForm, LoginRequest
-from .pending_panel import PendingPanel
 from .profile_form import ProfileForm
 from .permissions_panel import PermissionsPanel
 from .server_list import ServerListScreen
@@ -66,7 +66,7 @@ class StrapiConsoleApp(App[int]):
         "servers": ServerListScreen,
         "versions": VersionsPanel,
         "permissions": PermissionsPanel,
-        "audit": lambda: PendingPanel("audit", "4 · Audit tail", "Who changed what, as it happens."),
+        "audit": AuditPanel,
         "headers": HeadersPanel,
     }
     DEFAULT_MODE = "servers"
@@ -82,8 +82,9 @@ class StrapiConsoleApp(App[int]):
     ]
 
     def __init__(self, *, config: Config, store: SecretStore | None = None, only: list[str] | None = None,
-                 transport=None) -> None:
+                 transport=None, tail_fast: float | None = None) -> None:
         super().__init__()
+        self.tail_fast = tail_fast  # the audit tail's shortest poll interval (tests use a short one)
         self.config = config
         self.store = store or SecretStore(config.secret_store)
         self.policy = WritePolicy()

@@ -77,3 +77,39 @@ def test_permission_matrix_snapshot(snap_compare, strapi5, size):
         await pilot.pause(0.2)
 
     assert snap_compare(app, terminal_size=size, run_before=open_matrix)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_audit_panel_snapshot(snap_compare, size):
+    """Panel 4 with a fixed stream: an Enterprise server and a Community one (derived feed), an alert."""
+    from datetime import datetime, timezone
+
+    from strapi_console.audit.events import AuditEvent
+    from strapi_console.audit.tail import ServerStatus
+
+    app = StrapiConsoleApp(config=cm.load())
+    t = lambda h, m, s: datetime(2026, 1, 2, h, m, s, tzinfo=timezone.utc)  # noqa: E731
+    events = [
+        AuditEvent("prod-eu", "41", t(9, 15, 0), "editor@example.com", "entry.update", "article #5",
+                   "update api::article.article", derived=False, payload={"uid": "api::article.article"}),
+        AuditEvent("blog", "a:1", t(9, 15, 30), "API (token or end user)", "entry.create", "article #x9",
+                   "create article 'Hello'", derived=True),
+        AuditEvent("prod-eu", "42", t(9, 16, 0), "root@example.com", "role.update", "Editor", "role.update",
+                   derived=False, payload={"role": {"id": 2, "name": "Editor"}}, alert="role or permission change"),
+        AuditEvent("blog", "t:1", t(9, 16, 5), "unknown (not recorded by Strapi)", "api-token.create", "ci",
+                   "api-tokens: ci created", derived=True, alert="full-access or never-expiring token created"),
+    ]
+
+    async def open_panel(pilot):
+        await pilot.press("4")
+        await pilot.pause(0.2)
+        panel = pilot.app.screen
+        for status in (ServerStatus("prod-eu", mode="audit-log", live=True, interval=2, polls=3),
+                       ServerStatus("blog", mode="derived", live=True, interval=5, polls=3)):
+            panel._on_status(status)
+        panel._on_events([e for e in events if not e.alert])
+        panel._append([e for e in events if e.alert])
+        panel.buffer.extend(e for e in events if e.alert)
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=size, run_before=open_panel)

@@ -214,9 +214,9 @@ async def test_keys_help_filter_panels_and_production_lock():
         assert not app.policy.read_only(cfg.get("prod-eu"))
         assert cell(app, "prod-eu", "lock") == "RW"
         await pilot.press("4")
-        await pilot.pause()
-        assert "Audit" in str(app.screen.query_one(".pending").render())
-        assert "not built yet" in str(app.screen.query_one(".pending").render())
+        await settle(app, pilot, until=lambda: "error" in str(app.screen.query_one("#audit-sources").render()))
+        assert app.screen.__class__.__name__ == "AuditPanel"
+        assert "Unreachable" in str(app.screen.query_one("#audit-sources").render())
         await pilot.press("5")
         await pilot.pause()
         assert app.screen.__class__.__name__ == "HeadersPanel"
@@ -565,3 +565,74 @@ async def test_panel_5_regenerates_then_fixes_a_token(strapi5_perm):
         assert (await client.get(f"/admin/api-tokens/{made['id']}"))["data"]["type"] == "read-only"
         used = await client.http.send("GET", "/api/articles", headers={"Authorization": f"Bearer {key}"})
         assert used.status == 200  # the regenerated key works (read-only can read)
+
+
+async def test_audit_panel_follow_new_count_filter_pause_export(tmp_path):
+    """Panel 4 on an Enterprise server (the fake audit-log server): follow, "N new", filter, pause, export."""
+    import json as _json
+    from datetime import datetime, timedelta, timezone
+
+    from fake_audit_server import FakeAuditServer
+    from screens.audit_panel import AuditPanel
+    from strapi_console import paths
+    from strapi_console.secrets import Credentials, SecretStore
+
+    fake = FakeAuditServer()
+    try:
+        store = SecretStore("memory")
+        store.set("ee", Credentials(kind="admin-token", access_token="fake-token-for-the-tail"))
+        fake.add(5, when=datetime.now(timezone.utc) - timedelta(minutes=1))
+        app = StrapiConsoleApp(config=make_config(Profile("ee", fake.url)), store=store, tail_fast=0.05)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("4")
+            panel = app.screen
+            assert isinstance(panel, AuditPanel)
+            table = panel.query_one("#events")
+            await settle(app, pilot, until=lambda: table.row_count == 5)
+            assert "audit logs" in str(panel.query_one("#audit-sources").render())
+            assert panel.following and table.cursor_row == 4
+
+            fake.add(3)
+            await settle(app, pilot, until=lambda: table.row_count == 8)
+            assert table.cursor_row == 7  # follow mode stays at the bottom
+
+            table.focus()
+            await pilot.press("up", "up")
+            assert not panel.following
+            fake.add(4, action="role.update", payload={"role": {"id": 2, "name": "Editor"}})
+            await settle(app, pilot, until=lambda: table.row_count == 12)
+            assert "4 new — End to follow" in str(panel.query_one("#audit-follow").render())
+            assert table.cursor_row == 5
+            await pilot.press("end")
+            assert panel.following and table.cursor_row == 11
+            assert "Editor" in str(panel.query_one("#event-detail").render())
+
+            await pilot.press("slash")
+            await type_text(pilot, "action:role")
+            await settle(app, pilot, until=lambda: table.row_count == 4)
+            await pilot.press("enter")
+
+            await pilot.press("p")
+            assert "paused" in str(panel.query_one("#audit-follow").render())
+            await pilot.pause(0.3)
+            sent = len(fake.requests)
+            fake.add(2, action="role.delete")
+            await pilot.pause(0.6)
+            assert len(fake.requests) == sent and table.row_count == 4
+            await pilot.press("p")
+            await settle(app, pilot, until=lambda: table.row_count == 6)
+
+            await pilot.press("x")
+            await pilot.pause()
+            exported = list((paths.data_dir() / "exports").glob("audit-*.jsonl"))
+            lines = [_json.loads(line) for line in exported[0].read_text().splitlines()]
+            assert [e["action"] for e in lines] == ["role.update"] * 4 + ["role.delete"] * 2
+            assert all(e["source"] == "audit-log" and e["server"] == "ee" for e in lines)
+
+            await pilot.press("1")  # hidden: the tail pauses
+            await pilot.pause(0.3)
+            sent = len(fake.requests)
+            await pilot.pause(0.6)
+            assert len(fake.requests) == sent
+    finally:
+        fake.close()

@@ -1,0 +1,274 @@
+"""Panel 4: who changed what, as it happens, across the servers of the session.
+
+One time-ordered stream (Enterprise audit logs, or the derived feed on Community servers, labelled as
+such). Follow mode stays at the bottom until the operator moves up, then counts what arrived ("N new —
+End to follow"). The tail polls in a worker and pauses while the panel is hidden or paused; memory is
+bounded by the ring buffer.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+
+from rich.markup import escape
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from strapi_console import paths
+from strapi_console.audit.community import CANNOT_SEE
+from strapi_console.audit.events import AuditEvent, EventBuffer
+from strapi_console.audit.filters import compile_filter
+from strapi_console.audit.tail import ServerStatus, Tail
+from strapi_console.files import write_private
+
+BUFFER_SIZE = 10_000
+DETAIL_LIMIT = 64 * 1024  # characters of pretty payload shown; the export has it whole
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+class AuditPanel(Screen):
+    BINDING_GROUP_TITLE = "Audit tail"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", key_display="/", id="audit.filter"),
+        Binding("escape", "clear", "Clear / back", id="audit.escape"),
+        Binding("p", "pause", "Pause", id="audit.pause"),
+        Binding("end", "follow", "Follow", key_display="End", id="audit.follow", priority=True),
+        Binding("x", "export", "Export view", id="audit.export"),
+    ]
+
+    def __init__(self, *, buffer_size: int = BUFFER_SIZE) -> None:
+        super().__init__(name="audit")
+        self.buffer = EventBuffer(buffer_size)
+        self.following = True
+        self.paused = False
+        self.unseen = 0
+        self.keep = compile_filter(None)
+        self.tail: Tail | None = None
+        self.statuses: dict[str, ServerStatus] = {}
+        self._moving = False
+        self._rows: list[tuple] = []  # (event key, time) of the rows in the table, in order
+        self._last_alert = 0.0
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◆")
+        with Vertical():
+            yield Static(id="audit-sources")
+            yield Input(placeholder="filter: server:NAME user:TEXT action:PREFIX is:alert -word — esc clears",
+                        id="audit-filter")
+            yield DataTable(id="events", cursor_type="row")
+            yield Static(id="audit-follow")
+            with VerticalScroll(id="event-pane"):
+                yield Static(id="event-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "4 Audit tail"
+        table = self.query_one("#events", DataTable)
+        for key, label in (("time", "Time"), ("server", "Server"), ("who", "Who"), ("action", "Action"),
+                           ("target", "Target"), ("summary", "Summary")):
+            table.add_column(label, key=key)
+        self.query_one("#audit-filter", Input).display = False
+        self._render_sources()
+        self._render_follow()
+        table.focus()
+        self._start()
+
+    # --- the tail, in a worker; paused while the panel is hidden ----------------------------------
+
+    @work(exclusive=True, group="audit-tail", exit_on_error=False)
+    async def _start(self) -> None:
+        profiles = self.app.profiles()
+        if not profiles:
+            self.query_one("#audit-sources", Static).update("No servers: add one in the server list (1).")
+            return
+        fast = self.app.tail_fast
+        kw = {"fast": fast, "slow": fast * 5} if fast else {}
+        self.tail = Tail(profiles, self.app.store, on_events=self._on_events, on_status=self._on_status,
+                         transport=self.app.transport, **kw)
+        await self.tail.run()
+
+    def on_screen_suspend(self) -> None:
+        if self.tail:
+            self.tail.pause()
+
+    def on_screen_resume(self) -> None:
+        if self.tail and not self.paused:
+            self.tail.resume()
+
+    def _on_status(self, status: ServerStatus) -> None:
+        self.statuses[status.profile] = status
+        self._render_sources()
+
+    def _on_events(self, events: list[AuditEvent]) -> None:
+        self.buffer.extend(events)
+        shown = [e for e in events if self.keep(e)]
+        alerts = [e for e in events if e.alert]
+        if shown:
+            self._append(shown)
+        if alerts and time.monotonic() - self._last_alert > 1.0:  # at most one notification a second
+            self._last_alert = time.monotonic()
+            first = alerts[0]
+            more = f" (+{len(alerts) - 1} more)" if len(alerts) > 1 else ""
+            self.notify(f"{first.profile}: {first.alert} — {first.summary}{more}", title="Audit alert",
+                        severity="warning", timeout=8)
+
+    # --- the table: appended by diff, trimmed with the buffer ------------------------------------
+
+    def _cells(self, e: AuditEvent) -> list:
+        style = "bold red" if e.alert else ("dim" if e.by_console else "")
+        local = e.time.astimezone()
+        when = local.strftime("%H:%M:%S") if local.date() == datetime.now().date() else local.strftime("%m-%d %H:%M")
+        action = ("! " if e.alert else "") + e.action + (" ~" if e.derived else "")
+        return [Text(when, style=style), Text(e.profile[:14], style=style), Text(_short(e.who, 22), style=style),
+                Text(action, style=style), Text(_short(e.target, 28), style=style), Text(_short(e.summary, 100), style=style)]
+
+    def _append(self, events: list[AuditEvent]) -> None:
+        table = self.query_one("#events", DataTable)
+        live = {e.key for e in self.buffer} if len(self._rows) + len(events) > self.buffer.size else None
+        with self.app.batch_update():
+            if live is not None:  # the buffer dropped its oldest: so does the table
+                while self._rows and self._rows[0][0] not in live:
+                    table.remove_row(str(self._rows.pop(0)[0]))
+            for e in events:
+                if self._rows and e.time < self._rows[-1][1]:
+                    self._rebuild()  # a late arrival: keep the view time-ordered
+                    return
+                table.add_row(*self._cells(e), key=str(e.key))
+                self._rows.append((e.key, e.time))
+        if self.following:
+            self._to_bottom()
+        else:
+            self.unseen += len(events)
+        self._render_follow()
+
+    def _rebuild(self) -> None:
+        table = self.query_one("#events", DataTable)
+        table.clear()
+        self._rows = []
+        for e in self.buffer:
+            if self.keep(e):
+                table.add_row(*self._cells(e), key=str(e.key))
+                self._rows.append((e.key, e.time))
+        if self.following:
+            self._to_bottom()
+        self._render_follow()
+
+    def _to_bottom(self) -> None:
+        table = self.query_one("#events", DataTable)
+        if table.row_count:
+            self._moving = True
+            table.move_cursor(row=table.row_count - 1, animate=False)
+            self._moving = False
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        table = self.query_one("#events", DataTable)
+        if not self._moving and event.cursor_row < table.row_count - 1 and self.following:
+            self.following = False
+            self.unseen = 0
+            self._render_follow()
+        elif not self._moving and event.cursor_row == table.row_count - 1 and not self.following:
+            self.action_follow()
+        self._show(event.row_key.value if event.row_key else None)
+
+    # --- header, follow line, detail -----------------------------------------------------------
+
+    def _render_sources(self) -> None:
+        parts = []
+        for name, s in sorted(self.statuses.items()):
+            state = "[green]live[/]" if s.live else ("[red]error[/]" if s.error else "[yellow]starting[/]")
+            label = {"audit-log": "audit logs", "derived": "derived feed"}.get(s.mode, s.mode)
+            parts.append(f"[b]{escape(name)}[/b] {label} {state}" + (f" every {s.interval:.0f}s" if s.live else "")
+                         + (f" — {escape(s.error)}" if s.error else ""))
+        derived = any(s.mode == "derived" for s in self.statuses.values())
+        note = (f"\n[dim]~ derived from the admin API (Community edition): cannot see {', '.join(CANNOT_SEE)}[/]"
+                if derived else "")
+        head = " · ".join(parts) or "starting the tail…"
+        self.query_one("#audit-sources", Static).update(head + note)
+
+    def _render_follow(self) -> None:
+        if self.paused:
+            text = "[b yellow]paused[/] — p resumes (no request is sent meanwhile)"
+        elif self.following:
+            text = "[green]following[/] — ↑ to stop"
+        else:
+            text = f"[b]{self.unseen} new[/] — End to follow"
+        size = f" · {len(self.buffer)}/{self.buffer.size} events kept"
+        self.query_one("#audit-follow", Static).update(text + size)
+
+    def _show(self, key: str | None) -> None:
+        pane = self.query_one("#event-detail", Static)
+        event = next((e for e in reversed(list(self.buffer)) if str(e.key) == key), None) if key else None
+        if event is None:
+            pane.update("")
+            return
+        data = event.to_dict()  # secrets redacted
+        text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+        if len(text) > DETAIL_LIMIT:
+            text = text[:DETAIL_LIMIT] + f"\n… {len(text) - DETAIL_LIMIT} more characters (x exports the whole view)"
+        head = f"[b]{escape(event.action)}[/b] by {escape(event.who)} on {escape(event.profile)}"
+        if event.alert:
+            head += f" — [b red]{escape(event.alert)}[/]"
+        if event.derived:
+            head += " [dim](derived)[/]"
+        pane.update(head + "\n" + escape(text))
+
+    # --- keys ------------------------------------------------------------------------------------
+
+    def action_pause(self) -> None:
+        self.paused = not self.paused
+        if self.tail:
+            (self.tail.pause if self.paused else self.tail.resume)()
+        self._render_follow()
+
+    def action_follow(self) -> None:
+        if isinstance(self.focused, Input):  # End inside the filter box moves its cursor, as usual
+            self.focused.action_end()
+            return
+        self.following = True
+        self.unseen = 0
+        self._to_bottom()
+        self._render_follow()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#audit-filter", Input)
+        box.display = True
+        box.focus()
+
+    def action_clear(self) -> None:
+        box = self.query_one("#audit-filter", Input)
+        if box.display:
+            box.value = ""
+            box.display = False
+            self.keep = compile_filter(None)
+            self._rebuild()
+            self.query_one("#events", DataTable).focus()
+        else:
+            self.app.switch_mode("servers")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.keep = compile_filter(event.value)
+        self._rebuild()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#events", DataTable).focus()
+
+    def visible_events(self) -> list[AuditEvent]:
+        return [e for e in self.buffer if self.keep(e)]
+
+    def action_export(self) -> None:
+        events = self.visible_events()
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        target = paths.data_dir() / "exports" / f"audit-{stamp}.jsonl"
+        write_private(target, "".join(json.dumps(e.to_dict(), ensure_ascii=False, default=str) + "\n"
+                                      for e in events))
+        self.notify(f"{len(events)} event(s) written to {target}", title="Export")
