@@ -17,9 +17,9 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Footer, Header, Input, Static, TextArea
 
 from strapi_console import paths
 from strapi_console.audit.community import CANNOT_SEE
@@ -29,7 +29,7 @@ from strapi_console.audit.tail import ServerStatus, Tail
 from strapi_console.files import write_private
 
 BUFFER_SIZE = 10_000
-DETAIL_LIMIT = 64 * 1024  # characters of pretty payload shown; the export has it whole
+SKEW_SHOWN = 2.0  # seconds of clock difference worth telling the operator about
 
 
 def _short(text: str, width: int) -> str:
@@ -67,8 +67,9 @@ class AuditPanel(Screen):
                         id="audit-filter")
             yield DataTable(id="events", cursor_type="row")
             yield Static(id="audit-follow")
-            with VerticalScroll(id="event-pane"):
-                yield Static(id="event-detail")
+            with Vertical(id="event-pane"):
+                yield Static(id="event-head")
+                yield TextArea(id="event-detail", read_only=True, show_line_numbers=False, soft_wrap=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -187,8 +188,10 @@ class AuditPanel(Screen):
         for name, s in sorted(self.statuses.items()):
             state = "[green]live[/]" if s.live else ("[red]error[/]" if s.error else "[yellow]starting[/]")
             label = {"audit-log": "audit logs", "derived": "derived feed"}.get(s.mode, s.mode)
+            skew = (f" [yellow]clock {s.clock_skew:+.0f}s[/]" if s.clock_skew is not None
+                    and abs(s.clock_skew) >= SKEW_SHOWN else "")
             parts.append(f"[b]{escape(name)}[/b] {label} {state}" + (f" every {s.interval:.0f}s" if s.live else "")
-                         + (f" — {escape(s.error)}" if s.error else ""))
+                         + skew + (f" — {escape(s.error)}" if s.error else ""))
         derived = any(s.mode == "derived" for s in self.statuses.values())
         note = (f"\n[dim]~ derived from the admin API (Community edition): cannot see {', '.join(CANNOT_SEE)}[/]"
                 if derived else "")
@@ -206,21 +209,24 @@ class AuditPanel(Screen):
         self.query_one("#audit-follow", Static).update(text + size)
 
     def _show(self, key: str | None) -> None:
-        pane = self.query_one("#event-detail", Static)
+        """The whole event (payload included, secrets redacted) in a scrollable, virtualised text area."""
+        head = self.query_one("#event-head", Static)
+        detail = self.query_one("#event-detail", TextArea)
         event = next((e for e in reversed(list(self.buffer)) if str(e.key) == key), None) if key else None
         if event is None:
-            pane.update("")
+            head.update("")
+            detail.load_text("")
             return
-        data = event.to_dict()  # secrets redacted
-        text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
-        if len(text) > DETAIL_LIMIT:
-            text = text[:DETAIL_LIMIT] + f"\n… {len(text) - DETAIL_LIMIT} more characters (x exports the whole view)"
-        head = f"[b]{escape(event.action)}[/b] by {escape(event.who)} on {escape(event.profile)}"
+        text = json.dumps(event.to_dict(), indent=2, ensure_ascii=False, default=str)
+        line = f"[b]{escape(event.action)}[/b] by {escape(event.who)} on {escape(event.profile)}"
         if event.alert:
-            head += f" — [b red]{escape(event.alert)}[/]"
+            line += f" — [b red]{escape(event.alert)}[/]"
         if event.derived:
-            head += " [dim](derived)[/]"
-        pane.update(head + "\n" + escape(text))
+            line += " [dim](derived)[/]"
+        if len(text) > 100_000:
+            line += f" [dim]({len(text) // 1024} KB)[/]"
+        head.update(line)
+        detail.load_text(text)
 
     # --- keys ------------------------------------------------------------------------------------
 

@@ -621,6 +621,8 @@ def cmd_tail(args) -> int:
             reported.add(status.profile)
         note = status.error or (f"{status.mode} feed" + (" (derived: cannot see " + ", ".join(CANNOT_SEE) + ")"
                                                          if status.mode == "derived" else ""))
+        if not status.error and status.clock_skew is not None and abs(status.clock_skew) >= 2:
+            note += f"; its clock is {status.clock_skew:+.0f} s off ours (events keep the server's times)"
         if said.get(status.profile) != note:
             said[status.profile] = note
             _err(f"{status.profile}: {note}")

@@ -111,6 +111,10 @@ class UnexpectedShape(StrapiError):
     title = "Unexpected answer"
 
 
+class TooLarge(UnexpectedShape):
+    title = "Answer too large"
+
+
 class FeatureAbsent(StrapiError):
     title = "Feature not available"
 

@@ -10,6 +10,7 @@ header never reaches another host; retries with backoff only for idempotent requ
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import json
 import os
 import socket
@@ -25,7 +26,8 @@ import httpx
 
 from . import __version__
 from .errors import (BadRequest, ConfigError, FeatureAbsent, Forbidden, NotFound, NotJSON, RateLimited,
-                     ServerFailure, SignedOut, StrapiError, TimedOut, TLSFailure, UnexpectedShape, Unreachable)
+                     ServerFailure, SignedOut, StrapiError, TimedOut, TLSFailure, TooLarge, UnexpectedShape,
+                     Unreachable)
 from .redact import redact_text
 
 USER_AGENT = f"strapi-console/{__version__}"
@@ -263,9 +265,18 @@ class HttpSession:
         )
         self._slots = asyncio.Semaphore(concurrency)
         self.request_count = 0
+        self.clock_skew: float | None = None  # server Date minus local time, seconds (from the last answer)
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+    def _note_clock(self, date: str | None) -> None:
+        if not date:
+            return
+        try:
+            self.clock_skew = email.utils.parsedate_to_datetime(date).timestamp() - time.time()
+        except (TypeError, ValueError):
+            pass
 
     def url(self, path: str) -> str:
         return path if path.startswith(("http://", "https://")) else self.base_url + path
@@ -326,11 +337,12 @@ class HttpSession:
             self.request_count += 1
             async with asyncio.timeout(self.deadline):
                 async with self._client.stream(method, url, json=json_body, headers=headers, params=params) as r:
+                    self._note_clock(r.headers.get("date"))
                     chunks, size = [], 0
                     async for chunk in r.aiter_raw():
                         size += len(chunk)
                         if size > self.max_body:
-                            raise UnexpectedShape(
+                            raise TooLarge(
                                 f"{method} {urlsplit(url).path} answered more than {self.max_body // (1024 * 1024)} MB; "
                                 "the console stopped reading.", hint="Is the URL pointing at a Strapi admin API?")
                         chunks.append(chunk)
@@ -351,7 +363,7 @@ def _decode(body: bytes, encoding: str, limit: int) -> bytes:
         except zlib.error:
             raise NotJSON("The answer's compressed body is corrupt.") from None
         if len(out) > limit:
-            raise UnexpectedShape("The answer decompresses to more than the console will read.")
+            raise TooLarge("The answer decompresses to more than the console will read.")
         return out
     return body
 

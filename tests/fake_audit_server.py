@@ -32,11 +32,15 @@ class FakeAuditServer:
         self.requests: list[str] = []
         self.lock = threading.Lock()
         self.up = True
+        self.clock_offset = 0.0  # seconds this server's clock is ahead of the real time
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *a):
                 pass
+
+            def date_time_string(self, timestamp=None):
+                return super().date_time_string((timestamp or time.time()) + owner.clock_offset)
 
             def do_GET(self):
                 owner._get(self)
@@ -63,7 +67,7 @@ class FakeAuditServer:
             payload: dict | None = None) -> list[int]:
         ids = []
         with self.lock:
-            base = when or datetime.now(timezone.utc)
+            base = when or datetime.now(timezone.utc) + timedelta(seconds=self.clock_offset)
             for i in range(n):
                 event = {"id": self.next_id, "action": action, "date": iso(base + timedelta(milliseconds=i)),
                          "payload": payload or {"model": "article", "uid": "api::article.article",
@@ -88,7 +92,10 @@ class FakeAuditServer:
         for k, v in (headers or {}).items():
             h.send_header(k, v)
         h.end_headers()
-        h.wfile.write(data)
+        try:
+            h.wfile.write(data)
+        except OSError:  # the console stopped reading (an answer over its size limit): expected
+            pass
 
     def _down(self, h) -> bool:
         if not self.up:  # a restart in progress: the connection is dropped without an answer

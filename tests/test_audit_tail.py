@@ -38,12 +38,15 @@ def _store_for(name: str) -> SecretStore:
     return store
 
 
-async def _run_tail(fake, script, *, since=None):
+async def _run_tail(fake, script, *, since=None, others=()):
     """Run a tail on the fake while ``script`` changes the server; return every event delivered."""
     shown: list[AuditEvent] = []
     statuses = []
-    profile = Profile("ee", fake.url)
-    tail = Tail([profile], _store_for("ee"), since=since, on_events=shown.extend,
+    profiles = [Profile("ee", fake.url)] + [Profile(f"other{i}", o.url) for i, o in enumerate(others)]
+    store = _store_for("ee")
+    for p in profiles[1:]:
+        store.set(p.name, store.get("ee"))
+    tail = Tail(profiles, store, since=since, on_events=shown.extend,
                 on_status=lambda s: statuses.append(dataclasses.replace(s)),
                 fast=0.05, slow=0.2)
     task = asyncio.ensure_future(tail.run())
@@ -179,6 +182,52 @@ async def test_enterprise_alerts_and_aud_checks(fake):
     found = {f.check_id: f for f in result.findings}
     assert found["AUD-AVAILABLE"].status == "pass" and found["AUD-AVAILABLE"].evidence["entries"] == 13
     assert found["AUD-RETENTION"].status == "pass" and found["AUD-RETENTION"].evidence["days_of_history"] >= 119
+
+
+async def test_several_mb_payloads_are_read_whole_in_smaller_pages(fake):
+    big = {"model": "article", "uid": "api::article.article", "entry": {"id": 1, "body": "x" * 3_000_000}}
+
+    async def script(tail, shown):
+        await _until(lambda: tail.servers.get("ee") and tail.servers["ee"].status.polls >= 1)
+        fake.add(5, payload=big)  # 15 MB in one page of 100: over the 8 MB the console reads at once
+        fake.add(1, action="media-folder.rename",  # an action name Strapi may add later: shown as it is
+                 when=datetime.now(timezone.utc) + timedelta(seconds=1))
+        await _until(lambda: len(shown) >= 6, timeout=40)
+
+    shown, _ = await _run_tail(fake, script, since=datetime.now(timezone.utc) - timedelta(minutes=1))
+    assert _ids(shown) == [1, 2, 3, 4, 5, 6]
+    assert all(len(e.payload["entry"]["body"]) == 3_000_000 for e in shown[:5])
+    assert shown[5].action == "media-folder.rename" and len(shown[0].summary) < 200
+
+
+async def test_lost_audit_permission_is_explained_and_other_servers_keep_running(fake):
+    other = FakeAuditServer()
+    try:
+        async def script(tail, shown):
+            await _until(lambda: all(s in tail.servers and tail.servers[s].status.polls for s in ("ee", "other0")))
+            fake.fail_next(403, times=1000)
+            other.add(3)
+            await _until(lambda: len([e for e in shown if e.profile == "other0"]) == 3)
+            await _until(lambda: tail.servers["ee"].status.error is not None)
+
+        shown, statuses = await _run_tail(fake, script, since=datetime.now(timezone.utc) - timedelta(minutes=1),
+                                          others=[other])
+        error = [s.error for s in statuses if s.profile == "ee" and s.error][-1]
+        assert "admin::audit-logs.read" in error and "others keep running" in error
+    finally:
+        other.close()
+
+
+async def test_clock_skew_is_measured_and_server_time_kept(fake):
+    fake.clock_offset = 300.0
+
+    async def script(tail, shown):
+        fake.add(2)
+        await _until(lambda: len(shown) == 2)
+
+    shown, statuses = await _run_tail(fake, script, since=datetime.now(timezone.utc) - timedelta(minutes=10))
+    assert 295 <= statuses[-1].clock_skew <= 305
+    assert shown[0].time > datetime.now(timezone.utc) + timedelta(seconds=200)  # the server's own time, as sent
 
 
 def test_alert_rules_and_filters():

@@ -605,7 +605,7 @@ async def test_audit_panel_follow_new_count_filter_pause_export(tmp_path):
             assert table.cursor_row == 5
             await pilot.press("end")
             assert panel.following and table.cursor_row == 11
-            assert "Editor" in str(panel.query_one("#event-detail").render())
+            assert "Editor" in panel.query_one("#event-detail").text
 
             await pilot.press("slash")
             await type_text(pilot, "action:role")
@@ -636,3 +636,27 @@ async def test_audit_panel_follow_new_count_filter_pause_export(tmp_path):
             assert len(fake.requests) == sent
     finally:
         fake.close()
+
+
+async def test_audit_panel_shows_a_huge_payload_whole_in_the_detail_only():
+    from datetime import datetime, timezone
+
+    from screens.audit_panel import AuditPanel
+    from strapi_console.audit.events import AuditEvent
+
+    app = StrapiConsoleApp(config=make_config())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        panel = app.screen
+        assert isinstance(panel, AuditPanel)
+        body = "y" * 4_000_000
+        panel._on_events([AuditEvent("big", "1", datetime.now(timezone.utc), "editor@example.com",
+                                     "entry.update", "article #1", "update article " + "z" * 500, derived=False,
+                                     payload={"entry": {"body": body}, "password": "hunter2-secret"})])
+        await pilot.pause(0.3)
+        table = panel.query_one("#events")
+        assert len(table.get_cell_at((0, 5)).plain) <= 100  # truncated in the list
+        detail = panel.query_one("#event-detail").text
+        assert body in detail and "hunter2-secret" not in detail  # whole in the detail, secrets redacted
+        await pilot.press("up")  # the panel still answers keys
+        assert "4 new" not in str(panel.query_one("#audit-follow").render())

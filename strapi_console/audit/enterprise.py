@@ -13,10 +13,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ..client import StrapiClient
-from ..errors import FeatureAbsent, NotFound, UnexpectedShape
+from ..errors import FeatureAbsent, Forbidden, NotFound, TooLarge, UnexpectedShape
 from .events import AuditEvent, SeenIds, parse_time
 
 PAGE_SIZE = 100
+SMALLEST_PAGE = 1
 OVERLAP = timedelta(seconds=60)
 MAX_PAGES = 200  # 20,000 events in one poll: beyond that, a gap is reported rather than walked forever
 
@@ -68,11 +69,12 @@ class EnterpriseSource:
         self.client = client
         self.cursor: datetime | None = since  # None: start with the latest page only
         self.seen = SeenIds()
+        self.page_size = PAGE_SIZE  # shrinks when a page of huge payloads exceeds the body limit
         # When started without a start time, only the latest page is shown: nothing older than it later.
         self.floor: datetime | None = None
 
     async def _page(self, page: int, since: datetime | None) -> dict:
-        params: dict[str, Any] = {"page": page, "pageSize": PAGE_SIZE, "sort": "date:DESC"}
+        params: dict[str, Any] = {"page": page, "pageSize": self.page_size, "sort": "date:DESC"}
         if since is not None:
             params["filters[date][$gte]"] = since.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace(
                 "+00:00", "Z")
@@ -81,12 +83,27 @@ class EnterpriseSource:
         except NotFound:
             raise FeatureAbsent("This server has no audit logs (Community edition, or the feature is not licensed or "
                                 "is disabled).") from None
+        except Forbidden:
+            raise Forbidden("This account may no longer read the audit logs (it needs the admin::audit-logs.read "
+                            "permission): the tail of this server stopped; the others keep running.",
+                            hint="Give the account's role 'Audit logs: read', or sign in with another account.",
+                            status=403) from None
         if not isinstance(answer, dict) or not isinstance(answer.get("results"), list):
             raise UnexpectedShape("GET /admin/audit-logs did not answer {results, pagination}.")
         return answer
 
     async def poll(self) -> list[AuditEvent]:
         """New events since the last poll, oldest first. Raises on failure without moving the cursor."""
+        while True:
+            try:
+                return await self._walk()
+            except TooLarge:
+                if self.page_size == SMALLEST_PAGE:
+                    raise
+                # a page of several-MB payloads: read fewer at a time rather than stall
+                self.page_size = max(SMALLEST_PAGE, self.page_size // 10)
+
+    async def _walk(self) -> list[AuditEvent]:
         since = self.cursor - OVERLAP if self.cursor else None
         fresh: dict[str, AuditEvent] = {}
         page = 1

@@ -38,6 +38,7 @@ class ServerStatus:
     error: str | None = None
     events: int = 0
     polls: int = 0
+    clock_skew: float | None = None  # the server's clock minus ours, seconds: events are ordered by server time
 
 
 def audit_logs_licensed(project_type: dict) -> bool:
@@ -161,6 +162,7 @@ class Tail:
                 backoff = self.fast
                 status.live, status.error, status.polls = True, None, status.polls + 1
                 status.last_poll = datetime.now(timezone.utc)
+                status.clock_skew = client.http.clock_skew
                 status.events += len(events)
                 floor = self.fast if status.mode == "audit-log" else max(self.fast, DERIVED_FAST)
                 status.interval = floor if events else min(self.slow, max(floor, status.interval * 1.5))
