@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static, TextArea
+from textual.widgets import Footer, Header, Input, Static, TextArea
 
 from strapi_console import paths
 from strapi_console.audit.community import CANNOT_SEE
@@ -28,7 +28,10 @@ from strapi_console.audit.filters import compile_filter
 from strapi_console.audit.tail import ServerStatus, Tail
 from strapi_console.files import write_private
 
+from .event_list import EventList
+
 BUFFER_SIZE = 10_000
+COLUMNS = [("Time", 11), ("Server", 14), ("Who", 22), ("Action", 24), ("Target", 28), ("Summary", 100)]
 SKEW_SHOWN = 2.0  # seconds of clock difference worth telling the operator about
 
 
@@ -55,8 +58,6 @@ class AuditPanel(Screen):
         self.keep = compile_filter(None)
         self.tail: Tail | None = None
         self.statuses: dict[str, ServerStatus] = {}
-        self._moving = False
-        self._rows: list[tuple] = []  # (event key, time) of the rows in the table, in order
         self._last_alert = 0.0
 
     def compose(self) -> ComposeResult:
@@ -65,7 +66,7 @@ class AuditPanel(Screen):
             yield Static(id="audit-sources")
             yield Input(placeholder="filter: server:NAME user:TEXT action:PREFIX is:alert -word — esc clears",
                         id="audit-filter")
-            yield DataTable(id="events", cursor_type="row")
+            yield EventList(COLUMNS, self._cells, id="events")
             yield Static(id="audit-follow")
             with Vertical(id="event-pane"):
                 yield Static(id="event-head")
@@ -74,10 +75,7 @@ class AuditPanel(Screen):
 
     def on_mount(self) -> None:
         self.sub_title = "4 Audit tail"
-        table = self.query_one("#events", DataTable)
-        for key, label in (("time", "Time"), ("server", "Server"), ("who", "Who"), ("action", "Action"),
-                           ("target", "Target"), ("summary", "Summary")):
-            table.add_column(label, key=key)
+        table = self.query_one("#events", EventList)
         self.query_one("#audit-filter", Input).display = False
         self._render_sources()
         self._render_follow()
@@ -134,18 +132,17 @@ class AuditPanel(Screen):
                 Text(action, style=style), Text(_short(e.target, 28), style=style), Text(_short(e.summary, 100), style=style)]
 
     def _append(self, events: list[AuditEvent]) -> None:
-        table = self.query_one("#events", DataTable)
-        live = {e.key for e in self.buffer} if len(self._rows) + len(events) > self.buffer.size else None
-        with self.app.batch_update():
-            if live is not None:  # the buffer dropped its oldest: so does the table
-                while self._rows and self._rows[0][0] not in live:
-                    table.remove_row(str(self._rows.pop(0)[0]))
-            for e in events:
-                if self._rows and e.time < self._rows[-1][1]:
-                    self._rebuild()  # a late arrival: keep the view time-ordered
-                    return
-                table.add_row(*self._cells(e), key=str(e.key))
-                self._rows.append((e.key, e.time))
+        table = self.query_one("#events", EventList)
+        if table.items and events[0].time < table.items[-1].time:
+            self._rebuild()  # a late arrival (another server's batch): keep the view time-ordered
+            return
+        table.append(events)
+        if len(table.items) > self.buffer.size:  # the buffer dropped its oldest: so does the view
+            oldest = next(iter(self.buffer)).time
+            stale = 0
+            while stale < len(table.items) and table.items[stale].time < oldest:
+                stale += 1
+            table.trim_front(stale)
         if self.following:
             self._to_bottom()
         else:
@@ -153,33 +150,24 @@ class AuditPanel(Screen):
         self._render_follow()
 
     def _rebuild(self) -> None:
-        table = self.query_one("#events", DataTable)
-        table.clear()
-        self._rows = []
-        for e in self.buffer:
-            if self.keep(e):
-                table.add_row(*self._cells(e), key=str(e.key))
-                self._rows.append((e.key, e.time))
+        self.query_one("#events", EventList).set_items(self.visible_events())
         if self.following:
             self._to_bottom()
         self._render_follow()
 
     def _to_bottom(self) -> None:
-        table = self.query_one("#events", DataTable)
+        table = self.query_one("#events", EventList)
         if table.row_count:
-            self._moving = True
-            table.move_cursor(row=table.row_count - 1, animate=False)
-            self._moving = False
+            table.move_cursor(table.row_count - 1)
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        table = self.query_one("#events", DataTable)
-        if not self._moving and event.cursor_row < table.row_count - 1 and self.following:
-            self.following = False
+    def on_event_list_highlighted(self, event: EventList.Highlighted) -> None:
+        if event.by_user and not event.at_end and self.following:
+            self.following = False  # the operator moved up: stop following, count what arrives
             self.unseen = 0
             self._render_follow()
-        elif not self._moving and event.cursor_row == table.row_count - 1 and not self.following:
+        elif event.by_user and event.at_end and not self.following:
             self.action_follow()
-        self._show(event.row_key.value if event.row_key else None)
+        self._show(event.item)
 
     # --- header, follow line, detail -----------------------------------------------------------
 
@@ -208,11 +196,10 @@ class AuditPanel(Screen):
         size = f" · {len(self.buffer)}/{self.buffer.size} events kept"
         self.query_one("#audit-follow", Static).update(text + size)
 
-    def _show(self, key: str | None) -> None:
+    def _show(self, event: AuditEvent | None) -> None:
         """The whole event (payload included, secrets redacted) in a scrollable, virtualised text area."""
         head = self.query_one("#event-head", Static)
         detail = self.query_one("#event-detail", TextArea)
-        event = next((e for e in reversed(list(self.buffer)) if str(e.key) == key), None) if key else None
         if event is None:
             head.update("")
             detail.load_text("")
@@ -257,7 +244,7 @@ class AuditPanel(Screen):
             box.display = False
             self.keep = compile_filter(None)
             self._rebuild()
-            self.query_one("#events", DataTable).focus()
+            self.query_one("#events", EventList).focus()
         else:
             self.app.switch_mode("servers")
 
@@ -266,7 +253,7 @@ class AuditPanel(Screen):
         self._rebuild()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one("#events", DataTable).focus()
+        self.query_one("#events", EventList).focus()
 
     def visible_events(self) -> list[AuditEvent]:
         return [e for e in self.buffer if self.keep(e)]
