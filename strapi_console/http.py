@@ -132,7 +132,15 @@ def map_transport_error(exc: Exception, url: str) -> StrapiError:
                     64: "Use the host name the certificate names, or reissue it."}.get(
                 inner.verify_code, "If the server uses a private CA, name its bundle with --ca-bundle PATH.")
             return TLSFailure(f"{where}: {why}.", hint=hint)
-        if isinstance(inner, ssl.SSLError):
+    if isinstance(exc, (httpx.TimeoutException, TimeoutError)) and any(
+            isinstance(e, ssl.SSLError) for e in _chain(exc)):
+        # an SSLWantReadError inside a timeout: the handshake started and never finished
+        return TimedOut(f"{where} accepted the connection but did not complete the TLS handshake in time.",
+                        hint="A stalled TLS terminator, or a port that is not HTTPS; check the proxy in front of "
+                             "Strapi.")
+    for inner in _chain(exc):
+        if isinstance(inner, ssl.SSLError) and not isinstance(inner, (ssl.SSLWantReadError,
+                                                                      ssl.SSLWantWriteError)):
             return TLSFailure(f"{where}: the TLS handshake failed ({inner.reason or 'unknown reason'}). "
                               "Is this port serving HTTPS, with a protocol this machine's OpenSSL accepts?")
     text = str(exc) or type(exc).__name__
@@ -190,6 +198,12 @@ def map_status(resp: Response) -> StrapiError | None:
     if status == 401:
         return SignedOut(f"{what} needs a valid sign-in: the token is missing, expired, revoked, or the "
                          f"account was deactivated{said}.", status=status)
+    if status == 403 and not name:
+        # not Strapi's error envelope: a WAF, a proxy rule or an IP allow-list in front of it said no
+        return Forbidden(f"{what} was refused with 403 by something in front of Strapi (a firewall, a proxy rule or "
+                         f"an IP allow-list), not by Strapi itself.",
+                         hint="Allow the console's address (or its User-Agent, strapi-console/...) through, or run "
+                              "it from an allowed network.", status=status)
     if status == 403:
         missing = f" Strapi says: {message}." if message and message != "Policy Failed" else ""
         return Forbidden(f"Your admin role lacks the permission for {what}.{missing}",

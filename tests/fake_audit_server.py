@@ -33,6 +33,7 @@ class FakeAuditServer:
         self.lock = threading.Lock()
         self.up = True
         self.clock_offset = 0.0  # seconds this server's clock is ahead of the real time
+        self.admin_html = False  # the audit route answers the admin panel's HTML (feature off, panel served)
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -132,6 +133,14 @@ class FakeAuditServer:
         if parts.path != "/admin/audit-logs":
             return self._send(h, 404, {"data": None, "error": {"status": 404, "name": "NotFoundError",
                                                                "message": "Not Found"}})
+        if self.admin_html:
+            page = b"<!doctype html><html><head><title>Strapi Admin</title></head><body></body></html>"
+            h.send_response(200)
+            h.send_header("Content-Type", "text/html; charset=utf-8")
+            h.send_header("Content-Length", str(len(page)))
+            h.end_headers()
+            h.wfile.write(page)
+            return
         if not h.headers.get("Authorization", "").startswith("Bearer "):
             return self._send(h, 401, {"data": None, "error": {"status": 401, "name": "UnauthorizedError",
                                                                "message": "Missing or invalid credentials"}})

@@ -1,7 +1,9 @@
 """A real TLS-terminating nginx in front of a real Strapi, with certificates made by trustme.
 
-One server block per certificate situation (trusted, expired, wrong host, unknown CA), each on its
-own loopback port, all proxying to the same Strapi.
+One server block per situation, each on its own loopback port, all proxying to the same Strapi:
+certificates trusted, expired, for another host, from an unknown CA, or missing their intermediate;
+a hardened proxy, a leaky web root, and the bad inputs (duplicated and malformed headers, a redirect
+loop, a dead upstream answering 502, a firewall refusing the console's user agent).
 """
 
 from __future__ import annotations
@@ -39,6 +41,23 @@ class NginxTLS:
                 self.proc.kill()
 
 
+# Bad inputs the header checks and the client must survive.
+BAD_BLOCKS = {
+    "weird": """location / {
+            proxy_pass UPSTREAM;
+            proxy_hide_header Content-Security-Policy;
+            add_header Strict-Transport-Security "max-age=31536000" always;
+            add_header Strict-Transport-Security "max-age=0" always;
+            add_header Content-Security-Policy "script-src 'self' ;; ,,, default-src" always;
+        }""",
+    "loop": """location / { return 302 /admin/loop; }""",
+    "down": """location / { proxy_pass http://127.0.0.1:9; }""",
+    "blocking": """location / {
+            if ($http_user_agent ~* "strapi-console") { return 403 "<html><body>Request blocked</body></html>"; }
+            proxy_pass UPSTREAM;
+        }""",
+}
+
 # What an operator adds in front of a default Strapi: a strict CSP, no credentialed CORS reflection,
 # no X-Powered-By, and the cross-origin isolation headers.
 HARDENING = """
@@ -63,6 +82,7 @@ def start_nginx(workdir: Path, upstream: str, leaky_root: Path | None = None) ->
         raise RuntimeError("nginx is not installed (.ci/run installs the Debian package)")
     ca = trustme.CA()
     other_ca = trustme.CA()
+    intermediate = ca.create_child_ca()
     now = dt.datetime.now(dt.timezone.utc)
     certs = {
         "good": ca.issue_cert("localhost", "127.0.0.1"),
@@ -72,6 +92,8 @@ def start_nginx(workdir: Path, upstream: str, leaky_root: Path | None = None) ->
         "untrusted": other_ca.issue_cert("localhost", "127.0.0.1"),
         "hardened": ca.issue_cert("localhost", "127.0.0.1"),
         "leaky": ca.issue_cert("localhost", "127.0.0.1"),
+        "halfchain": intermediate.issue_cert("localhost", "127.0.0.1"),
+        **{kind: ca.issue_cert("localhost", "127.0.0.1") for kind in BAD_BLOCKS},
     }
     ca_pem = workdir / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_pem))
@@ -80,12 +102,15 @@ def start_nginx(workdir: Path, upstream: str, leaky_root: Path | None = None) ->
     for kind, cert in certs.items():
         chain, key = workdir / f"{kind}.crt", workdir / f"{kind}.key"
         with open(chain, "wb") as fh:
-            for blob in cert.cert_chain_pems:
+            # the half chain sends its leaf without the intermediate that links it to the root
+            for blob in cert.cert_chain_pems[:1] if kind == "halfchain" else cert.cert_chain_pems:
                 fh.write(blob.bytes())
         cert.private_key_pem.write_to_path(str(key))
         port = free_port()
         ports[kind] = port
-        if kind == "leaky":  # the classic mistake: the web root is the Strapi project directory
+        if kind in BAD_BLOCKS:
+            body = BAD_BLOCKS[kind].replace("UPSTREAM", upstream)
+        elif kind == "leaky":  # the classic mistake: the web root is the Strapi project directory
             body = f"""root {leaky_root};
         location / {{ try_files $uri @strapi; }}
         location @strapi {{ proxy_pass {upstream}; proxy_set_header Host $host; }}"""

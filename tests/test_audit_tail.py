@@ -230,6 +230,16 @@ async def test_clock_skew_is_measured_and_server_time_kept(fake):
     assert shown[0].time > datetime.now(timezone.utc) + timedelta(seconds=200)  # the server's own time, as sent
 
 
+async def test_licensed_but_html_answer_falls_back_to_the_derived_feed(fake):
+    fake.admin_html = True  # licensed in project-type, but the route is off and the panel's HTML answers
+
+    async def script(tail, shown):
+        await _until(lambda: tail.servers.get("ee") and tail.servers["ee"].status.mode == "derived")
+
+    _, statuses = await _run_tail(fake, script)
+    assert any(s.mode == "derived" for s in statuses)
+
+
 def test_alert_rules_and_filters():
     now = datetime.now(timezone.utc)
 

@@ -176,3 +176,88 @@ def test_public_url_is_checked_as_its_own_surface(nginx, tmp_path):
         nginx.url("good"): {"status": "fail", "title": cors["evidence"]["surfaces"][nginx.url("good")]["title"]}}
     assert found["HDR-POWERED-BY"]["status"] == "fail"
     assert found["TLS-CERT-TRUST"]["status"] == "pass" and len(found["TLS-CERT-TRUST"]["evidence"]["surfaces"]) == 2
+
+
+def _scan(env, *names_and_checks):
+    import subprocess
+
+    out = subprocess.run([*console_cmd(), "scan", *names_and_checks, "--format", "json"], env=env,
+                         capture_output=True, text=True, timeout=180)
+    return out, json.loads(out.stdout) if out.stdout.strip() else None
+
+
+def _add(env, name, url, ca):
+    import subprocess
+
+    subprocess.run([*console_cmd(), "profile", "add", name, "--url", url, "--ca-bundle", str(ca)], env=env,
+                   check=True, capture_output=True)
+
+
+def test_duplicated_and_malformed_headers_are_graded_not_crashed(nginx, tmp_path):
+    env = cli_env(tmp_path)
+    _add(env, "weird", nginx.url("weird"), nginx.ca_pem)
+    out, doc = _scan(env, "weird", "--check", "HDR-HSTS", "--check", "HDR-CSP")
+    found = {f["check_id"]: f for f in doc["servers"][0]["findings"]}
+    assert found["HDR-CSP"]["status"] == "fail" and found["HDR-CSP"]["evidence"]["observatory"]["result"] in (
+        "csp-header-invalid", "csp-implemented-with-unsafe-inline", "csp-not-implemented")
+    assert found["HDR-HSTS"]["status"] in ("fail", "warn")  # two contradictory headers are not a pass
+    assert all(f["status"] != "error" for f in found.values())
+
+
+@pytest.mark.parametrize("kind,words", [
+    ("loop", "redirect"),
+    ("down", "502"),
+    ("blocking", "403"),
+    ("halfchain", "not trusted"),
+])
+def test_bad_proxies_end_in_a_clear_message(nginx, tmp_path, kind, words):
+    env = cli_env(tmp_path)
+    _add(env, kind, nginx.url(kind), nginx.ca_pem)
+    out, doc = _scan(env, kind)
+    # incomplete (4): the server could not be assessed; a broken chain is itself a failed high check (5)
+    assert out.returncode == (5 if kind == "halfchain" else 4), out.stderr
+    server = doc["servers"][0]
+    if kind == "halfchain":
+        trust = next(f for f in server["findings"] if f["check_id"] == "TLS-CERT-TRUST")
+        assert trust["status"] == "fail"
+    assert words in (server.get("error") or "") and words in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_a_tls_handshake_that_never_completes_is_bounded(tmp_path):
+    """A host that accepts the connection and never answers the TLS hello: a timeout, reported."""
+    import socket
+    import subprocess
+    import threading
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    held = []
+
+    def accept_and_stall():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            held.append(conn)  # never read, never answered, never closed
+
+    threading.Thread(target=accept_and_stall, daemon=True).start()
+    try:
+        env = cli_env(tmp_path)
+        port = listener.getsockname()[1]
+        subprocess.run([*console_cmd(), "profile", "add", "slow", "--url", f"https://127.0.0.1:{port}"],
+                       env=env, check=True, capture_output=True)
+        started = time.monotonic()
+        out, doc = _scan(env, "slow")
+        took = time.monotonic() - started
+        assert took < 120, took
+        assert out.returncode in (4, 5) and "Traceback" not in out.stderr
+        error = doc["servers"][0]["error"]
+        assert "did not answer" in error or "timed out" in error.lower() or "too slow" in error.lower(), error
+    finally:
+        listener.close()
+        for conn in held:
+            conn.close()

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ..client import StrapiClient
-from ..errors import FeatureAbsent, Forbidden, NotFound, TooLarge, UnexpectedShape
+from ..errors import FeatureAbsent, Forbidden, NotFound, NotJSON, TooLarge, UnexpectedShape
 from .events import AuditEvent, SeenIds, parse_time
 
 PAGE_SIZE = 100
@@ -80,7 +80,7 @@ class EnterpriseSource:
                 "+00:00", "Z")
         try:
             answer = await self.client.get("/admin/audit-logs", params=params)
-        except NotFound:
+        except (NotFound, NotJSON):  # a server without the route may answer the admin page's HTML with 200
             raise FeatureAbsent("This server has no audit logs (Community edition, or the feature is not licensed or "
                                 "is disabled).") from None
         except Forbidden:

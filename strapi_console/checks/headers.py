@@ -66,6 +66,8 @@ def parse_csp(value: str) -> dict[str, list[str]]:
         tokens = part.strip().split()
         if tokens:
             name = tokens[0].lower()
+            if not re.fullmatch(r"[a-z][a-z0-9-]*", name):
+                raise ValueError(f"'{tokens[0][:20]}' is not a directive name")
             if name in directives:
                 raise ValueError(f"directive {name} repeated")
             directives[name] = tokens[1:]
