@@ -126,6 +126,18 @@ async def _shoot(server, legacy, memory) -> int:
         await pilot.press("x", "5")
         await pilot.pause(0.5)
         shots["headers"] = app.export_screenshot(title="strapi-console — HTTPS & headers")
+        await pilot.press("4")
+        audit = app.screen
+        await settle(lambda: audit.statuses.get("demo") is not None and audit.statuses["demo"].polls >= 1)
+        async with StrapiClient(cfg.get("demo"), store.get("demo")) as client:  # something to see happen
+            made = (await client.call("POST", "/content-manager/collection-types/api::article.article",
+                                      json_body={"title": "Launch notes"}))["data"]
+            await client.call("POST", f"/content-manager/collection-types/api::article.article/"
+                                      f"{made['documentId']}/actions/publish", json_body={})
+            await client.call("POST", "/admin/api-tokens", json_body={"name": "ci-deploy", "type": "full-access"})
+        await settle(lambda: audit.query_one("#events").row_count >= 3)
+        await pilot.pause(0.5)
+        shots["audit"] = app.export_screenshot(title="strapi-console — audit tail")
         await pilot.press("1", "question_mark")
         await pilot.pause(0.3)
         shots["help"] = app.export_screenshot(title="strapi-console — keys")
