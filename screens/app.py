@@ -92,6 +92,8 @@ class StrapiConsoleApp(App[int]):
         self.transport = transport
         self.states: dict[str, ProfileState] = {}
         self.aggressive: set[str] = set()
+        self.last_panel: str | None = None
+        self.tail_status: dict = {}
         self._keyring_choice_made = self.store.memory_only
         self._prompted_relogin: set[str] = set()
         self._selected: str | None = None
@@ -161,6 +163,24 @@ class StrapiConsoleApp(App[int]):
     def action_panel(self, mode: str) -> None:
         self.switch_mode(mode)
 
+    def switch_mode(self, mode: str):
+        if self.current_mode and self.current_mode != "servers" and mode == "servers":
+            self.last_panel = self.current_mode  # enter in the server list comes back here
+        return super().switch_mode(mode)
+
+    def open_in_last_panel(self, name: str) -> bool:
+        """Show this server in the panel the operator came from; False when there is none."""
+        if not self.last_panel:
+            return False
+        self.select_profile(name)
+        self.switch_mode(self.last_panel)
+        return True
+
+    def note_tail_status(self, status) -> None:
+        """The audit tail's state per server, for the fleet view."""
+        self.tail_status[status.profile] = status
+        self.state_signal.publish(status.profile)
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
@@ -186,6 +206,14 @@ class StrapiConsoleApp(App[int]):
     def on_mount(self) -> None:
         self.refresh_all()
         self._warn_interrupted()
+        if self.config.rescan_minutes:
+            self.set_interval(self.config.rescan_minutes * 60, self.rescan_in_background)
+
+    def rescan_in_background(self) -> None:
+        """The periodic fleet rescan: a server still being scanned is left to finish (never overlapping)."""
+        for profile in self.profiles():
+            if not self.state(profile.name).refreshing:
+                self.refresh_profile(profile.name)
 
     @work(thread=True, exit_on_error=False, name="journal check")
     def _warn_interrupted(self) -> None:

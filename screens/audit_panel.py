@@ -107,6 +107,7 @@ class AuditPanel(Screen):
     def _on_status(self, status: ServerStatus) -> None:
         self.statuses[status.profile] = status
         self._render_sources()
+        self.app.note_tail_status(status)
 
     def _on_events(self, events: list[AuditEvent]) -> None:
         self.buffer.extend(events)

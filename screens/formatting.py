@@ -43,15 +43,44 @@ def state_text(state, profile) -> Text:
 
 
 def grade_text(result) -> Text:
+    """The overall grade (worst of posture, Web and TLS), as the fleet view ranks servers."""
     if result is None or not result.reachable or not result.findings:
         return Text("")
     posture = result.posture
     if posture is None:
         return Text("")
-    if posture.grade is None:
+    grade = result.overall
+    if grade is None:
         return Text("n/a", style="dim")
-    style = "bold green" if posture.grade.startswith("A") else "yellow" if posture.grade[0] in "BC" else "bold red"
-    return Text(posture.grade, style=style)
+    style = "bold green" if grade.startswith("A") else "yellow" if grade[0] in "BC" else "bold red"
+    return Text(grade, style=style)
+
+
+SEVERITY_LETTER = {"critical": "C", "high": "H", "medium": "M", "low": "L"}
+
+
+def counts_text(result) -> Text:
+    """Failed checks by severity: '1C 2H 3M' (critical in red)."""
+    if result is None or not result.findings:
+        return Text("")
+    out = Text()
+    for severity, n in result.counts().items():
+        if n and severity in SEVERITY_LETTER:
+            if out:
+                out.append(" ")
+            out.append(f"{n}{SEVERITY_LETTER[severity]}", style="bold red" if severity in ("critical", "high")
+                       else "yellow" if severity == "medium" else "")
+    return out or Text("✓", style="green")
+
+
+def tail_text(status) -> Text:
+    if status is None:
+        return Text("")
+    if status.live:
+        return Text("● live", style="green")
+    if status.error:
+        return Text("✗ tail", style="red")
+    return Text("… tail", style="dim")
 
 
 def status_text(status: str) -> Text:

@@ -1,7 +1,7 @@
-"""Panel 1: the server list. One row per profile, updated cell by cell as refreshes finish."""
+"""Panel 1: the fleet. One row per server (overall grade, failed checks by severity, the worst finding,
+the audit tail, the age of the last scan), worst first, updated cell by cell as refreshes finish."""
 
 from __future__ import annotations
-
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,16 +12,20 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from strapi_console.config import Profile
 
-from .formatting import age, grade_text, state_text
+from strapi_console.scoring import GRADE_ORDER
 
-COLUMNS = [("name", "Server"), ("state", "State"), ("version", "Version"), ("edition", "Ed."),
-           ("env", "Env"), ("lock", "Mode"), ("grade", "Grade"), ("age", "Seen")]
+from .formatting import age, counts_text, grade_text, state_text, tail_text
+
+COLUMNS = [("name", "Server"), ("state", "State"), ("grade", "Grade"), ("fails", "Failed"), ("worst", "Worst"),
+           ("version", "Version"), ("edition", "Ed."), ("lock", "Mode"), ("tail", "Tail"), ("age", "Seen")]
 
 
 class ServerListScreen(Screen):
     BINDING_GROUP_TITLE = "Servers"
     BINDINGS = [
-        Binding("enter", "open", "Findings", id="servers.open"),
+        Binding("enter", "open", "Open", id="servers.open"),
+        Binding("d", "findings", "Findings", id="servers.findings"),
+        Binding("s", "sort", "Sort", id="servers.sort"),
         Binding("r", "refresh", "Refresh", id="servers.refresh"),
         Binding("R", "refresh_all", "Refresh all", key_display="R", id="servers.refresh-all"),
         Binding("l", "sign_in", "Sign in", id="servers.sign-in"),
@@ -83,13 +87,45 @@ class ServerListScreen(Screen):
         return {
             "name": name,
             "state": state_text(state, profile),
+            "grade": grade_text(result),
+            "fails": counts_text(result) if result and result.reachable else Text(""),
+            "worst": _worst(result),
             "version": (info.version_hint or "?") if info and info.reachable else "",
             "edition": {"community": "CE", "enterprise": "EE"}.get(info.edition or "", "") if info else "",
-            "env": (info.environment or "")[:5] if info else "",
             "lock": lock,
-            "grade": grade_text(result),
+            "tail": tail_text(self.app.tail_status.get(profile.name)),
             "age": age(state.refreshed_at),
         }
+
+    # --- worst first ------------------------------------------------------------------------------
+
+    worst_first = True
+
+    def _rank(self, name: str) -> tuple:
+        """Unreachable first, then by overall grade (F first), then by failed checks; unscanned last."""
+        result = self.app.state(name).result
+        if result is None:
+            return (3, 0, 0, 0, 0, name)
+        if not result.reachable or result.error:
+            return (0, 0, 0, 0, 0, name)
+        grade = result.overall
+        if grade is None:
+            return (2, 0, 0, 0, 0, name)
+        counts = result.counts()
+        return (1, -GRADE_ORDER.index(grade), -counts["critical"], -counts["high"], -counts["medium"], name)
+
+    def _resort(self) -> None:
+        table = self.table
+        names = [str(k.value) for k in table.rows]
+        order = sorted(names, key=self._rank if self.worst_first else (lambda n: n))
+        current = [str(row.key.value) for row in table.ordered_rows]
+        if order == current:
+            return
+        keep = self.selected()
+        position = {name: i for i, name in enumerate(order)}
+        table.sort("name", key=lambda cell: position.get(_plain(cell).split(" ")[0], 0))
+        if keep:
+            self.select(keep)
 
     def sync_rows(self) -> None:
         table = self.table
@@ -105,6 +141,7 @@ class ServerListScreen(Screen):
                     self._update_row(profile)
                 else:
                     table.add_row(*self._cells(profile).values(), key=profile.name)
+            self._resort()
         self._show_detail()
         if not self.app.profiles():
             self.query_one("#server-detail", Static).update(
@@ -119,6 +156,7 @@ class ServerListScreen(Screen):
             self.sync_rows()
             return
         self._update_row(profile)
+        self._resort()
         if self.selected() == name:
             self._show_detail()
 
@@ -179,7 +217,9 @@ class ServerListScreen(Screen):
             if worst:
                 lines.append(f"worst: {worst.status.upper()} {worst.severity} {worst.check_id} — {_escape(worst.title)}")
             if result.info and result.info.node_version:
-                lines.append(f"node {result.info.node_version} · {result.request_count} requests · enter: all findings")
+                env = f"{result.info.environment} · " if result.info.environment else ""
+                lines.append(f"{env}node {result.info.node_version} · {result.request_count} requests · "
+                             "d: all findings")
         elif state.refreshing:
             lines.append("refreshing…")
         detail.update("\n".join(lines))
@@ -187,11 +227,22 @@ class ServerListScreen(Screen):
     # --- actions ------------------------------------------------------------------------------
 
     def action_open(self) -> None:
+        """Open the server in the panel the operator came from (k9s-style), else its findings."""
+        name = self.selected()
+        if name and not self.app.open_in_last_panel(name):
+            self.action_findings()
+
+    def action_findings(self) -> None:
         name = self.selected()
         if name:
             from .server_detail import ServerDetailScreen
 
             self.app.push_screen(ServerDetailScreen(name))
+
+    def action_sort(self) -> None:
+        self.worst_first = not self.worst_first
+        self._resort()
+        self.notify("Sorted worst first" if self.worst_first else "Sorted by name")
 
     def _on_selected(self, fn) -> None:
         name = self.selected()
@@ -244,6 +295,14 @@ class ServerListScreen(Screen):
             self.table.focus()
             if not event.value:
                 event.input.display = False
+
+
+def _worst(result) -> Text:
+    worst = result.worst() if result and result.reachable else None
+    if worst is None:
+        return Text("")
+    return Text(worst.check_id, style="bold red" if worst.status == "fail" and worst.severity in (
+        "critical", "high") else "yellow")
 
 
 def _plain(value: object) -> str:

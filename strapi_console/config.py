@@ -42,6 +42,7 @@ PROFILE_KEYS: dict[str, str] = {
 LIST_KEYS = ("allowed_full_access_tokens", "declared_providers", "departed_admins")
 SETTINGS_KEYS: dict[str, str] = {
     "secret_store": '"keyring" (default) or "memory" (keep tokens only for the session)',
+    "rescan_minutes": "rescan every server in the TUI this often, in the background (default 0: off)",
 }
 TOP_KEYS = {"profiles": "a table of profiles", "settings": "console-wide settings"}
 
@@ -111,6 +112,7 @@ class Config:
     path: Path
     profiles: dict[str, Profile] = field(default_factory=dict)
     secret_store: str = "keyring"
+    rescan_minutes: int = 0
 
     def get(self, name: str) -> Profile:
         try:
@@ -137,8 +139,13 @@ class Config:
 
     def to_toml(self) -> dict[str, Any]:
         doc: dict[str, Any] = {}
+        settings: dict[str, Any] = {}
         if self.secret_store != "keyring":
-            doc["settings"] = {"secret_store": self.secret_store}
+            settings["secret_store"] = self.secret_store
+        if self.rescan_minutes:
+            settings["rescan_minutes"] = self.rescan_minutes
+        if settings:
+            doc["settings"] = settings
         doc["profiles"] = {n: p.to_toml() for n, p in sorted(self.profiles.items())}
         return doc
 
@@ -265,6 +272,11 @@ def load(explicit: str | os.PathLike | None = None) -> Config:
     if store not in ("keyring", "memory"):
         raise ConfigError(f"{path}: settings.secret_store is {store!r}; allowed: {SETTINGS_KEYS['secret_store']}.")
     cfg.secret_store = store
+    rescan = _expect(path, "[settings]", "rescan_minutes", settings.get("rescan_minutes", 0), int,
+                     "a whole number of minutes (0: off)")
+    if rescan < 0:
+        raise ConfigError(f"{path}: settings.rescan_minutes must be 0 (off) or more, not {rescan}.")
+    cfg.rescan_minutes = rescan
     profiles = doc.get("profiles", {})
     if not isinstance(profiles, dict):
         raise ConfigError(f"{path}: 'profiles' must be a table: [profiles.NAME] sections.")

@@ -660,3 +660,37 @@ async def test_audit_panel_shows_a_huge_payload_whole_in_the_detail_only():
         assert body in detail and "hunter2-secret" not in detail  # whole in the detail, secrets redacted
         await pilot.press("up")  # the panel still answers keys
         assert "4 new" not in str(panel.query_one("#audit-follow").render())
+
+
+@pytest.mark.e2e
+async def test_fleet_view_worst_first_and_enter_opens_the_last_panel(strapi5, strapi5_default):
+    from strapi_console.secrets import SecretStore
+
+    store = SecretStore()
+    rand = await signed_in(store, strapi5, "rand")
+    dflt = await signed_in(store, strapi5_default, "dflt")
+    app = StrapiConsoleApp(config=make_config(rand, dflt, Profile("down", "http://127.0.0.1:9")), store=store)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await settle(app, pilot, until=lambda: all(app.state(n).result is not None and not app.state(n).refreshing
+                                                   for n in ("rand", "dflt", "down")))
+        await pilot.pause(0.3)
+        table = app.screen.query_one("#servers")
+        order = lambda: [str(r.key.value) for r in table.ordered_rows]  # noqa: E731
+        # unreachable first; then the default-secret server (grade F with a critical failure) before the other
+        assert order() == ["down", "dflt", "rand"]
+        assert cell(app, "dflt", "grade") == "F" and cell(app, "dflt", "fails").startswith(
+            f"{app.state('dflt').result.counts()['critical']}C")
+        assert cell(app, "dflt", "worst") == app.state("dflt").result.worst().check_id
+        await pilot.press("s")
+        assert order() == ["dflt", "down", "rand"]
+        await pilot.press("s")
+        # enter opens the highlighted server in the panel the operator came from
+        await pilot.press("3")
+        await pilot.pause(0.2)
+        await pilot.press("1")
+        await pilot.pause(0.2)
+        app.screen.select("rand")
+        await pilot.pause(0.1)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.current_mode == "permissions" and app.selected_profile() == "rand"
