@@ -25,7 +25,7 @@ from strapi_console.errors import ConsoleError, NoKeyringError
 from strapi_console.redact import redact_text
 from strapi_console.scan import ServerResult, scan_profile
 from strapi_console.secrets import SecretStore, keyring_usable
-from strapi_console.session import WritePolicy, client_for, load_credentials
+from strapi_console.session import WritePolicy, client_for, load_credentials, open_client
 
 from .audit_panel import AuditPanel
 from .confirm import ConfirmScreen
@@ -175,6 +175,10 @@ class StrapiConsoleApp(App[int]):
         self.select_profile(name)
         self.switch_mode(self.last_panel)
         return True
+
+    async def open_client(self, profile: Profile) -> StrapiClient:
+        """A client for a panel's own requests, through the app's transport like every other request."""
+        return await open_client(profile, self.store, transport=self.transport)
 
     def note_tail_status(self, status) -> None:
         """The audit tail's state per server, for the fleet view."""

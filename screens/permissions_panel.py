@@ -19,7 +19,6 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from strapi_console import admin_roles, journal, permissions, writes
 from strapi_console.errors import ConsoleError
-from strapi_console.session import open_client
 
 from .confirm import ConfirmScreen
 
@@ -116,7 +115,7 @@ class PermissionsPanel(Screen):
     async def _load(self, name: str, role_id: int | None) -> None:
         profile = self.app.config.profiles[name]
         try:
-            client = await open_client(profile, self.app.store)
+            client = await self.app.open_client(profile)
             async with client:
                 roles = await permissions.list_roles(client)
                 chosen = role_id or next((r.id for r in roles if r.type == "public"), roles[0].id if roles else None)
@@ -134,7 +133,7 @@ class PermissionsPanel(Screen):
     async def _load_admin(self, name: str, role_id: int | None) -> None:
         profile = self.app.config.profiles[name]
         try:
-            client = await open_client(profile, self.app.store)
+            client = await self.app.open_client(profile)
             async with client:
                 roles = await admin_roles.list_roles(client)
                 cat = await admin_roles.catalog(client)
@@ -379,7 +378,7 @@ class PermissionsPanel(Screen):
     @work(exclusive=True, group="permissions-write", exit_on_error=False)
     async def _apply(self, plan, loaded: permissions.Role | None) -> None:
         try:
-            client = await open_client(self.profile, self.app.store)
+            client = await self.app.open_client(self.profile)
             async with client:
                 entry = await writes.apply_plan(client, plan, read_only=self.read_only(), source="tui",
                                                 loaded=loaded)
@@ -410,7 +409,7 @@ class PermissionsPanel(Screen):
     @work(exclusive=True, group="permissions-write", exit_on_error=False)
     async def _undo(self, entry: journal.Entry) -> None:
         try:
-            client = await open_client(self.profile, self.app.store)
+            client = await self.app.open_client(self.profile)
             async with client:
                 done = await writes.undo(client, entry, read_only=self.read_only())
         except ConsoleError as exc:
@@ -473,7 +472,7 @@ class PermissionsPanel(Screen):
 
         current = self.role if self.kind == "up" else self.admin_role
         try:
-            client = await open_client(self.app.config.profiles[profile_name], self.app.store)
+            client = await self.app.open_client(self.app.config.profiles[profile_name])
             async with client:
                 other = await baselines.find_role(client, role_name, admin=self.kind == "admin")
         except ConsoleError as exc:

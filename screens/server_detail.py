@@ -17,7 +17,6 @@ from strapi_console import paths
 from strapi_console.checks.registry import SEVERITIES
 from strapi_console.errors import ConsoleError
 from strapi_console.files import write_private
-from strapi_console.session import open_client
 from strapi_console.token_fixes import TokenPlan
 from strapi_console.writes import apply_plan
 
@@ -233,7 +232,7 @@ class ServerDetailScreen(Screen):
     async def _apply(self, plan, check_id: str) -> None:
         profile = self.app.config.profiles.get(self.profile_name)
         try:
-            client = await open_client(profile, self.app.store)
+            client = await self.app.open_client(profile)
             async with client:
                 entry = await apply_plan(client, plan, read_only=self.app.policy.read_only(profile),
                                          source=f"tui fix {check_id}")
