@@ -170,7 +170,10 @@ def merge_surfaces(main: list[Finding], public: list[Finding], profile: Profile)
         if other is None:
             out.append(f)
             continue
-        worse, worse_url = (other, profile.public_url) if rank[other.status] < rank[f.status] else (f, profile.url)
+        # a check the public surface could not run (it has no credentials) does not hide the admin URL's result
+        other_counts = other.status != "skip" or f.status == "skip"
+        worse, worse_url = ((other, profile.public_url) if other_counts and rank[other.status] < rank[f.status]
+                            else (f, profile.url))
         merged = dataclasses.replace(worse, evidence=dict(worse.evidence))
         merged.evidence["surfaces"] = {profile.url: {"status": f.status, "title": f.title},
                                        profile.public_url: {"status": other.status, "title": other.title}}

@@ -109,7 +109,7 @@ def victim(tmp_path):
     email, password = asyncio.run(_register(server))
     target = StrapiTarget(server, email, password, 5)
     yield target
-    server.stop()
+    target.server.stop()  # a test may have restarted it
 
 
 def test_server_killed_mid_scan_is_reported_and_others_complete(victim, strapi5, tmp_path):

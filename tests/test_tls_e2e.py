@@ -131,8 +131,8 @@ def test_tls_checks_and_grades_on_each_certificate(nginx, tmp_path):
     good = tls("good")
     assert {k: v["status"] for k, v in good.items()} == {
         "TLS-AVAILABLE": "pass", "TLS-CERT-TRUST": "pass", "TLS-CERT-HOSTNAME": "pass", "TLS-CERT-EXPIRY": "pass",
-        "TLS-CERT-LIFETIME": "pass", "TLS-PROTO-13": "pass", "TLS-CIPHER": "pass",
-        "TLS-PROTO-LEGACY": good["TLS-PROTO-LEGACY"]["status"]}
+        "TLS-CERT-LIFETIME": "pass", "TLS-PROTO-13": "pass", "TLS-CIPHER": "pass", "TLS-CERT-KEY": "pass",
+        "TLS-CHAIN-SERVED": "pass", "TLS-PROTO-LEGACY": good["TLS-PROTO-LEGACY"]["status"]}
     assert good["TLS-PROTO-LEGACY"]["status"] in ("pass", "skip")  # skip when the local OpenSSL cannot offer 1.0/1.1
     assert servers["good"]["grades"]["tls"] == {"grade": "A+"}
 
@@ -261,3 +261,16 @@ def test_a_tls_handshake_that_never_completes_is_bounded(tmp_path):
         listener.close()
         for conn in held:
             conn.close()
+
+
+def test_chain_and_key_checks(nginx, tmp_path):
+    env = cli_env(tmp_path)
+    _add(env, "good", nginx.url("good"), nginx.ca_pem)
+    _add(env, "half", nginx.url("halfchain"), nginx.ca_pem)
+    out, doc = _scan(env, "good", "half", "--check", "TLS-CHAIN-SERVED", "--check", "TLS-CERT-KEY", "--check",
+                     "HDR-HSTS-PRELOAD")
+    good, half = ({f["check_id"]: f for f in s["findings"]} for s in doc["servers"])
+    assert good["TLS-CHAIN-SERVED"]["status"] == "pass"  # signed by the root itself: nothing else to send
+    assert half["TLS-CHAIN-SERVED"]["status"] == "fail" and "Only the leaf" in half["TLS-CHAIN-SERVED"]["title"]
+    assert good["TLS-CERT-KEY"]["status"] == "pass" and good["TLS-CERT-KEY"]["evidence"]["signature_hash"] == "sha256"
+    assert good["HDR-HSTS-PRELOAD"]["status"] == "info"  # a year of HSTS, but no preload flag

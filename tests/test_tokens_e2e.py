@@ -298,3 +298,31 @@ def test_aggressive_rate_probes_use_made_up_identities(strapi5):
     assert found["RATE-ADMIN-LOGIN"].status == "pass" and found["RATE-ADMIN-LOGIN"].evidence["statuses"][-1] == 429
     assert found["RATE-UP-LOGIN"].status == "pass" and found["RATE-UP-LOGIN"].evidence["x-ratelimit-limit"] == 10
     assert found["RATE-PROXY-TRUST"].status == "pass"
+
+
+def test_uploaded_svg_served_inline_fails_and_auth_answers_cache(admin, cli, strapi5_perm):
+    session, _, call = admin
+
+    async def upload():
+        async with await session.signed_in("up") as c:
+            svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+            resp = await c.http._client.post(
+                strapi5_perm.url + "/upload", files={"files": ("logo.svg", svg, "image/svg+xml")},
+                headers={"Authorization": f"Bearer {c.credentials.access_token}"})
+            assert resp.status_code in (200, 201), resp.text[:300]
+            return resp.json()[0]["id"]
+
+    file_id = asyncio.run(upload())
+    try:
+        scan = json.loads(cli("scan", "tok", "--format", "json", "--check", "HDR-UPLOADS", "--check",
+                              "HDR-CACHE-AUTH", "--check", "HDR-CSP-DOCS").stdout)
+        found = {f["check_id"]: f for f in scan["servers"][0]["findings"]}
+        uploads = found["HDR-UPLOADS"]
+        assert uploads["status"] == "fail" and uploads["evidence"]["content-type"] == "image/svg+xml"
+        assert found["HDR-CACHE-AUTH"]["status"] in ("pass", "warn") and "cache-control" in \
+            found["HDR-CACHE-AUTH"]["evidence"]
+        # the demo serves Swagger UI publicly: Strapi loosens the CSP there (development: info, not warn)
+        assert found["HDR-CSP-DOCS"]["status"] == "info" and "/documentation" in found["HDR-CSP-DOCS"]["evidence"][
+            "loosened"]
+    finally:
+        call("DELETE", f"/upload/files/{file_id}")

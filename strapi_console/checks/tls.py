@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
+import shutil
 import socket
 import ssl
+import subprocess
 import tempfile
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
@@ -300,3 +303,82 @@ def tls_grade(findings) -> tuple[str, str | None] | None:
         return "A-", None
     return "A+", None
 
+
+
+@check("TLS-CERT-KEY", "Key strength and signature", "high", references=(TSSL,))
+async def cert_key(ctx: ScanContext):
+    me, probe, early = await _cert_check(ctx, "TLS-CERT-KEY")
+    if early:
+        return early
+    try:  # optional: the console does not depend on it
+        from cryptography import x509
+        from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    except ImportError:
+        return me.finding("skip", reason="the 'cryptography' package is not installed, so the key cannot be read "
+                                         "(pip install cryptography)")
+    cert = x509.load_der_x509_certificate(probe["der"])
+    key = cert.public_key()
+    algorithm = cert.signature_hash_algorithm.name if cert.signature_hash_algorithm else "none"
+    if isinstance(key, rsa.RSAPublicKey):
+        kind, bits, weak = "RSA", key.key_size, key.key_size < 2048
+    elif isinstance(key, ec.EllipticCurvePublicKey):
+        kind, bits, weak = f"EC {key.curve.name}", key.curve.key_size, key.curve.key_size < 256
+    else:
+        kind, bits, weak = type(key).__name__.replace("PublicKey", ""), None, False
+    evidence = {"key": kind, "bits": bits, "signature_hash": algorithm}
+    if algorithm == "md5":
+        return me.finding("fail", "The certificate is signed with MD5", evidence=evidence)
+    if algorithm == "sha1":
+        return me.finding("fail", "The certificate is signed with SHA-1", evidence=evidence)
+    if weak:
+        return me.finding("fail", f"{kind} key of {bits} bits is too short", evidence=evidence,
+                          fix={"kind": "config", "summary": "Reissue with RSA 2048+ or EC P-256", "file": PROXY,
+                               "snippet": "# reissue, e.g.: certbot certonly --key-type ecdsa ..."})
+    return me.finding("pass", f"{kind}{f' {bits} bits' if bits else ''}, signed with {algorithm}", evidence=evidence)
+
+
+def _served_chain(host: str, port: int) -> list[tuple[str, str]]:
+    """(subject, issuer) of each certificate the server sends, in order, read with the openssl command."""
+    out = subprocess.run(["openssl", "s_client", "-connect", f"{host}:{port}", "-servername", host, "-showcerts"],
+                         input=b"", capture_output=True, timeout=TIMEOUT).stdout.decode("utf-8", "replace")
+    chain, subject = [], None
+    for line in out.splitlines():
+        m = re.match(r"\s*\d+\s+s:(.*)", line)
+        if m:
+            subject = m.group(1).strip()
+            continue
+        m = re.match(r"\s*i:(.*)", line)
+        if m and subject is not None:
+            chain.append((subject, m.group(1).strip()))
+            subject = None
+    return chain
+
+
+@check("TLS-CHAIN-SERVED", "Intermediates are served", "medium", references=(TSSL,))
+async def chain_served(ctx: ScanContext):
+    me, probe, early = await _cert_check(ctx, "TLS-CHAIN-SERVED")
+    if early:
+        return early
+    if shutil.which("openssl") is None:
+        return me.finding("skip", reason="this machine has no openssl command to list the certificates the server "
+                                         "sends (Python 3.11's ssl module does not expose them)")
+    try:
+        chain = await asyncio.to_thread(_served_chain, probe["host"], probe["port"])
+    except (OSError, subprocess.SubprocessError) as exc:
+        return me.finding("skip", reason=f"openssl s_client failed: {exc}")
+    if not chain:
+        return me.finding("skip", reason="openssl s_client showed no certificate")
+    evidence = {"served": [{"subject": s, "issuer": i} for s, i in chain]}
+    fix = {"kind": "config", "summary": "Serve the full chain (leaf then intermediates), not the leaf alone",
+           "file": PROXY, "snippet": "ssl_certificate /etc/letsencrypt/live/HOST/fullchain.pem;"}
+    leaf_self_signed = chain[0][0] == chain[0][1]
+    if len(chain) == 1 and not leaf_self_signed and probe.get("chain") is None:
+        return me.finding("pass", "The leaf is signed directly by a trusted root: nothing else to send",
+                          evidence=evidence)
+    if len(chain) == 1 and not leaf_self_signed:
+        return me.finding("fail", "Only the leaf certificate is served: clients without the intermediate cannot "
+                          "build the chain", evidence=evidence, fix=fix)
+    if len(chain) > 1 and chain[-1][0] == chain[-1][1]:
+        return me.finding("warn", "The root certificate is sent too (useless bytes on every handshake)",
+                          evidence=evidence, fix=fix)
+    return me.finding("pass", f"{len(chain)} certificate(s) served in order", evidence=evidence)

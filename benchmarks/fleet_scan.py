@@ -1,0 +1,152 @@
+"""Scan latency against its physical limit, and a fleet of 20 scanned at once against one.
+
+    python benchmarks/fleet_scan.py [--delay 0.1] [--fleet 20]
+
+The real demo Strapi runs behind a small TCP proxy that holds every chunk sent towards the server for
+``--delay`` seconds (a server across an ocean: each request pays it once). Measured side by side in one
+run, because absolute times on shared machines drift:
+
+1. one full scan: its wall time, the number of requests, and the depth of the longest chain of requests
+   that ran one after another (each starting after the previous ended). The physical limit is that
+   depth times the time of one request through the proxy; the goal is a ratio of at most 1.3;
+2. ``--fleet`` profiles (the same server through as many proxy ports) scanned at once, divided by one
+   profile's scan; goal at most 1.5. Each profile's client caps its own concurrency, so a fleet scan
+   never floods one server with more than that per profile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+class DelayProxy:
+    """TCP proxy on loopback: data towards the server waits ``delay`` seconds, answers flow back at once."""
+
+    def __init__(self, upstream_port: int, delay: float) -> None:
+        self.upstream_port = upstream_port
+        self.delay = delay
+        self.server: asyncio.base_events.Server | None = None
+        self.port = 0
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def _handle(self, reader, writer) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
+
+        async def towards_server():
+            try:
+                while data := await reader.read(65536):
+                    await asyncio.sleep(self.delay)
+                    up_writer.write(data)
+                    await up_writer.drain()
+            finally:
+                up_writer.close()
+
+        async def towards_client():
+            try:
+                while data := await up_reader.read(65536):
+                    writer.write(data)
+                    await writer.drain()
+            finally:
+                writer.close()
+
+        await asyncio.gather(towards_server(), towards_client(), return_exceptions=True)
+
+
+class Timing(httpx.AsyncBaseTransport):
+    """Records (start, end) of every request a profile's client sends."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.spans: list[tuple[float, float]] = []
+
+    async def handle_async_request(self, request):
+        started = time.perf_counter()
+        response = await self.inner.handle_async_request(request)
+        await response.aread()
+        self.spans.append((started, time.perf_counter()))
+        return response
+
+
+def chain_depth(spans: list[tuple[float, float]]) -> int:
+    """The longest chain of requests each starting after the previous one ended (greedy by end time)."""
+    depth, last_end = 0, float("-inf")
+    for start, end in sorted(spans, key=lambda s: s[1]):
+        if start >= last_end:
+            depth, last_end = depth + 1, end
+    return depth
+
+
+async def run(delay: float, fleet: int) -> dict:
+    from strapi_console.client import StrapiClient
+    from strapi_console.config import Profile
+    from strapi_console.scan import scan_profile
+    from strapi_console.secrets import SecretStore
+    from strapi_console.strapi_server import StrapiServer, demo_project_dir, install
+
+    server = await asyncio.to_thread(StrapiServer.start, install(demo_project_dir()),
+                                     workdir=Path(tempfile.mkdtemp(prefix="bench-fleet-")))
+    try:
+        email, password = "bench@example.test", "Bench-Passw0rd-1a"
+        async with StrapiClient(Profile("setup", server.url)) as c:
+            await c.http.send("POST", "/admin/register-admin", json_body={
+                "email": email, "password": password, "firstname": "B", "lastname": "A"})
+        proxies = [DelayProxy(server.port, delay) for _ in range(fleet)]
+        for p in proxies:
+            await p.start()
+        store = SecretStore("memory")
+        profiles = [Profile(f"p{i}", f"http://127.0.0.1:{p.port}") for i, p in enumerate(proxies)]
+        async with StrapiClient(Profile("login", server.url)) as c:  # one session, shared by the profiles
+            creds = await c.login(email, password)
+        for p in profiles:
+            store.set(p.name, creds)
+
+        async def scan(profile):
+            timing = Timing()
+            started = time.perf_counter()
+            result = await scan_profile(profile, store, transport=timing)
+            return time.perf_counter() - started, result, timing
+
+        await scan(profiles[0])  # warm up (server caches, Python imports)
+        one_time, one, timing = await scan(profiles[0])
+        per_request = statistics.median(end - start for start, end in timing.spans)
+        depth = chain_depth(timing.spans)
+        started = time.perf_counter()
+        results = await asyncio.gather(*(scan(p) for p in profiles))
+        fleet_time = time.perf_counter() - started
+        return {"requests": one.request_count, "depth": depth, "per_request": per_request, "one": one_time,
+                "limit": depth * per_request, "fleet_time": fleet_time,
+                "fleet_ok": sum(1 for _, r, _ in results if r.reachable and not r.error),
+                "findings": len(one.findings)}
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--delay", type=float, default=0.1, help="seconds added to each request (default 0.1)")
+    parser.add_argument("--fleet", type=int, default=20, help="profiles scanned at once (default 20)")
+    args = parser.parse_args()
+    r = asyncio.run(run(args.delay, args.fleet))
+    print(f"scan through a {args.delay * 1000:.0f} ms proxy: {r['findings']} checks, {r['requests']} requests, "
+          f"critical path {r['depth']} requests deep, one request {r['per_request'] * 1000:.0f} ms")
+    print(f"  scan {r['one']:.2f} s vs its physical limit {r['limit']:.2f} s: ratio {r['one'] / r['limit']:.2f} "
+          f"(goal <= 1.3)")
+    print(f"  fleet of {args.fleet}: {r['fleet_time']:.2f} s ({r['fleet_ok']} complete) vs one {r['one']:.2f} s: "
+          f"ratio {r['fleet_time'] / r['one']:.2f} (goal <= 1.5)")
+
+
+if __name__ == "__main__":
+    main()
