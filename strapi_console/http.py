@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import json
 import os
 import socket
@@ -110,6 +111,12 @@ def ssl_context(ca_bundle: str | None) -> ssl.SSLContext:
             return ssl.create_default_context(cafile=path)
         except ssl.SSLError as exc:
             raise ConfigError(f"The CA bundle '{ca_bundle}' is not a readable PEM file ({exc.reason}).") from None
+    return _system_context()
+
+
+@functools.lru_cache(maxsize=1)
+def _system_context() -> ssl.SSLContext:
+    """Loading the system trust store takes ~50 ms: done once per process, shared by every client."""
     return ssl.create_default_context()
 
 
@@ -271,7 +278,8 @@ class HttpSession:
         self.base_url = base_url.rstrip("/")
         self.deadline = deadline
         self.max_body = max_body
-        verify: Any = ssl_context(ca_bundle) if base_url.startswith("https") else True
+        # plain http never uses it, but httpx would build (and load) a default context anyway
+        verify: Any = ssl_context(ca_bundle) if base_url.startswith("https") else _system_context()
         self._client = httpx.AsyncClient(
             verify=verify, timeout=timeout, transport=transport, follow_redirects=False,
             cookies=_no_cookies(), headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
