@@ -39,6 +39,7 @@ class ServerDetailScreen(Screen):
         Binding("A", "aggressive", "Aggressive probes", id="detail.aggressive"),
     ]
     families: tuple[str, ...] | None = None  # None: every finding, worst first; else grouped in this order
+    auth_ids: tuple[str, ...] = ()
 
     def __init__(self, name: str | None) -> None:
         super().__init__()
@@ -81,7 +82,9 @@ class ServerDetailScreen(Screen):
         if result is None:
             return None, []
         rank = {s: i for i, s in enumerate(SEVERITIES)}
-        chosen = [f for f in result.findings if self.families is None or f.check_id.split("-")[0] in self.families]
+        chosen = [f for f in result.findings if self.families is None or (
+            f.check_id.split("-")[0] in self.families and (not f.check_id.startswith("AUTH-")
+                                                             or f.check_id in self.auth_ids))]
         group = {fam: i for i, fam in enumerate(self.families or ())}
         return result, sorted(chosen, key=lambda f: (group.get(f.check_id.split("-")[0], 0), ORDER[f.status],
                                                      rank[f.severity], f.check_id))

@@ -160,6 +160,14 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("--yes", action="store_true", help="do not ask (scripts); production profiles still ask")
     pa.add_argument("--allow-write", action="store_true", help="unlock a read-only profile for this command")
 
+    wh = sub.add_parser("webhooks", help="list webhooks; move one to https (AUTH-WEBHOOKS)")
+    wh.add_argument("name", metavar="PROFILE")
+    wh.add_argument("action", nargs="?", choices=["list", "set-url"], default="list")
+    wh.add_argument("webhook", nargs="?", metavar="WEBHOOK", help="the webhook's name or id")
+    wh.add_argument("url", nargs="?", metavar="URL", help="the new https:// URL (the receiver must serve it)")
+    wh.add_argument("--yes", action="store_true", help="do not ask (scripts); production profiles still ask")
+    wh.add_argument("--allow-write", action="store_true", help="unlock a read-only profile for this command")
+
     tl = sub.add_parser("tail", help="stream who changed what (audit logs, or a derived feed on Community "
                         "servers) until Ctrl-C")
     tl.add_argument("names", nargs="*", metavar="NAME", help="profiles (default: all)")
@@ -646,6 +654,41 @@ def cmd_tail(args) -> int:
     return EXIT_OK
 
 
+def cmd_webhooks(args) -> int:
+    from urllib.parse import urlsplit
+
+    from .session import open_client
+    from .writes import WebhookPlan
+
+    cfg = _load_config(args)
+    profile = cfg.get(args.name)
+    store = _store(cfg)
+
+    async def read():
+        client = await open_client(profile, store)
+        async with client:
+            return (await client.get("/admin/webhooks")).get("data") or []
+
+    hooks = [h for h in asyncio.run(read()) if isinstance(h, dict)]
+    if args.action == "list":
+        for h in hooks:
+            headers = ", ".join(sorted(h.get("headers") or {})) or "no headers"
+            print(f"{h.get('id')!s:>4}  {h.get('name', ''):<24} {h.get('url', '')}  ({headers})")
+        return EXIT_OK
+    if not args.webhook or not args.url:
+        raise ConfigError("Usage: strapi-console webhooks PROFILE set-url WEBHOOK https://new.url/...")
+    if urlsplit(args.url).scheme != "https" or not urlsplit(args.url).hostname:
+        raise ConfigError(f"'{args.url}' is not an https:// URL: the point is to stop sending webhooks in clear.")
+    match = [h for h in hooks if h.get("name") == args.webhook or str(h.get("id")) == args.webhook]
+    if not match:
+        raise ConfigError(f"No webhook named '{args.webhook}' on {profile.name} "
+                          f"(known: {', '.join(str(h.get('name')) for h in hooks) or 'none'}).")
+    _writable(profile, args.allow_write)
+    hook = match[0]
+    plan = WebhookPlan(str(hook["id"]), str(hook.get("name")), hook, args.url)
+    return _confirm_and_apply(args, profile, store, plan, source="webhooks set-url")
+
+
 def cmd_tokens(args) -> int:
     from . import token_fixes, tokens
     from .session import open_client
@@ -817,7 +860,7 @@ def main(argv: list[str] | None = None, *, open_tui: OpenTUI | None = None) -> i
             return open_tui(config=cfg, only=getattr(args, "names", None) or None)
         handler = {"profile": cmd_profile, "login": cmd_login, "logout": cmd_logout, "scan": cmd_scan,
                    "advisories": cmd_advisories, "fix": cmd_fix, "journal": cmd_journal,
-                   "permissions": cmd_permissions, "tokens": cmd_tokens,
+                   "permissions": cmd_permissions, "tokens": cmd_tokens, "webhooks": cmd_webhooks,
                    "tail": cmd_tail}.get(args.command)
         if args.command == "demo":
             return cmd_demo(args, open_tui)

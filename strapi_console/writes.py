@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from . import admin_roles, journal, permissions, token_fixes, tokens
 from .client import StrapiClient
-from .errors import ConsoleError, ReadOnlyError, UnexpectedShape
+from .errors import ConsoleError, NotFound, ReadOnlyError, UnexpectedShape
 from .redact import register_secret
 from .write_path import ConcurrentChange, VerifyFailed, journalled  # noqa: F401  (re-exported for callers)
 
@@ -111,6 +111,18 @@ async def undo(client: StrapiClient, entry: journal.Entry, *, read_only: bool) -
             raise ConsoleError("The providers are already as they were before this change.", title="Nothing to undo")
         done = await apply_providers_plan(client, ProvidersPlan(current, back), read_only=read_only, source="undo",
                                           undo_of=entry.id)
+        entry.undone_by = done.id
+        entry.save()
+        return done
+    if entry.target.get("kind") == "webhook":
+        if entry.profile != client.profile.name:
+            raise ConsoleError(f"Entry {entry.id} belongs to profile {entry.profile}.", title="Cannot undo")
+        hook = await read_webhook(client, str(entry.target["id"]))
+        if hook is None:
+            raise ConsoleError(f"The webhook {entry.target.get('name')} no longer exists.", title="Cannot undo")
+        done = await apply_webhook_plan(client, WebhookPlan(str(entry.target["id"]), str(entry.target.get("name")),
+                                                            hook, entry.before["changed"]["url"]),
+                                        read_only=read_only, source="undo", undo_of=entry.id)
         entry.undone_by = done.id
         entry.save()
         return done
@@ -326,6 +338,66 @@ async def apply_docs_plan(client: StrapiClient, plan: DocsPlan, *, read_only: bo
                             source=source, undo_of=undo_of, send=send, verify=verify)
 
 
+# --- webhooks: move one to https (the operator gives the new URL) ----------------------------------
+
+
+async def read_webhook(client: StrapiClient, hook_id: str) -> dict | None:
+    try:
+        data = (await client.get(f"/admin/webhooks/{hook_id}")).get("data")
+    except NotFound:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+@dataclass
+class WebhookPlan:
+    hook_id: str
+    name: str
+    loaded: dict  # the webhook as read (url, headers, events, isEnabled)
+    url: str
+
+    @property
+    def role_name(self) -> str:
+        return f"webhook {self.name}"
+
+    @property
+    def changes(self) -> dict:
+        return {"url": self.url}
+
+    def describe(self) -> list[str]:
+        return [f"webhook {self.name}: url {self.loaded.get('url')} → {self.url}"]
+
+    def request(self) -> dict:
+        return {"method": "PUT", "path": f"/admin/webhooks/{self.hook_id}", "body": {"url": self.url,
+                "note": "sent with the webhook's name, headers and events unchanged"}}
+
+
+async def apply_webhook_plan(client: StrapiClient, plan: WebhookPlan, *, read_only: bool, source: str,
+                             undo_of: str | None = None) -> journal.Entry:
+    if read_only:
+        raise ReadOnlyError(f"Profile '{client.profile.name}' is read-only: nothing was sent.")
+    fresh = await read_webhook(client, plan.hook_id)
+    if fresh is None:
+        raise ConcurrentChange(f"The webhook {plan.name} no longer exists. Nothing was sent.")
+    keys = ("name", "url", "headers", "events", "isEnabled")
+    if {k: fresh.get(k) for k in keys} != {k: plan.loaded.get(k) for k in keys}:
+        raise ConcurrentChange(f"The webhook {plan.name} changed on the server since it was read. Nothing was sent.",
+                               hint="Read it again and review.")
+    body = {k: fresh[k] for k in ("name", "headers", "events", "isEnabled") if k in fresh} | {"url": plan.url}
+
+    async def send():
+        await client.call("PUT", f"/admin/webhooks/{plan.hook_id}", json_body=body)
+
+    async def verify():
+        now = await read_webhook(client, plan.hook_id)
+        return None if now and now.get("url") == plan.url else "the url read back differs"
+
+    return await journalled(client, target={"kind": "webhook", "id": plan.hook_id, "name": plan.name},
+                            before={"changed": {"url": fresh.get("url")}},
+                            after={"changes": {"url": plan.url}, "lines": plan.describe()}, source=source,
+                            undo_of=undo_of, send=send, verify=verify)
+
+
 # --- admin roles (RBAC) --------------------------------------------------------------------------
 
 
@@ -404,6 +476,9 @@ async def check_interrupted(client: StrapiClient, entry: journal.Entry) -> str:
     elif kind == "up-advanced":
         settings = await permissions.read_advanced(client)
         state = {k: settings.get(k) for k in changes}
+    elif kind == "webhook":
+        hook = await read_webhook(client, str(entry.target["id"]))
+        state = {"url": hook.get("url") if hook else None}
     elif kind == "documentation":
         state = {"restrictedAccess": await read_docs_access(client)}
     elif kind == "up-providers":
@@ -432,6 +507,8 @@ async def apply_plan(client: StrapiClient, plan, *, read_only: bool, source: str
         return await apply_admin_role_plan(client, plan, read_only=read_only, source=source)
     if isinstance(plan, AdvancedPlan):
         return await apply_advanced_plan(client, plan, read_only=read_only, source=source)
+    if isinstance(plan, WebhookPlan):
+        return await apply_webhook_plan(client, plan, read_only=read_only, source=source)
     if isinstance(plan, DocsPlan):
         return await apply_docs_plan(client, plan, read_only=read_only, source=source)
     if isinstance(plan, ProvidersPlan):

@@ -326,3 +326,52 @@ def test_uploaded_svg_served_inline_fails_and_auth_answers_cache(admin, cli, str
             "loosened"]
     finally:
         call("DELETE", f"/upload/files/{file_id}")
+
+
+def test_webhook_moved_to_https_and_back(admin, cli):
+    _, _, call = admin
+    hook = call("POST", "/admin/webhooks", {"name": "to-move", "url": "http://hooks.example.test/x",
+                                            "headers": {"X-Trace": "1"}, "events": ["entry.create"]})["data"]
+    try:
+        refused = cli("webhooks", "tok", "set-url", "to-move", "http://still-clear.example/x", "--yes")
+        assert refused.returncode != 0 and "https" in refused.stderr
+        moved = cli("webhooks", "tok", "set-url", "to-move", "https://hooks.example.test/x", "--yes")
+        assert moved.returncode == 0, moved.stderr
+        now = call("GET", f"/admin/webhooks/{hook['id']}")["data"]
+        assert now["url"] == "https://hooks.example.test/x" and now["headers"] == {"X-Trace": "1"}
+        assert now["events"] == ["entry.create"]
+        assert cli("journal", "undo", "tok", "--yes").returncode == 0
+        assert call("GET", f"/admin/webhooks/{hook['id']}")["data"]["url"] == "http://hooks.example.test/x"
+    finally:
+        call("DELETE", f"/admin/webhooks/{hook['id']}")
+
+
+def test_public_documentation_gets_a_generated_password(admin, cli, strapi5_perm, tmp_path):
+    _, _, call = admin
+    scan = json.loads(cli("scan", "tok", "--format", "json", "--check", "EXP-DOCS").stdout)
+    finding = scan["servers"][0]["findings"][0]
+    assert finding["status"] == "fail" and finding["fix"]["kind"] == "api"
+    assert finding["fix"]["request"]["body"]["restrictedAccess"] is True and "password" in finding["fix"]["request"][
+        "body"]
+    key_file = tmp_path / "docs.pw"
+    fixed = cli("fix", "tok", "EXP-DOCS", "--yes", "--key-file", str(key_file))
+    assert fixed.returncode == 0, fixed.stderr
+    password = key_file.read_text().strip()
+    assert len(password) >= 20 and password not in fixed.stdout
+
+    async def probe(body=None):
+        async with StrapiClient(strapi5_perm.profile("anon")) as c:
+            if body is None:
+                return await c.http.send("GET", "/documentation/v1.0.0", headers={"Accept": "text/html"}, follow=0)
+            return await c.http.send("POST", "/documentation/login", json_body=body, follow=0)
+
+    try:
+        assert asyncio.run(probe()).status == 302  # now behind the login page
+        after = json.loads(cli("scan", "tok", "--format", "json", "--check", "EXP-DOCS").stdout)
+        assert after["servers"][0]["findings"][0]["title"] == "The API documentation asks for a password"
+        assert asyncio.run(probe({"password": password})).headers.get("location") == "/documentation"
+        journal_text = "".join(p.read_text() for p in (tmp_path / "data").rglob("*.json"))
+        assert password not in journal_text
+    finally:
+        assert cli("journal", "undo", "tok", "--yes").returncode == 0
+    assert asyncio.run(probe()).status == 200  # public again, as before

@@ -130,7 +130,8 @@ async def openapi(ctx: ScanContext):
 @check("EXP-DOCS", "API documentation (Swagger UI) is not public", "medium")
 async def docs(ctx: ScanContext):
     me = spec("EXP-DOCS")
-    resp = await ctx.client.probe("GET", "/documentation/v1.0.0", headers={"Accept": "text/html"}, retries=0)
+    resp = await ctx.client.probe("GET", "/documentation/v1.0.0", headers={"Accept": "text/html"},
+                                  retries=0, follow=0)
     evidence = {"request": "GET /documentation/v1.0.0", "status": resp.status, "location": resp.headers.get("location")}
     if resp.status == 200 and b"swagger" in resp.body[:20000].lower():
         fix = {"kind": "manual", "summary": "Settings → Documentation → Restricted access with a password, or "

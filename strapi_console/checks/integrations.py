@@ -72,8 +72,10 @@ async def webhooks(ctx: ScanContext):
         names = ", ".join(str(h.get("name")) for h in plain)
         creds = " (with credential headers, sent in clear)" if any(h in with_creds for h in plain) else ""
         return me.finding("fail", f"Webhook(s) post over plain http{creds}: {names}", evidence=evidence,
-                          fix={"kind": "manual", "summary": "Point them at an https:// URL (Settings → Webhooks, or "
-                               "PUT /admin/webhooks/:id with the new url) and rotate any credential they carried"})
+                          fix={"kind": "api", "summary": "Point them at the https:// URL the receiver serves: "
+                               "strapi-console webhooks PROFILE set-url NAME https://... (it cannot be guessed), then "
+                               "rotate any credential they carried",
+                               "request": {"method": "PUT", "path": "/admin/webhooks/:id", "body": {"url": "https://..."}}})
     if with_creds:
         names = ", ".join(str(h.get("name")) for h in with_creds)
         return me.finding("warn", f"Webhook(s) hold credentials readable by any admin with webhooks.read: {names}",

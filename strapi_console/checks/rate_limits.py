@@ -118,7 +118,8 @@ async def docs_login(ctx: ScanContext):
     if not ctx.aggressive:
         return me.not_applicable(AGGRESSIVE_ONLY)
     try:
-        page = await ctx.client.probe("GET", "/documentation/v1.0.0", headers={"Accept": "text/html"}, retries=0)
+        page = await ctx.client.probe("GET", "/documentation/v1.0.0", headers={"Accept": "text/html"},
+                                      retries=0, follow=0)
     except StrapiError as exc:
         return me.finding("skip", reason=exc.message)
     if page.status == 404:
