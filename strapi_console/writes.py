@@ -114,6 +114,19 @@ async def undo(client: StrapiClient, entry: journal.Entry, *, read_only: bool) -
         entry.undone_by = done.id
         entry.save()
         return done
+    if entry.target.get("kind") == "admin-user":
+        if entry.profile != client.profile.name:
+            raise ConsoleError(f"Entry {entry.id} belongs to profile {entry.profile}.", title="Cannot undo")
+        fresh = await read_admin_user(client, int(entry.target["id"]))
+        if fresh is None:
+            raise ConsoleError(f"The admin {entry.target.get('name')} no longer exists.", title="Cannot undo")
+        back = bool(entry.before.get("changed", {}).get("isActive"))
+        done = await apply_admin_user_plan(client, AdminUserPlan([{"id": fresh["id"], "email": fresh.get("email"),
+                                                                   "isActive": fresh.get("isActive")}], active=back),
+                                           read_only=read_only, source="undo", undo_of=entry.id)
+        entry.undone_by = done.id
+        entry.save()
+        return done
     if entry.target.get("kind") == "webhook":
         if entry.profile != client.profile.name:
             raise ConsoleError(f"Entry {entry.id} belongs to profile {entry.profile}.", title="Cannot undo")
@@ -398,6 +411,65 @@ async def apply_webhook_plan(client: StrapiClient, plan: WebhookPlan, *, read_on
                             undo_of=undo_of, send=send, verify=verify)
 
 
+# --- admin users: deactivate the accounts of people who left -------------------------------------
+
+
+async def read_admin_user(client: StrapiClient, user_id: int) -> dict | None:
+    try:
+        data = (await client.get(f"/admin/users/{user_id}")).get("data")
+    except NotFound:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+@dataclass
+class AdminUserPlan:
+    users: list[dict]  # {"id", "email", "isActive"} as read
+    active: bool = False
+
+    @property
+    def role_name(self) -> str:
+        return "admin users"
+
+    @property
+    def changes(self) -> dict:
+        return {u["email"]: self.active for u in self.users}
+
+    def describe(self) -> list[str]:
+        word = "reactivated" if self.active else "deactivated (their sessions and admin tokens stop working)"
+        return [f"admin {u['email']}: {word}" for u in self.users]
+
+    def request(self) -> dict:
+        return {"method": "PUT", "path": "/admin/users/:id", "body": {"isActive": self.active},
+                "users": [u["email"] for u in self.users]}
+
+
+async def apply_admin_user_plan(client: StrapiClient, plan: AdminUserPlan, *, read_only: bool, source: str,
+                                undo_of: str | None = None) -> journal.Entry:
+    if read_only:
+        raise ReadOnlyError(f"Profile '{client.profile.name}' is read-only: nothing was sent.")
+    entry = None
+    for user in plan.users:
+        fresh = await read_admin_user(client, int(user["id"]))
+        if fresh is None or fresh.get("email") != user["email"] or fresh.get("isActive") != user["isActive"]:
+            raise ConcurrentChange(f"The admin {user['email']} changed on the server since it was read. Nothing was "
+                                   "sent for it.", hint="Rescan and review.")
+
+        async def send(uid=int(user["id"])):
+            await client.call("PUT", f"/admin/users/{uid}", json_body={"isActive": plan.active})
+
+        async def verify(uid=int(user["id"])):
+            now = await read_admin_user(client, uid)
+            return None if now and now.get("isActive") == plan.active else "isActive read back differs"
+
+        line = f"admin {user['email']}: {'reactivated' if plan.active else 'deactivated'}"
+        entry = await journalled(client, target={"kind": "admin-user", "id": user["id"], "name": user["email"]},
+                                 before={"changed": {"isActive": user["isActive"]}},
+                                 after={"changes": {"isActive": plan.active}, "lines": [line]}, source=source,
+                                 undo_of=undo_of, send=send, verify=verify)
+    return entry
+
+
 # --- admin roles (RBAC) --------------------------------------------------------------------------
 
 
@@ -476,6 +548,9 @@ async def check_interrupted(client: StrapiClient, entry: journal.Entry) -> str:
     elif kind == "up-advanced":
         settings = await permissions.read_advanced(client)
         state = {k: settings.get(k) for k in changes}
+    elif kind == "admin-user":
+        user = await read_admin_user(client, int(entry.target["id"]))
+        state = {"isActive": user.get("isActive") if user else None}
     elif kind == "webhook":
         hook = await read_webhook(client, str(entry.target["id"]))
         state = {"url": hook.get("url") if hook else None}
@@ -507,6 +582,8 @@ async def apply_plan(client: StrapiClient, plan, *, read_only: bool, source: str
         return await apply_admin_role_plan(client, plan, read_only=read_only, source=source)
     if isinstance(plan, AdvancedPlan):
         return await apply_advanced_plan(client, plan, read_only=read_only, source=source)
+    if isinstance(plan, AdminUserPlan):
+        return await apply_admin_user_plan(client, plan, read_only=read_only, source=source)
     if isinstance(plan, WebhookPlan):
         return await apply_webhook_plan(client, plan, read_only=read_only, source=source)
     if isinstance(plan, DocsPlan):

@@ -279,3 +279,35 @@ def test_registration_fix_and_undo(perm, strapi5_perm):
     assert asyncio.run(settings())["allow_register"] is False
     assert run("journal", "undo", "perm", "--yes").returncode == 0
     assert asyncio.run(settings())["allow_register"] is True
+
+
+def test_departed_admin_still_active_fails_and_is_deactivated(strapi5_perm, tmp_path):
+    """An admin the operator marked as departed, still active: FAIL with an API fix; undo reactivates."""
+    leaver, _ = strapi5_perm.new_admin()
+    email, password = strapi5_perm.new_admin()
+    env = cli_env(tmp_path)
+
+    def run(*args, stdin=None):
+        return subprocess.run([*console_cmd(), *args], input=stdin, capture_output=True, text=True, env=env,
+                              timeout=120)
+
+    assert run("profile", "add", "ops", "--url", strapi5_perm.url, "--email", email).returncode == 0
+    cfg_path = tmp_path / "config" / "strapi-console" / "config.toml"
+    cfg_path.write_text(cfg_path.read_text() + f'departed_admins = ["{leaver}"]\n')
+    assert run("login", "ops", "--password-stdin", stdin=password + "\n").returncode == 0
+    scan = json.loads(run("scan", "ops", "--format", "json", "--check", "AUTH-ADMIN-USERS").stdout)
+    finding = scan["servers"][0]["findings"][0]
+    assert finding["status"] == "fail" and leaver in finding["title"] and finding["fix"]["kind"] == "api"
+
+    def active() -> bool:
+        async def go():
+            async with StrapiClient(strapi5_perm.profile("reader")) as c:
+                await c.login(email, password)
+                users = (await c.get("/admin/users", params={"pageSize": 100}))["data"]["results"]
+                return next(u for u in users if u["email"] == leaver)["isActive"]
+        return asyncio.run(go())
+
+    fixed = run("fix", "ops", "AUTH-ADMIN-USERS", "--yes")
+    assert fixed.returncode == 0, fixed.stderr
+    assert f"admin {leaver}: deactivated" in fixed.stdout and active() is False
+    assert run("journal", "undo", "ops", "--yes").returncode == 0 and active() is True

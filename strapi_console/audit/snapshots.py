@@ -25,7 +25,8 @@ SECTIONS = ("api-tokens", "transfer-tokens", "webhooks", "up-settings", "up-prov
             "admin-roles")
 # journal target kind → snapshot section (the id matches the section's key)
 JOURNAL_SECTIONS = {"api-token": "api-tokens", "transfer-token": "transfer-tokens", "up-advanced": "up-settings",
-                    "up-providers": "up-providers", "up-role": "up-roles", "admin-role": "admin-roles"}
+                    "up-providers": "up-providers", "up-role": "up-roles", "admin-role": "admin-roles",
+                    "admin-user": "admin-users", "webhook": "webhooks"}
 
 
 def _token_rows(found: list[tokens.Token] | None) -> dict[str, Any] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
+from ..writes import AdminUserPlan
 from .registry import ScanContext, check, spec
 
 GENERIC = re.compile(r"^(admin|administrator|root|test|demo|info|webmaster|dev)@", re.I)
@@ -25,7 +26,7 @@ async def all_admin_users(client) -> list[dict]:
        references=("https://docs.strapi.io/cms/features/rbac",))
 async def admin_users(ctx: ScanContext):
     me = spec("AUTH-ADMIN-USERS")
-    users = await all_admin_users(ctx.client)
+    users = await ctx.memo("admin-users", lambda: all_admin_users(ctx.client))
     now = datetime.now(timezone.utc)
     supers = [u for u in users if u.get("isActive") and any(r.get("code") == "strapi-super-admin"
                                                             for r in u.get("roles") or [])]
@@ -41,6 +42,15 @@ async def admin_users(ctx: ScanContext):
     generic = [u.get("email") for u in users if u.get("isActive") and GENERIC.match(str(u.get("email") or ""))]
     evidence = {"request": "GET /admin/users (paginated)", "admins": len(users), "active_super_admins": len(supers),
                 "inactive_older_than_7_days": stale, "generic_addresses": generic}
+    departed = {e.lower() for e in ctx.client.profile.departed_admins}
+    still_active = [u for u in users if u.get("isActive") and str(u.get("email") or "").lower() in departed]
+    if still_active:
+        evidence["departed_but_active"] = [u.get("email") for u in still_active]
+        plan = AdminUserPlan([{"id": u["id"], "email": u.get("email"), "isActive": True} for u in still_active])
+        return me.finding("fail", f"{len(still_active)} admin(s) who left still have an active account: "
+                          + ", ".join(str(u.get("email")) for u in still_active), evidence=evidence, plan=plan,
+                          fix={"kind": "api", "summary": "Deactivate them now (their sessions and admin tokens stop "
+                               "working); delete the accounts after review", "request": plan.request()})
     problems = []
     if len(supers) > 3:
         problems.append(f"{len(supers)} active Super Admins")
