@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .checks.registry import Finding
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # importing the registry would load every check module: only the type is needed here
+    from .checks.registry import Finding
 
 FAIL_MODIFIER = {"critical": -50, "high": -25, "medium": -10, "low": -5, "info": 0}
 WARN_MODIFIER = {"critical": -25, "high": -10, "medium": -5, "low": 0, "info": 0}
