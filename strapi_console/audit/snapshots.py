@@ -36,11 +36,11 @@ def _token_rows(found: list[tokens.Token] | None) -> dict[str, Any] | None:
                         "expiresAt": t.raw.get("expiresAt"), "used": t.last_used_at is not None} for t in found}
 
 
-async def _section(name: str, client: StrapiClient) -> dict[str, Any] | None:
+async def _section(name: str, client: StrapiClient, memo) -> dict[str, Any] | None:
     if name == "api-tokens":
-        return _token_rows(await tokens.list_tokens(client, "api"))
+        return _token_rows(await memo("tokens:api", lambda: tokens.list_tokens(client, "api")))
     if name == "transfer-tokens":
-        return _token_rows(await tokens.list_tokens(client, "transfer"))
+        return _token_rows(await memo("tokens:transfer", lambda: tokens.list_tokens(client, "transfer")))
     if name == "webhooks":
         data = (await client.get("/admin/webhooks")).get("data") or []
         return {str(h.get("id")): {"name": h.get("name"), "url": h.get("url"), "events": sorted(h.get("events") or []),
@@ -60,7 +60,7 @@ async def _section(name: str, client: StrapiClient) -> dict[str, Any] | None:
 
         return {str(u.get("id")): {"email": u.get("email"), "active": u.get("isActive"), "blocked": u.get("blocked"),
                                    "roles": sorted(r.get("code") or r.get("name") or "" for r in u.get("roles") or [])}
-                for u in await all_admin_users(client)}
+                for u in await memo("admin-users", lambda: all_admin_users(client))}
     if name == "admin-roles":
         roles = await admin_roles.list_roles(client)
         full = await asyncio.gather(*(admin_roles.read_role(client, r.id) for r in roles))
@@ -68,11 +68,19 @@ async def _section(name: str, client: StrapiClient) -> dict[str, Any] | None:
     raise ValueError(name)
 
 
-async def take(client: StrapiClient, sections: tuple[str, ...] = SECTIONS) -> dict[str, Any]:
-    """Read every section concurrently; a section the credentials cannot read is left out (None)."""
+async def _no_memo(key, factory):
+    return await factory()
+
+
+async def take(client: StrapiClient, sections: tuple[str, ...] = SECTIONS, *, memo=None) -> dict[str, Any]:
+    """Read every section concurrently; a section the credentials cannot read is left out (None).
+
+    ``memo`` (a scan's ScanContext.memo) shares what other checks of the same scan already read."""
+    memo = memo or _no_memo
+
     async def one(name):
         try:
-            return name, await _section(name, client)
+            return name, await _section(name, client, memo)
         except (Forbidden, NotFound):
             return name, None
 
@@ -198,10 +206,10 @@ def save(profile: str, snapshot: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-async def drift(client: StrapiClient) -> tuple[dict | None, list[Change]]:
+async def drift(client: StrapiClient, memo=None) -> tuple[dict | None, list[Change]]:
     """Take a snapshot, diff it with the stored one, store it. (previous snapshot, changes)"""
     profile = client.profile.name
-    now = await take(client)
+    now = await take(client, memo=memo)
     previous = load(profile)
     changes = diff(previous, now) if previous else []
     mark_console_changes(profile, changes, previous.get("taken_at") if previous else None)

@@ -84,7 +84,7 @@ async def retention(ctx: ScanContext):
        references=("https://github.com/strapi/strapi/issues/23493",))
 async def drift(ctx: ScanContext):
     me = spec("AUD-DRIFT")
-    previous, changes = await snapshots.drift(ctx.client)
+    previous, changes = await snapshots.drift(ctx.client, memo=ctx.memo)
     evidence = {"sections": list(snapshots.SECTIONS), "stored_in": "the console's data dir (snapshots/)"}
     if previous is None:
         return me.finding("pass", "First snapshot stored: the next scan reports what changed since", evidence=evidence)

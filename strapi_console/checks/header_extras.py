@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from ..errors import StrapiError
 from .headers import _https, surfaces
 from .registry import ScanContext, check, spec
 
@@ -38,9 +37,8 @@ async def csp_docs(ctx: ScanContext):
     me = spec("HDR-CSP-DOCS")
     loosened = {}
     for path in ("/documentation", "/graphql"):
-        try:
-            resp = await ctx.client.probe("GET", path, headers={"Accept": "text/html"}, retries=0)
-        except StrapiError:
+        resp = await ctx.page(path)
+        if resp is None:
             continue
         csp = " ".join(resp.headers.get_list("content-security-policy"))
         if resp.status == 200 and "'unsafe-inline'" in csp and "script-src" in csp:

@@ -68,6 +68,15 @@ class ScanContext:
     def signed_in(self) -> bool:
         return self.credentials is not None
 
+    async def page(self, path: str) -> Any:
+        """An anonymous GET of an HTML page, fetched once per scan whichever checks look at it (None on failure)."""
+        async def fetch():
+            try:
+                return await self.client.probe("GET", path, headers={"Accept": "text/html"}, retries=0)
+            except ConsoleError:
+                return None
+        return await self.memo(f"page:{path}", fetch)
+
     async def memo(self, key: str, factory: Callable[[], Awaitable[Any]]) -> Any:
         """Fetch something several checks need once per scan, even when they ask at the same time."""
         if key not in self._memo:

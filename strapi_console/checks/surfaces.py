@@ -8,18 +8,18 @@ from urllib.parse import urljoin, urlsplit
 
 from .. import tokens
 from ..errors import StrapiError
+from .headers import surfaces
 from .registry import ScanContext, check, spec
 
 SCRIPT_SRC = re.compile(rb"<script[^>]+src=[\"']([^\"']+\.js)[\"']", re.I)
 
 
 async def _admin_page(ctx: ScanContext):
-    async def fetch():
-        try:
-            return await ctx.client.probe("GET", "/admin/", headers={"Accept": "text/html"}, retries=0)
-        except StrapiError:
-            return None
-    return await ctx.memo("admin-page", fetch)
+    """The admin page the header checks fetched already (one request for both)."""
+    try:
+        return (await surfaces(ctx))["admin"]
+    except StrapiError:
+        return None
 
 
 def _is_html(resp) -> bool:
