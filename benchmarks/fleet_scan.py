@@ -22,13 +22,14 @@ import asyncio
 import math
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from demo_server import demo_server  # noqa: E402  (beside this script)
 
 DEPENDENCY_DEPTH = 4
 CONCURRENCY = 6  # HttpSession's per-host cap
@@ -108,15 +109,8 @@ async def run(delay: float, fleet: int) -> dict:
     from strapi_console.config import Profile
     from strapi_console.scan import scan_profile
     from strapi_console.secrets import SecretStore
-    from strapi_console.strapi_server import StrapiServer, demo_project_dir, install
 
-    server = await asyncio.to_thread(StrapiServer.start, install(demo_project_dir()),
-                                     workdir=Path(tempfile.mkdtemp(prefix="bench-fleet-")))
-    try:
-        email, password = "bench@example.test", "Bench-Passw0rd-1a"
-        async with StrapiClient(Profile("setup", server.url)) as c:
-            await c.http.send("POST", "/admin/register-admin", json_body={
-                "email": email, "password": password, "firstname": "B", "lastname": "A"})
+    async with demo_server("bench-fleet-") as (server, email, password):
         proxies = [DelayProxy(server.port, delay) for _ in range(fleet)]
         for p in proxies:
             await p.start()
@@ -151,8 +145,6 @@ async def run(delay: float, fleet: int) -> dict:
                 "one": one_time, "limit_depth": limit_depth, "limit": limit_depth * per_request, "fleet_time": fleet_time,
                 "fleet_ok": sum(1 for _, r, _ in results if r.reachable and not r.error),
                 "findings": len(one.findings)}
-    finally:
-        server.stop()
 
 
 def main() -> None:

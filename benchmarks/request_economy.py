@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from demo_server import demo_server  # noqa: E402  (beside this script)
 
 MINIMUM = {
     "1 servers (the scan)": ("one request per check input: anonymous probes, /admin/information, each list, each "
@@ -44,15 +45,8 @@ async def run() -> None:
     from strapi_console.client import StrapiClient
     from strapi_console.config import Config, Profile
     from strapi_console.secrets import SecretStore
-    from strapi_console.strapi_server import StrapiServer, demo_project_dir, install
 
-    server = await asyncio.to_thread(StrapiServer.start, install(demo_project_dir()),
-                                     workdir=Path(tempfile.mkdtemp(prefix="bench-economy-")))
-    try:
-        email, password = "bench@example.test", "Bench-Passw0rd-1a"
-        async with StrapiClient(Profile("setup", server.url)) as c:
-            await c.http.send("POST", "/admin/register-admin", json_body={
-                "email": email, "password": password, "firstname": "B", "lastname": "A"})
+    async with demo_server("bench-economy-") as (server, email, password):
         store = SecretStore("memory")
         profile = Profile("demo", server.url, email=email)
         async with StrapiClient(profile, on_credentials=lambda cr: store.set("demo", cr)) as c:
@@ -88,8 +82,6 @@ async def run() -> None:
             if label.startswith("1 servers"):
                 dupes = {p: seen.count(p) for p in set(seen) if seen.count(p) > 1}
                 print(f"   the same request twice: {dupes or 'none'}")
-    finally:
-        server.stop()
 
 
 if __name__ == "__main__":

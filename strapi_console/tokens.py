@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from .client import StrapiClient
 from .errors import NotFound
 from .redact import register_secret
+from .times import parse_time
 
 KINDS = {
     "api": ("/admin/api-tokens", "API token"),
@@ -24,16 +25,6 @@ KINDS = {
 # Fields that change when someone edits the token; lastUsedAt moves on every use and is left out.
 _FINGERPRINT_FIELDS = ("name", "description", "type", "permissions", "lifespan", "expiresAt", "updatedAt",
                        "adminPermissions")
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 @dataclass

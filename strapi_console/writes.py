@@ -85,13 +85,11 @@ async def apply_role_plan(client: StrapiClient, plan: RolePlan, *, read_only: bo
 
 async def undo(client: StrapiClient, entry: journal.Entry, *, read_only: bool) -> journal.Entry:
     """Restore what an entry changed to its values before it, through the same path."""
+    if entry.profile != client.profile.name:
+        raise ConsoleError(f"Entry {entry.id} belongs to profile {entry.profile}.", title="Cannot undo")
     if entry.target.get("kind", "").endswith("-token"):
-        if entry.profile != client.profile.name:
-            raise ConsoleError(f"Entry {entry.id} belongs to profile {entry.profile}.", title="Cannot undo")
         return await token_fixes.undo_token(client, entry, read_only=read_only)
     if entry.target.get("kind") == "up-advanced":
-        if entry.profile != client.profile.name:
-            raise ConsoleError(f"Entry {entry.id} belongs to profile {entry.profile}.", title="Cannot undo")
         current = await permissions.read_advanced(client)
         back = {k: v for k, v in entry.before.get("changed", {}).items() if current.get(k) != v}
         if not back:
@@ -103,8 +101,6 @@ async def undo(client: StrapiClient, entry: journal.Entry, *, read_only: bool) -
         entry.save()
         return done
     if entry.target.get("kind") == "up-providers":
-        if entry.profile != client.profile.name:
-            raise ConsoleError(f"Entry {entry.id} belongs to profile {entry.profile}.", title="Cannot undo")
         current = _provider_state(await read_providers(client))
         back = {k: bool(v) for k, v in entry.before.get("changed", {}).items() if current.get(k) != v}
         if not back:
@@ -115,8 +111,6 @@ async def undo(client: StrapiClient, entry: journal.Entry, *, read_only: bool) -
         entry.save()
         return done
     if entry.target.get("kind") == "admin-user":
-        if entry.profile != client.profile.name:
-            raise ConsoleError(f"Entry {entry.id} belongs to profile {entry.profile}.", title="Cannot undo")
         fresh = await read_admin_user(client, int(entry.target["id"]))
         if fresh is None:
             raise ConsoleError(f"The admin {entry.target.get('name')} no longer exists.", title="Cannot undo")
@@ -128,8 +122,6 @@ async def undo(client: StrapiClient, entry: journal.Entry, *, read_only: bool) -
         entry.save()
         return done
     if entry.target.get("kind") == "webhook":
-        if entry.profile != client.profile.name:
-            raise ConsoleError(f"Entry {entry.id} belongs to profile {entry.profile}.", title="Cannot undo")
         hook = await read_webhook(client, str(entry.target["id"]))
         if hook is None:
             raise ConsoleError(f"The webhook {entry.target.get('name')} no longer exists.", title="Cannot undo")
@@ -140,8 +132,6 @@ async def undo(client: StrapiClient, entry: journal.Entry, *, read_only: bool) -
         entry.save()
         return done
     if entry.target.get("kind") == "documentation":
-        if entry.profile != client.profile.name:
-            raise ConsoleError(f"Entry {entry.id} belongs to profile {entry.profile}.", title="Cannot undo")
         before = bool(entry.before.get("changed", {}).get("restrictedAccess"))
         if before:
             raise ConsoleError("The old documentation password is not kept, so it cannot be restored: set a new one "
@@ -152,8 +142,6 @@ async def undo(client: StrapiClient, entry: journal.Entry, *, read_only: bool) -
         entry.save()
         return done
     if entry.target.get("kind") == "admin-role":
-        if entry.profile != client.profile.name:
-            raise ConsoleError(f"Entry {entry.id} belongs to profile {entry.profile}.", title="Cannot undo")
         current = await admin_roles.read_role(client, int(entry.target["id"]))
         back = {k: bool(on) for k, on in entry.before.get("changed", {}).items()}
         plan = admin_plan_for(current, back)
@@ -169,8 +157,6 @@ async def undo(client: StrapiClient, entry: journal.Entry, *, read_only: bool) -
         return done
     if entry.target.get("kind") != "up-role":
         raise ConsoleError(f"Entry {entry.id} is not a role change the console can undo.", title="Cannot undo")
-    if entry.profile != client.profile.name:
-        raise ConsoleError(f"Entry {entry.id} belongs to profile {entry.profile}.", title="Cannot undo")
     current = await permissions.read_role(client, int(entry.target["id"]))
     previous = {a: bool(on) for a, on in entry.before.get("changed", {}).items()}
     plan = plan_for(current, previous)

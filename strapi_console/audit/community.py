@@ -15,7 +15,8 @@ from typing import Any
 from ..client import StrapiClient
 from ..errors import Forbidden, NotFound
 from . import snapshots
-from .events import AuditEvent, parse_time
+from ..times import parse_time
+from .events import AuditEvent
 
 CANNOT_SEE = ("failed logins", "reads", "deleted content entries", "changes made directly in the database")
 ENTRIES_PER_TYPE = 25

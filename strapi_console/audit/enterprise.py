@@ -14,7 +14,8 @@ from typing import Any
 
 from ..client import StrapiClient
 from ..errors import FeatureAbsent, Forbidden, NotFound, NotJSON, TooLarge, UnexpectedShape
-from .events import AuditEvent, SeenIds, parse_time
+from ..times import parse_time
+from .events import AuditEvent, SeenIds
 
 PAGE_SIZE = 100
 SMALLEST_PAGE = 1

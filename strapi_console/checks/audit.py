@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from ..audit import snapshots
 from ..audit.community import CANNOT_SEE
-from ..audit.events import parse_time
+from ..times import parse_time
 from ..audit.tail import audit_logs_licensed
 from ..errors import NotFound, NotJSON
 from .registry import ScanContext, check, spec

@@ -17,6 +17,12 @@ async def _tokens(ctx: ScanContext, kind: str) -> list[tokens.Token] | None:
     return await ctx.memo(f"tokens:{kind}", lambda: tokens.list_tokens(ctx.client, kind))
 
 
+async def _api_and_transfer(ctx: ScanContext) -> list[tokens.Token] | None:
+    """API and transfer tokens together, or None when the server has neither route."""
+    api, transfer = await _tokens(ctx, "api"), await _tokens(ctx, "transfer")
+    return None if api is None and transfer is None else (api or []) + (transfer or [])
+
+
 def _names(found: list[tokens.Token]) -> str:
     shown = ", ".join(f"'{t.name}'" for t in found[:4])
     return shown + (f" and {len(found) - 4} more" if len(found) > 4 else "")
@@ -52,10 +58,9 @@ async def full_access(ctx: ScanContext):
 @check("TOK-UNLIMITED", "Tokens expire", "medium", needs_auth=True, references=(API_TOKENS_DOC,))
 async def unlimited(ctx: ScanContext):
     me = spec("TOK-UNLIMITED")
-    api, transfer = await _tokens(ctx, "api"), await _tokens(ctx, "transfer")
-    if api is None and transfer is None:
+    everything = await _api_and_transfer(ctx)
+    if everything is None:
         return me.not_applicable("this server has no token routes")
-    everything = (api or []) + (transfer or [])
     forever = [t for t in everything if t.unlimited]
     writers = [t for t in forever if t.can_write]
     evidence = {"requests": ["GET /admin/api-tokens", "GET /admin/transfer/tokens"],
@@ -74,8 +79,8 @@ async def unlimited(ctx: ScanContext):
 @check("TOK-STALE", "Unused tokens are removed", "medium", needs_auth=True, references=(API_TOKENS_DOC,))
 async def stale(ctx: ScanContext):
     me = spec("TOK-STALE")
-    api, transfer = await _tokens(ctx, "api"), await _tokens(ctx, "transfer")
-    if api is None and transfer is None:
+    everything = await _api_and_transfer(ctx)
+    if everything is None:
         return me.not_applicable("this server has no token routes")
     now = datetime.now(timezone.utc)
     days = ctx.client.profile.stale_token_days
@@ -87,7 +92,7 @@ async def stale(ctx: ScanContext):
         seen = t.last_used_at or t.created_at  # never used: stale once it is older than the cut-off
         return seen is not None and seen < cutoff
 
-    found = [t for t in (api or []) + (transfer or []) if is_stale(t)]
+    found = [t for t in everything if is_stale(t)]
     evidence = {"stale_after_days": days, "stale": [t.summary() for t in found]}
     if not found:
         return me.finding("pass", f"Every live token was used in the last {days} days (or is newer)",
@@ -102,11 +107,11 @@ async def stale(ctx: ScanContext):
 @check("TOK-EXPIRED", "Expired tokens are cleaned up", "low", needs_auth=True, references=(API_TOKENS_DOC,))
 async def expired(ctx: ScanContext):
     me = spec("TOK-EXPIRED")
-    api, transfer = await _tokens(ctx, "api"), await _tokens(ctx, "transfer")
-    if api is None and transfer is None:
+    everything = await _api_and_transfer(ctx)
+    if everything is None:
         return me.not_applicable("this server has no token routes")
     now = datetime.now(timezone.utc)
-    found = [t for t in (api or []) + (transfer or []) if t.expired(now)]
+    found = [t for t in everything if t.expired(now)]
     evidence = {"expired": [t.summary() for t in found]}
     if not found:
         return me.finding("pass", "No expired token left behind", evidence=evidence)
