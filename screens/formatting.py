@@ -86,3 +86,11 @@ def tail_text(status) -> Text:
 def status_text(status: str) -> Text:
     label, style = STATUS_STYLE.get(status, (status, ""))
     return Text(label, style=style)
+
+
+def subject_label(subject: str, width: int = 24) -> str:
+    """'api::article.article' → 'article'; plugin controllers keep their plugin's name."""
+    type_key, controller = subject.rsplit(".", 1)
+    kind, name = type_key.split("::", 1)
+    text = controller if kind == "api" and name == controller else f"{name}.{controller}"
+    return text if len(text) <= width else text[:width - 1] + "…"

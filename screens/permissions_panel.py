@@ -17,10 +17,13 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from strapi_console import admin_roles, journal, permissions, writes
+from strapi_console import admin_roles, baselines, journal, permissions, role_compare, writes
 from strapi_console.errors import ConsoleError
 
 from .confirm import ConfirmScreen
+from .formatting import subject_label
+from .matrix_view import MatrixView
+from .role_compare import RoleCompareScreen
 
 ACTION_ORDER = ["find", "findOne", "create", "update", "delete", "count", "me", "destroy", "upload"]
 EDIT_ACTIONS = {"toggle", "apply", "undo", "discard"}
@@ -60,7 +63,7 @@ class PermissionsPanel(Screen):
             yield Static(id="perm-head")
             with Horizontal(id="perm-body"):
                 yield DataTable(id="roles", cursor_type="row")
-                yield DataTable(id="matrix", cursor_type="cell")
+                yield MatrixView(id="matrix")
             yield Input(placeholder="filter rows (type, controller) — esc clears", id="perm-filter")
             yield PendingBar(id="pending")
         yield Footer()
@@ -181,32 +184,19 @@ class PermissionsPanel(Screen):
         return Text(mark, style="bold red" if risky else ("yellow" if mark == "◐" else "green"))
 
     def _render_admin_matrix(self, rebuild: bool = False) -> None:
-        table = self.query_one("#matrix", DataTable)
+        matrix = self.query_one("#matrix", MatrixView)
         role, cat = self.admin_role, self.catalog
         if role is None or cat is None:
-            table.clear(columns=True)
+            matrix.clear()
             return
         needle = self.query_one("#perm-filter", Input).value.strip().lower()
         rows = [(uid, label) for uid, label in cat.subjects] + [("@" + a, label) for a, label in cat.other_actions]
         rows = [(k, label) for k, label in rows if needle in f"{k} {label}".lower()]
         if rebuild:
             self.columns = admin_roles.CONTENT_ACTIONS + ["allow"]
-            table.clear(columns=True)
-            table.add_column("Content type / plugin · setting action", key="subject")
-            for c in self.columns:
-                table.add_column(c, key=c)
-        with self.app.batch_update():
-            present = {str(k.value) for k in table.rows}
-            wanted = {k for k, _ in rows}
-            for key in present - wanted:
-                table.remove_row(key)
-            for key, label in rows:
-                cells = [self._admin_cell(key, c) for c in self.columns]
-                if key in present:
-                    for c, value in zip(self.columns, cells):
-                        table.update_cell(key, c, value)
-                else:
-                    table.add_row(Text(label if len(label) <= 40 else label[:39] + "…"), *cells, key=key)
+            matrix.label_width = 40
+            matrix.set_columns("Content type / plugin · setting action", self.columns)
+        matrix.set_rows(rows, self._admin_cell)
         ro = " · [b yellow]read-only: no edit keys[/]" if self.read_only() else ""
         if role.super_admin:
             ro = " · [b yellow]Super Admin: read-only (Strapi refuses edits, resets it at boot)[/]"
@@ -239,10 +229,10 @@ class PermissionsPanel(Screen):
         return Text("✓" if on else "·", style="bold red" if risky else ("green" if on else "dim"))
 
     def _render_matrix(self, rebuild: bool = False) -> None:
-        table = self.query_one("#matrix", DataTable)
+        matrix = self.query_one("#matrix", MatrixView)
         head = self.query_one("#perm-head", Static)
         if self.role is None:
-            table.clear(columns=True)
+            matrix.clear()
             return
         rows = self.role.rows()
         needle = self.query_one("#perm-filter", Input).value.strip().lower()
@@ -250,21 +240,9 @@ class PermissionsPanel(Screen):
         if rebuild:
             actions = {a for r in rows.values() for a in r}
             self.columns = sorted(actions, key=lambda a: (ACTION_ORDER.index(a) if a in ACTION_ORDER else 99, a))
-            table.clear(columns=True)
-            table.add_column("Type / controller", key="subject")
-            for a in self.columns:
-                table.add_column(a, key=a)
-        with self.app.batch_update():
-            present = {str(k.value) for k in table.rows}
-            for key in present - set(subjects):
-                table.remove_row(key)
-            for subject in subjects:
-                cells = [self._cell(subject, a) for a in self.columns]
-                if subject in present:
-                    for a, value in zip(self.columns, cells):
-                        table.update_cell(subject, a, value)
-                else:
-                    table.add_row(Text(_subject_label(subject)), *cells, key=subject)
+            matrix.label_width = 24
+            matrix.set_columns("Type / controller", self.columns)
+        matrix.set_rows([(s, subject_label(s)) for s in subjects], self._cell)
         lock = " · [b yellow]read-only: no edit keys[/]" if self.read_only() else " · space toggles, a applies"
         head.update(f"[b]{escape(self.profile.name)}[/b] · role [b]{escape(self.role.name)}[/b] ({self.role.type}) · "
                     f"{len(rows)} rows{lock}")
@@ -295,39 +273,28 @@ class PermissionsPanel(Screen):
                 self.load(role_id)
 
     def _cursor(self) -> tuple[str, str] | None:
-        table = self.query_one("#matrix", DataTable)
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate)
-        return str(key.row_key.value), str(key.column_key.value)
+        return self.query_one("#matrix", MatrixView).cursor_key()
 
     def action_toggle(self) -> None:
-        table = self.query_one("#matrix", DataTable)
+        cell = self._cursor()
+        if cell is None:
+            return
+        subject, action = cell
         if self.kind == "admin":
-            cell = self._cursor()
-            key = self._admin_key(*cell) if cell and self.admin_role else None
+            key = self._admin_key(subject, action) if self.admin_role else None
             if key is None:
                 return
-            if key in self.staged:
-                del self.staged[key]
-            else:
-                self.staged[key] = key not in self.admin_role.granted()
-            table.update_cell(cell[0], cell[1], self._admin_cell(*cell))
-            self._render_pending()
-            return
-        if self.role is None or table.row_count == 0:
-            return
-        key = table.coordinate_to_cell_key(table.cursor_coordinate)
-        subject, action = str(key.row_key.value), str(key.column_key.value)
-        if action == "subject" or action not in self.role.rows().get(subject, {}):
-            return
-        action_id = f"{subject}.{action}"
-        current = self.role.rows()[subject][action]
-        if action_id in self.staged:
-            del self.staged[action_id]
+            current = key in self.admin_role.granted()
         else:
-            self.staged[action_id] = not current
-        table.update_cell(subject, action, self._cell(subject, action))
+            if self.role is None or action not in self.role.rows().get(subject, {}):
+                return
+            key = f"{subject}.{action}"
+            current = self.role.rows()[subject][action]
+        if key in self.staged:
+            del self.staged[key]
+        else:
+            self.staged[key] = not current
+        self.query_one("#matrix", MatrixView).refresh_cell(subject, action)
         self._render_pending()
 
     def action_discard(self) -> None:
@@ -436,13 +403,13 @@ class PermissionsPanel(Screen):
         box.value = ""
         box.display = False
         self._rerender()
-        self.query_one("#matrix", DataTable).focus()
+        self.query_one("#matrix", MatrixView).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._rerender()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one("#matrix", DataTable).focus()
+        self.query_one("#matrix", MatrixView).focus()
 
 
     # --- compare: two roles side by side, or the same role on two servers ----------------------
@@ -468,8 +435,6 @@ class PermissionsPanel(Screen):
 
     @work(exclusive=True, group="permissions-compare", exit_on_error=False)
     async def _compare(self, profile_name: str, role_name: str) -> None:
-        from strapi_console import baselines
-
         current = self.role if self.kind == "up" else self.admin_role
         try:
             client = await self.app.open_client(self.app.config.profiles[profile_name])
@@ -478,17 +443,9 @@ class PermissionsPanel(Screen):
         except ConsoleError as exc:
             self.app.report_error(exc)
             return
-        only_here, only_there = baselines.diff(baselines.granted(current), baselines.granted(other))
-        label = (lambda a: a) if self.kind == "admin" else permissions.label
-        lines = [f"[b]{escape(current.name)}[/b] ({self.profile_name}) vs [b]{escape(other.name)}[/b] ({profile_name}):"]
-        lines += [f"[green]+ only here:[/] {escape(label(a))}" for a in only_here[:12]]
-        lines += [f"[red]- only there:[/] {escape(label(a))}" for a in only_there[:12]]
-        if not only_here and not only_there:
-            lines.append("identical")
-        elif len(only_here) + len(only_there) > 24:
-            lines.append(f"… {len(only_here)} + {len(only_there)} differences in all "
-                         "(strapi-console permissions diff shows every line)")
-        self.query_one("#pending", PendingBar).update("\n".join(lines))
+        comparison = role_compare.compare(current, other, f"{current.name} on {self.profile_name}",
+                                          f"{other.name} on {profile_name}")
+        self.app.push_screen(RoleCompareScreen(comparison, admin=self.kind == "admin"))
 
 
 class PendingBar(Widget):
@@ -502,10 +459,3 @@ class PendingBar(Widget):
 
     def render(self) -> Content:
         return Content.from_markup(self.text)
-
-
-def _subject_label(subject: str, width: int = 24) -> str:
-    type_key, controller = subject.rsplit(".", 1)
-    kind, name = type_key.split("::", 1)
-    text = controller if kind == "api" and name == controller else f"{name}.{controller}"
-    return text if len(text) <= width else text[:width - 1] + "…"

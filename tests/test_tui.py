@@ -13,6 +13,7 @@ from hostile_server import Canned, HostileServer
 from screens.app import StrapiConsoleApp
 from screens.confirm import ConfirmScreen
 from screens.help import HelpScreen
+from screens.role_compare import RoleCompareScreen
 from screens.keyring_choice import KeyringChoiceScreen
 from screens.login_form import LoginForm
 from screens.server_list import ServerListScreen
@@ -478,9 +479,26 @@ async def test_compare_public_across_servers(strapi5, strapi5_perm):
         panel = app.screen
         await settle(app, pilot, until=lambda: isinstance(panel, PermissionsPanel) and panel.role is not None)
         panel._compare("insecure", "Public")
-        await settle(app, pilot, until=lambda: "vs" in str(panel.query_one("#pending").render()))
-        text = str(panel.query_one("#pending").render())
-        assert "- only there: article.create" in text and "+ only here" not in text
+        await settle(app, pilot, until=lambda: app.screen is not panel)
+        compare = app.screen
+        assert isinstance(compare, RoleCompareScreen)
+        cmp = compare.comparison
+        assert cmp.state("api::article.article", "create") == ("denied", "allowed")
+        assert cmp.differs("api::article.article", "create")
+        matrix = compare.query_one("#cmp-matrix")
+        assert matrix.get_cell("api::article.article", "create").plain == "·≠✓"
+        assert "left Public on clean │ right Public on insecure" in str(compare.query_one("#cmp-head").render())
+        await pilot.press("o")  # only the rows that differ remain
+        await pilot.pause(0.1)
+        assert [k for k, _ in matrix.rows] == cmp.differing_rows() and "api::article.article" in cmp.differing_rows()
+        await pilot.press("n")
+        await pilot.pause(0.1)
+        row, column = matrix.cursor_key()
+        assert cmp.differs(row, column)
+        assert "differs" in str(compare.query_one("#cmp-detail").render())
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert app.screen is panel
 
 
 @pytest.mark.e2e
