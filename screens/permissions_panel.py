@@ -349,6 +349,10 @@ class PermissionsPanel(Screen):
             async with client:
                 entry = await writes.apply_plan(client, plan, read_only=self.read_only(), source="tui",
                                                 loaded=loaded)
+        except writes.ConcurrentChange as exc:
+            self.app.report_error(exc)
+            self.load(None if isinstance(exc, writes.TargetDeleted) else plan.role_id)  # what the server has now
+            return
         except ConsoleError as exc:
             self.app.report_error(exc)
             return

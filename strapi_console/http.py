@@ -14,6 +14,7 @@ import email.utils
 import functools
 import json
 import os
+import re
 import socket
 import ssl
 import time
@@ -83,7 +84,10 @@ class Response:
             return "", ""
         name = err.get("name") if isinstance(err.get("name"), str) else ""
         message = err.get("message") if isinstance(err.get("message"), str) else ""
-        return name[:80], redact_text(message[:300])
+        fields = _validation_errors(err.get("details"))
+        if fields:  # "2 errors occurred" alone tells the operator nothing: name each field and its rule
+            message = (message.rstrip(".") + ": " if message else "") + fields
+        return name[:80], redact_text(message[:600])
 
     def set_cookies(self) -> dict[str, str]:
         """Name → value of each Set-Cookie header (attributes dropped)."""
@@ -94,6 +98,31 @@ class Response:
                 name, value = pair.split("=", 1)
                 out[name.strip()] = value.strip()
         return out
+
+
+_ECHOED_VALUE = re.compile(r"(?i),?\s*but the final value was:.*$", re.S)
+
+
+def _validation_errors(details: Any, limit: int = 5) -> str:
+    """'email: email must be a valid email; password: …' from Strapi's ValidationError details.
+
+    Strapi echoes each rejected value (a password too, in clear) in ``value`` and sometimes inside the
+    message ("but the final value was: …"); neither is ever shown."""
+    errors = details.get("errors") if isinstance(details, dict) else None
+    if not isinstance(errors, list):
+        return ""
+    parts: list[str] = []
+    for item in errors:
+        if not isinstance(item, dict) or not isinstance(item.get("message"), str):
+            continue
+        path = item.get("path")
+        where = ".".join(str(p) for p in path) if isinstance(path, list) else ""
+        text = _ECHOED_VALUE.sub("", item["message"]).strip()
+        part = f"{where}: {text}" if where and not text.startswith(where) else text
+        if part not in parts:
+            parts.append(part)
+    more = f"; and {len(parts) - limit} more" if len(parts) > limit else ""
+    return "; ".join(parts[:limit]) + more
 
 
 def _no_cookies() -> httpx.Cookies:

@@ -16,6 +16,10 @@ class ConcurrentChange(ConsoleError):
     title = "Changed on the server"
 
 
+class TargetDeleted(ConcurrentChange):
+    title = "Deleted on the server"
+
+
 class VerifyFailed(ConsoleError):
     title = "Write not verified"
 

@@ -11,7 +11,7 @@ from . import admin_roles, journal, permissions, token_fixes, tokens
 from .client import StrapiClient
 from .errors import ConsoleError, NotFound, ReadOnlyError, UnexpectedShape
 from .redact import register_secret
-from .write_path import ConcurrentChange, VerifyFailed, journalled  # noqa: F401  (re-exported for callers)
+from .write_path import ConcurrentChange, TargetDeleted, VerifyFailed, journalled  # noqa: F401  (re-exported for callers)
 
 
 @dataclass
@@ -42,6 +42,15 @@ def plan_for(role: permissions.Role, changes: dict[str, bool]) -> RolePlan:
     return RolePlan(role.id, role.name, role.type, role.fingerprint(), real, {a: leaves.get(a, False) for a in real})
 
 
+async def _reread(read, what: str):
+    """The fresh state a write starts from; a target deleted since it was loaded is a concurrent change."""
+    try:
+        return await read
+    except NotFound:
+        raise TargetDeleted(f"{what} was deleted on the server since it was loaded. Nothing was written.",
+                               hint="Reload (r) to see what the server has now.") from None
+
+
 def _diff_text(before: permissions.Role | None, now: permissions.Role) -> str:
     if before is None:
         return "the role changed"
@@ -60,7 +69,7 @@ async def apply_role_plan(client: StrapiClient, plan: RolePlan, *, read_only: bo
                             hint="Unlock it for this session (w in the TUI) or use a read-write profile.")
     if not plan.changes:
         raise ConsoleError("Nothing to change: the role already has the wanted permissions.", title="No change")
-    fresh = await permissions.read_role(client, plan.role_id)
+    fresh = await _reread(permissions.read_role(client, plan.role_id), f"The role {plan.role_name}")
     if fresh.fingerprint() != plan.loaded_fingerprint:
         raise ConcurrentChange(f"{plan.role_name} changed on the server since it was loaded ({_diff_text(loaded, fresh)}). "
                                "Nothing was written.", hint="Reload the role, review, and apply again.")
@@ -490,7 +499,7 @@ async def apply_admin_role_plan(client: StrapiClient, plan: AdminRolePlan, *, re
                                 undo_of: str | None = None) -> journal.Entry:
     if read_only:
         raise ReadOnlyError(f"Profile '{client.profile.name}' is read-only: nothing was sent.")
-    fresh = await admin_roles.read_role(client, plan.role_id)
+    fresh = await _reread(admin_roles.read_role(client, plan.role_id), f"The admin role {plan.role_name}")
     if fresh.super_admin:
         raise ConsoleError("The Super Admin role is read-only: Strapi refuses edits and restores every permission "
                            "at boot. Nothing was sent.", title="Super Admin")

@@ -179,3 +179,27 @@ async def test_dns_failure_names_the_host():
         with pytest.raises(errors.Unreachable) as info:
             await client.call("GET", "/admin/init", auth=False)
     assert "no-such-host.invalid" in str(info.value) and "DNS" in str(info.value)
+
+
+def test_validation_error_names_fields_and_drops_echoed_values():
+    """The shape Strapi 5 sends for a refused body (recorded from the real server), plus yup's typeError
+    form that puts the value inside the message."""
+    import json as _json
+
+    import httpx
+
+    from strapi_console.http import Response, map_status
+
+    body = {"data": None, "error": {"status": 400, "name": "ValidationError", "message": "3 errors occurred",
+            "details": {"errors": [
+                {"path": ["password"], "message": "password must contain at least one number",
+                 "name": "ValidationError", "value": "hunter-two-pw"},
+                {"path": ["firstname"], "message": 'firstname must be a `string` type, but the final value was: '
+                 '`"hunter-three"`.', "name": "ValidationError", "value": "hunter-three"},
+                {"path": ["currentPassword"], "message": "currentPassword is a required field"}]}}}
+    resp = Response("PUT", "http://127.0.0.1/admin/users/me", 400,
+                    httpx.Headers({"content-type": "application/json"}), _json.dumps(body).encode(), 0.01)
+    message = str(map_status(resp))
+    assert ("3 errors occurred: password must contain at least one number; firstname must be a `string` type; "
+            "currentPassword is a required field") in message
+    assert "hunter" not in message

@@ -311,3 +311,50 @@ def test_departed_admin_still_active_fails_and_is_deactivated(strapi5_perm, tmp_
     assert fixed.returncode == 0, fixed.stderr
     assert f"admin {leaver}: deactivated" in fixed.stdout and active() is False
     assert run("journal", "undo", "ops", "--yes").returncode == 0 and active() is True
+
+
+def test_role_deleted_while_open_is_refused_and_nothing_is_journalled(strapi5_perm):
+    """Another admin deletes the role between load and apply: a clear refusal, no request, no journal entry."""
+    from strapi_console.writes import TargetDeleted
+
+    email, password = strapi5_perm.new_admin()
+
+    async def scenario():
+        async with StrapiClient(strapi5_perm.profile("gone")) as client:
+            await client.login(email, password)
+            await client.call("POST", "/users-permissions/roles",
+                              json_body={"name": "Partners", "description": "temporary", "permissions": {}})
+            role_id = next(r.id for r in await permissions.list_roles(client) if r.name == "Partners")
+            role = await permissions.read_role(client, role_id)
+            plan = writes.plan_for(role, {"api::article.article.find": True})
+            async with StrapiClient(strapi5_perm.profile("other")) as other:
+                await other.login(email, password)
+                await other.call("DELETE", f"/users-permissions/roles/{role_id}")
+            before = len(journal.entries("gone"))
+            with pytest.raises(TargetDeleted) as info:
+                await writes.apply_plan(client, plan, read_only=False, source="test", loaded=role)
+            return str(info.value), before, len(journal.entries("gone")), await permissions.list_roles(client)
+
+    message, before, after, roles = asyncio.run(scenario())
+    assert "The role Partners was deleted on the server since it was loaded. Nothing was written." in message
+    assert after == before and "Partners" not in [r.name for r in roles]  # nothing recreated, nothing journalled
+
+
+def test_rejected_body_names_each_field_and_never_echoes_the_value(strapi5_perm):
+    """Strapi's ValidationError says "4 errors occurred" and echoes each rejected value, a password too."""
+    from strapi_console.errors import BadRequest
+
+    email, password = strapi5_perm.new_admin()
+    echoed = "weak-Echoed-pw"
+
+    async def scenario():
+        async with StrapiClient(strapi5_perm.profile("me")) as client:
+            await client.login(email, password)
+            with pytest.raises(BadRequest) as info:
+                await client.call("PUT", "/admin/users/me", json_body={"email": "not-an-email", "password": echoed})
+            return str(info.value)
+
+    message = asyncio.run(scenario())
+    assert "PUT /admin/users/me was refused (400)" in message
+    assert "email must be a valid email" in message and "currentPassword is a required field" in message
+    assert echoed not in message and "not-an-email" not in message
