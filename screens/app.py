@@ -21,10 +21,10 @@ from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
+    from strapi_console.client import StrapiClient
     from strapi_console.scan import ServerResult
 
 from strapi_console import config as config_mod
-from strapi_console.client import StrapiClient
 from strapi_console.config import Config, Profile
 from strapi_console.errors import ConsoleError, NoKeyringError
 from strapi_console.redact import redact_text
@@ -347,6 +347,8 @@ class StrapiConsoleApp(App[int]):
         if creds is None:
             self.notify("Not signed in.", title=name)
             return
+        from strapi_console.client import StrapiClient  # noqa: F811  (the type above is for annotations only)
+
         try:
             async with StrapiClient(profile, creds, transport=self.transport) as client:
                 message = await client.logout()

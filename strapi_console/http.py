@@ -18,6 +18,7 @@ import re
 import socket
 import ssl
 import time
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -298,8 +299,22 @@ def parse_json(resp: Response) -> Any:
                       status=resp.status) from None
 
 
+_HOST_SLOTS: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, asyncio.Semaphore]]" = \
+    weakref.WeakKeyDictionary()
+
+
+def host_slots(origin: tuple, concurrency: int) -> asyncio.Semaphore:
+    """The one semaphore every session of this event loop shares for a server (scheme, host and port):
+    two profiles of the same server (an admin and a read-only one, a fleet listing it twice) together
+    send at most ``concurrency`` requests at a time, so a fleet scan never floods one server."""
+    slots = _HOST_SLOTS.setdefault(asyncio.get_running_loop(), {})
+    if origin not in slots:
+        slots[origin] = asyncio.Semaphore(concurrency)
+    return slots[origin]
+
+
 class HttpSession:
-    """One pooled connection set per profile, with a per-host concurrency cap."""
+    """One pooled connection set per profile; requests to one server share a per-host concurrency cap."""
 
     def __init__(self, base_url: str, *, ca_bundle: str | None = None, transport: httpx.AsyncBaseTransport | None = None,
                  timeout: httpx.Timeout = DEFAULT_TIMEOUT, deadline: float = 45.0, max_body: int = MAX_BODY,
@@ -314,7 +329,7 @@ class HttpSession:
             cookies=_no_cookies(), headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             trust_env=False,
         )
-        self._slots = asyncio.Semaphore(concurrency)
+        self._concurrency = concurrency
         self.request_count = 0
         self.clock_skew: float | None = None  # server Date minus local time, seconds (from the last answer)
 
@@ -384,7 +399,7 @@ class HttpSession:
 
     async def _send_once(self, method, url, json_body, headers, params) -> Response:
         started = time.monotonic()
-        async with self._slots:
+        async with host_slots(_origin(url), self._concurrency):
             self.request_count += 1
             async with asyncio.timeout(self.deadline):
                 async with self._client.stream(method, url, json=json_body, headers=headers, params=params) as r:

@@ -140,6 +140,13 @@ async def role_by_type(client: StrapiClient, role_type: str) -> Role | None:
     return None
 
 
+async def read_providers(client: StrapiClient) -> dict[str, dict]:
+    data = await client.get("/users-permissions/providers")
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise UnexpectedShape("GET /users-permissions/providers did not answer a map of providers.")
+    return data
+
+
 async def read_advanced(client: StrapiClient) -> dict[str, Any]:
     data = await client.get("/users-permissions/advanced")
     settings = data.get("settings") if isinstance(data, dict) else None

@@ -12,9 +12,6 @@ import threading
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
-import keyring
-import keyring.errors
-
 from .errors import NoKeyringError, SecretStoreError
 from .redact import register_secret
 
@@ -68,8 +65,18 @@ class Credentials:
         return f"Credentials(kind={self.kind!r}, email={self.email!r}, device_id={self.device_id!r})"
 
 
+def _keyring():
+    """The keyring package, imported on first use: it takes ~20 ms to load (its backends), and the first
+    frame of the TUI needs no secret."""
+    import keyring
+    import keyring.errors
+
+    return keyring
+
+
 def keyring_usable() -> tuple[bool, str]:
     """Whether the configured keyring backend can store secrets, and its name."""
+    keyring = _keyring()
     try:
         backend = keyring.get_keyring()
     except Exception as exc:  # a broken backend configuration
@@ -113,6 +120,7 @@ class SecretStore:
                 return self._memory[profile]
         if self.memory_only or not keyring_usable()[0]:
             return None
+        keyring = _keyring()
         try:
             raw = keyring.get_password(SERVICE, profile)
         except keyring.errors.KeyringError as exc:
@@ -133,6 +141,7 @@ class SecretStore:
                 self._memory[profile] = creds
                 return "memory"
         self.check_keyring()
+        keyring = _keyring()
         try:
             keyring.set_password(SERVICE, profile, creds.to_json())
         except keyring.errors.KeyringError as exc:
@@ -147,6 +156,7 @@ class SecretStore:
             had = self._memory.pop(profile, None) is not None
         if self.memory_only or not keyring_usable()[0]:
             return had
+        keyring = _keyring()
         try:
             keyring.delete_password(SERVICE, profile)
             return True

@@ -7,12 +7,14 @@ block (D-Bus, a locked keychain), so they run in a thread.
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
-import httpx
+if TYPE_CHECKING:  # the TUI's first frame needs none of these (httpx alone takes ~30 ms to import)
+    import httpx
 
-from .client import StrapiClient
-from .config import Profile
-from .secrets import Credentials, SecretStore
+    from .client import StrapiClient
+    from .config import Profile
+    from .secrets import Credentials, SecretStore
 
 
 async def load_credentials(store: SecretStore, profile: Profile) -> Credentials | None:
@@ -21,6 +23,8 @@ async def load_credentials(store: SecretStore, profile: Profile) -> Credentials 
 
 def client_for(profile: Profile, store: SecretStore, credentials: Credentials | None, *,
                transport: httpx.AsyncBaseTransport | None = None) -> StrapiClient:
+    from .client import StrapiClient
+
     async def save(creds: Credentials) -> None:
         # A rotated 5.24+ refresh cookie is single-use: store the new one before anything else happens.
         await asyncio.to_thread(store.set, profile.name, creds)

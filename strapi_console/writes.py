@@ -110,7 +110,7 @@ async def undo(client: StrapiClient, entry: journal.Entry, *, read_only: bool) -
         entry.save()
         return done
     if entry.target.get("kind") == "up-providers":
-        current = _provider_state(await read_providers(client))
+        current = _provider_state(await permissions.read_providers(client))
         back = {k: bool(v) for k, v in entry.before.get("changed", {}).items() if current.get(k) != v}
         if not back:
             raise ConsoleError("The providers are already as they were before this change.", title="Nothing to undo")
@@ -223,13 +223,6 @@ async def apply_advanced_plan(client: StrapiClient, plan: AdvancedPlan, *, read_
 # --- users-permissions login providers ------------------------------------------------------------
 
 
-async def read_providers(client: StrapiClient) -> dict:
-    data = await client.get("/users-permissions/providers")
-    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise UnexpectedShape("GET /users-permissions/providers did not answer a map of providers.")
-    return data
-
-
 def _provider_state(providers: dict) -> dict[str, bool]:
     return {name: bool(p.get("enabled")) for name, p in providers.items()}
 
@@ -257,7 +250,7 @@ async def apply_providers_plan(client: StrapiClient, plan: ProvidersPlan, *, rea
                                undo_of: str | None = None) -> journal.Entry:
     if read_only:
         raise ReadOnlyError(f"Profile '{client.profile.name}' is read-only: nothing was sent.")
-    fresh = await read_providers(client)
+    fresh = await permissions.read_providers(client)
     if _provider_state(fresh) != plan.loaded:
         raise ConcurrentChange("The login providers changed on the server since they were read. Nothing was written.",
                                hint="Read them again and review.")
@@ -269,7 +262,7 @@ async def apply_providers_plan(client: StrapiClient, plan: ProvidersPlan, *, rea
         await client.call("PUT", "/users-permissions/providers", json_body=body)
 
     async def verify():
-        now = _provider_state(await read_providers(client))
+        now = _provider_state(await permissions.read_providers(client))
         return None if all(now.get(n) == on for n, on in plan.changes.items()) else "the providers read back differ"
 
     return await journalled(client, target={"kind": "up-providers", "name": "login providers"},
@@ -552,7 +545,7 @@ async def check_interrupted(client: StrapiClient, entry: journal.Entry) -> str:
     elif kind == "documentation":
         state = {"restrictedAccess": await read_docs_access(client)}
     elif kind == "up-providers":
-        state = {k: v for k, v in _provider_state(await read_providers(client)).items() if k in changes}
+        state = {k: v for k, v in _provider_state(await permissions.read_providers(client)).items() if k in changes}
     elif kind and kind.endswith("-token"):
         return await _check_token(client, entry)
     else:

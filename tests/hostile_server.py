@@ -23,6 +23,7 @@ class Canned:
     drip: float = 0.0  # seconds between body bytes
     hang: bool = False  # accept, read, never answer
     close_early: bool = False  # close after the status line
+    delay: float = 0.0  # seconds before answering (a busy server)
 
 
 class HostileServer:
@@ -30,6 +31,9 @@ class HostileServer:
         self.routes: dict[tuple[str, str], Canned] = {}
         self.default = Canned(status=404, body=b'{"data":null,"error":{"status":404,"name":"NotFoundError","message":"Not Found"}}')
         self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests this server held at once
+        self._count = threading.Lock()
         self._stop = threading.Event()
         server = self
 
@@ -89,6 +93,13 @@ class HostileServer:
         if canned.hang:
             self._stop.wait(60)
             return
+        if canned.delay:
+            with self._count:
+                self.in_flight += 1
+                self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            self._stop.wait(canned.delay)
+            with self._count:
+                self.in_flight -= 1
         reason = {200: "OK", 204: "No Content", 404: "Not Found"}.get(canned.status, "Status")
         out = [f"HTTP/1.1 {canned.status} {reason}"]
         for k, v in canned.headers.items():

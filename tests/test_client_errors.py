@@ -203,3 +203,30 @@ def test_validation_error_names_fields_and_drops_echoed_values():
     assert ("3 errors occurred: password must contain at least one number; firstname must be a `string` type; "
             "currentPassword is a required field") in message
     assert "hunter" not in message
+
+
+async def test_profiles_of_one_server_share_its_concurrency_cap():
+    """Two profiles of the same server (an admin and a read-only one, say) scanned at once: the server
+    never holds more than 6 of the console's requests, however many profiles point at it."""
+    from strapi_console.http import HttpSession
+
+    server = HostileServer()
+    try:
+        server.set("GET", "/slow", Canned(body=b"{}", delay=0.15))
+        sessions = [HttpSession(server.url), HttpSession(server.url)]
+        await asyncio.gather(*(s.send("GET", "/slow") for s in sessions for _ in range(12)))
+        assert server.max_in_flight == 6
+        other = HostileServer()  # another server has slots of its own
+        try:
+            other.set("GET", "/slow", Canned(body=b"{}", delay=0.15))
+            there = HttpSession(other.url)
+            server.max_in_flight = 0
+            await asyncio.gather(*(s.send("GET", "/slow") for s in (sessions[0], there) for _ in range(12)))
+            assert server.max_in_flight == 6 and other.max_in_flight == 6
+            await there.aclose()
+        finally:
+            other.close()
+        for s in sessions:
+            await s.aclose()
+    finally:
+        server.close()

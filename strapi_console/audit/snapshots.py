@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .. import admin_roles, journal, paths, permissions, tokens
+from .. import admin_roles, journal, paths, shared_reads, tokens
 from ..client import StrapiClient
 from ..errors import Forbidden, NotFound
 from ..redact import redact_data
@@ -38,29 +38,25 @@ def _token_rows(found: list[tokens.Token] | None) -> dict[str, Any] | None:
 
 async def _section(name: str, client: StrapiClient, memo) -> dict[str, Any] | None:
     if name == "api-tokens":
-        return _token_rows(await memo("tokens:api", lambda: tokens.list_tokens(client, "api")))
+        return _token_rows(await shared_reads.token_list(client, memo, "api"))
     if name == "transfer-tokens":
-        return _token_rows(await memo("tokens:transfer", lambda: tokens.list_tokens(client, "transfer")))
+        return _token_rows(await shared_reads.token_list(client, memo, "transfer"))
     if name == "webhooks":
-        data = (await client.get("/admin/webhooks")).get("data") or []
         return {str(h.get("id")): {"name": h.get("name"), "url": h.get("url"), "events": sorted(h.get("events") or []),
                                    "enabled": h.get("isEnabled"), "header_names": sorted(h.get("headers") or {})}
-                for h in data if isinstance(h, dict)}
+                for h in await shared_reads.webhooks(client, memo)}
     if name == "up-settings":
-        return dict(await permissions.read_advanced(client))
+        return dict(await shared_reads.up_advanced(client, memo))
     if name == "up-providers":
-        data = await client.get("/users-permissions/providers")
-        return {k: bool(v.get("enabled")) for k, v in data.items() if isinstance(v, dict)}
+        return {k: bool(v.get("enabled")) for k, v in (await shared_reads.up_providers(client, memo)).items()}
     if name == "up-roles":
-        roles = await permissions.list_roles(client)
-        full = await asyncio.gather(*(permissions.read_role(client, r.id) for r in roles))
+        roles = await shared_reads.up_roles(client, memo)
+        full = await asyncio.gather(*(shared_reads.up_role(client, memo, r.id) for r in roles))
         return {str(r.id): {"name": r.name, "type": r.type, "enabled": sorted(r.enabled())} for r in full}
     if name == "admin-users":
-        from ..checks.admin_users import all_admin_users
-
         return {str(u.get("id")): {"email": u.get("email"), "active": u.get("isActive"), "blocked": u.get("blocked"),
                                    "roles": sorted(r.get("code") or r.get("name") or "" for r in u.get("roles") or [])}
-                for u in await memo("admin-users", lambda: all_admin_users(client))}
+                for u in await shared_reads.admin_users(client, memo)}
     if name == "admin-roles":
         roles = await admin_roles.list_roles(client)
         full = await asyncio.gather(*(admin_roles.read_role(client, r.id) for r in roles))
@@ -68,15 +64,11 @@ async def _section(name: str, client: StrapiClient, memo) -> dict[str, Any] | No
     raise ValueError(name)
 
 
-async def _no_memo(key, factory):
-    return await factory()
-
-
 async def take(client: StrapiClient, sections: tuple[str, ...] = SECTIONS, *, memo=None) -> dict[str, Any]:
     """Read every section concurrently; a section the credentials cannot read is left out (None).
 
     ``memo`` (a scan's ScanContext.memo) shares what other checks of the same scan already read."""
-    memo = memo or _no_memo
+    memo = memo or shared_reads.no_memo
 
     async def one(name):
         try:

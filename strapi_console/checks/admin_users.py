@@ -5,28 +5,18 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
+from .. import shared_reads
 from ..writes import AdminUserPlan
 from .registry import ScanContext, check, spec
 
 GENERIC = re.compile(r"^(admin|administrator|root|test|demo|info|webmaster|dev)@", re.I)
 
 
-async def all_admin_users(client) -> list[dict]:
-    users, page = [], 1
-    while True:
-        data = (await client.get("/admin/users", params={"page": page, "pageSize": 100})).get("data") or {}
-        users += [u for u in data.get("results") or [] if isinstance(u, dict)]
-        pagination = data.get("pagination") or {}
-        if page >= int(pagination.get("pageCount") or 1) or page >= 50:
-            return users
-        page += 1
-
-
 @check("AUTH-ADMIN-USERS", "Admin account hygiene", "medium", needs_auth=True,
        references=("https://docs.strapi.io/cms/features/rbac",))
 async def admin_users(ctx: ScanContext):
     me = spec("AUTH-ADMIN-USERS")
-    users = await ctx.memo("admin-users", lambda: all_admin_users(ctx.client))
+    users = await shared_reads.admin_users(ctx.client, ctx.memo)
     now = datetime.now(timezone.utc)
     supers = [u for u in users if u.get("isActive") and any(r.get("code") == "strapi-super-admin"
                                                             for r in u.get("roles") or [])]

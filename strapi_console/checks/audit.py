@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from .. import shared_reads
 from ..audit import snapshots
 from ..audit.community import CANNOT_SEE
 from ..times import parse_time
@@ -69,9 +70,7 @@ async def retention(ctx: ScanContext):
     if days >= 90:
         return me.finding("pass", f"{days} days of audit history", evidence=evidence)
     # a young instance cannot have 90 days: its first admin tells its age
-    from .admin_users import all_admin_users
-
-    users = await ctx.memo("admin-users", lambda: all_admin_users(ctx.client))
+    users = await shared_reads.admin_users(ctx.client, ctx.memo)
     born = min((t for t in (parse_time(u.get("createdAt")) for u in users) if t), default=None)
     if born is not None and oldest - born < timedelta(days=1):
         return me.finding("pass", f"{days} days of audit history: the whole life of this instance", evidence=evidence)

@@ -6,7 +6,7 @@ apply through the one safe write path.
 
 from __future__ import annotations
 
-from .. import permissions
+from .. import shared_reads
 from ..permissions import SENSITIVE_NAMES, Role, is_write, label
 from ..writes import AdvancedPlan, plan_for
 from .registry import ScanContext, check, spec
@@ -15,14 +15,11 @@ UP_DOCS = "https://docs.strapi.io/cms/features/users-permissions"
 
 
 async def _role(ctx: ScanContext, role_type: str) -> Role | None:
-    async def load():
-        return await permissions.role_by_type(ctx.client, role_type)
-
-    return await ctx.memo(f"up-role:{role_type}", load)
+    return await shared_reads.up_role_by_type(ctx.client, ctx.memo, role_type)
 
 
 async def _advanced(ctx: ScanContext) -> dict:
-    return await ctx.memo("up-advanced", lambda: permissions.read_advanced(ctx.client))
+    return await shared_reads.up_advanced(ctx.client, ctx.memo)
 
 
 def _no_role(me, role_type: str):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from .. import writes
+from .. import shared_reads, writes
 from ..errors import NotFound
 from ..semver import Version
 from .registry import ScanContext, check, spec
@@ -24,7 +24,7 @@ def _version(ctx: ScanContext) -> Version | None:
        references=(UP_DOC, "https://nvd.nist.gov/vuln/detail/CVE-2023-22893"))
 async def providers(ctx: ScanContext):
     me = spec("AUTH-PROVIDERS")
-    found = await writes.read_providers(ctx.client)
+    found = await shared_reads.up_providers(ctx.client, ctx.memo)
     enabled = {n: p for n, p in found.items() if p.get("enabled")}
     declared = set(ctx.client.profile.declared_providers) | {"email"}
     undeclared = sorted(n for n in enabled if n not in declared)
@@ -59,8 +59,7 @@ async def providers(ctx: ScanContext):
        references=("https://docs.strapi.io/cms/features/webhooks",))
 async def webhooks(ctx: ScanContext):
     me = spec("AUTH-WEBHOOKS")
-    answer = await ctx.client.get("/admin/webhooks")
-    hooks = [h for h in (answer.get("data") if isinstance(answer, dict) else None) or [] if isinstance(h, dict)]
+    hooks = await shared_reads.webhooks(ctx.client, ctx.memo)
     plain = [h for h in hooks if urlsplit(str(h.get("url") or "")).scheme == "http"]
     with_creds = [h for h in hooks if any(k.lower() in ("authorization", "x-api-key", "api-key", "x-auth-token")
                                           or "token" in k.lower() or "secret" in k.lower()

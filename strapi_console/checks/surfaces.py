@@ -6,7 +6,7 @@ import asyncio
 import re
 from urllib.parse import urljoin, urlsplit
 
-from .. import tokens
+from .. import shared_reads
 from ..errors import StrapiError
 from .headers import surfaces
 from .registry import ScanContext, check, spec
@@ -84,7 +84,7 @@ async def sourcemaps(ctx: ScanContext):
        references=("https://docs.strapi.io/cms/data-management/transfer",))
 async def transfer(ctx: ScanContext):
     me = spec("EXP-TRANSFER")
-    found = await ctx.memo("tokens:transfer", lambda: tokens.list_tokens(ctx.client, "transfer"))
+    found = await shared_reads.token_list(ctx.client, ctx.memo, "transfer")
     evidence = {"request": "GET /admin/transfer/tokens", "enabled": found is not None,
                 "tokens": len(found) if found is not None else 0}
     if found is None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from .. import token_fixes, tokens
-from .admin_users import all_admin_users
+from .. import shared_reads, token_fixes, tokens
 from .registry import ScanContext, check, spec
 
 API_TOKENS_DOC = "https://docs.strapi.io/cms/features/api-tokens"
@@ -14,7 +13,7 @@ PREGENERATED = {"Full Access": "full-access", "Read Only": "read-only"}
 
 
 async def _tokens(ctx: ScanContext, kind: str) -> list[tokens.Token] | None:
-    return await ctx.memo(f"tokens:{kind}", lambda: tokens.list_tokens(ctx.client, kind))
+    return await shared_reads.token_list(ctx.client, ctx.memo, kind)
 
 
 async def _api_and_transfer(ctx: ScanContext) -> list[tokens.Token] | None:
@@ -147,7 +146,7 @@ async def admin_kind(ctx: ScanContext):
     evidence = {"request": "GET /admin/admin-tokens", "tokens": [t.summary() for t in found]}
     if not found:
         return me.finding("pass", "No admin tokens", evidence=evidence)
-    users = await ctx.memo("admin-users", lambda: all_admin_users(ctx.client))
+    users = await shared_reads.admin_users(ctx.client, ctx.memo)
     active = {u.get("email") for u in users if u.get("isActive") and not u.get("blocked")}
     departed = set(ctx.client.profile.departed_admins)
     orphaned = [t for t in found if (t.raw.get("adminUserOwner") or {}).get("email") not in active - departed]
