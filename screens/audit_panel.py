@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static, TextArea
+from textual.widgets import Header, Input, Static, TextArea
 
 from strapi_console import paths
 from strapi_console.audit.community import CANNOT_SEE
@@ -29,6 +29,7 @@ from strapi_console.audit.tail import ServerStatus, Tail
 from strapi_console.files import write_private
 
 from .event_list import EventList
+from .key_bar import KeyBar
 
 BUFFER_SIZE = 10_000
 COLUMNS = [("Time", 11), ("Server", 14), ("Who", 22), ("Action", 24), ("Target", 28), ("Summary", 100)]
@@ -40,6 +41,7 @@ def _short(text: str, width: int) -> str:
 
 
 class AuditPanel(Screen):
+    CSS_PATH = "audit_panel.tcss"  # loaded with the screen, not before the first frame
     BINDING_GROUP_TITLE = "Audit tail"
     BINDINGS = [
         Binding("slash", "filter", "Filter", key_display="/", id="audit.filter"),
@@ -71,7 +73,7 @@ class AuditPanel(Screen):
             with Vertical(id="event-pane"):
                 yield Static(id="event-head")
                 yield TextArea(id="event-detail", read_only=True, show_line_numbers=False, soft_wrap=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.sub_title = "4 Audit tail"

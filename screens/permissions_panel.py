@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from strapi_console import admin_roles, baselines, journal, permissions, role_compare, writes
 from strapi_console.errors import ConsoleError
@@ -24,12 +24,14 @@ from .confirm import ConfirmScreen
 from .formatting import subject_label
 from .matrix_view import MatrixView
 from .role_compare import RoleCompareScreen
+from .key_bar import KeyBar
 
 ACTION_ORDER = ["find", "findOne", "create", "update", "delete", "count", "me", "destroy", "upload"]
 EDIT_ACTIONS = {"toggle", "apply", "undo", "discard"}
 
 
 class PermissionsPanel(Screen):
+    CSS_PATH = "permissions_panel.tcss"  # loaded with the screen, not before the first frame
     BINDING_GROUP_TITLE = "Permissions"
     BINDINGS = [
         Binding("space", "toggle", "Toggle", id="perm.toggle"),
@@ -66,7 +68,7 @@ class PermissionsPanel(Screen):
                 yield MatrixView(id="matrix")
             yield Input(placeholder="filter rows (type, controller) — esc clears", id="perm-filter")
             yield PendingBar(id="pending")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.sub_title = "3 Permissions · end-user roles"

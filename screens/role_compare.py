@@ -10,18 +10,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from strapi_console import role_compare
 from strapi_console.role_compare import ABSENT, ALLOWED, PARTIAL
 
 from .formatting import subject_label
 from .matrix_view import MatrixView
+from .key_bar import KeyBar
 
 MARKS = {ALLOWED: ("✓", "green"), PARTIAL: ("◐", "yellow"), role_compare.DENIED: ("·", "dim"), ABSENT: (" ", "")}
 
 
 class RoleCompareScreen(Screen):
+    CSS_PATH = "role_compare.tcss"  # loaded with the screen, not before the first frame
     BINDING_GROUP_TITLE = "Compare roles"
     BINDINGS = [
         Binding("escape", "back", "Back", id="cmp.back"),
@@ -43,7 +45,7 @@ class RoleCompareScreen(Screen):
             yield MatrixView(id="cmp-matrix", label_width=40 if self.admin else 24)
             yield Input(placeholder="filter rows — esc clears", id="cmp-filter")
             yield Static(id="cmp-detail")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         c = self.comparison

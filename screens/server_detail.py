@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from strapi_console import paths
 from strapi_console.checks.registry import SEVERITIES
@@ -23,11 +23,13 @@ from strapi_console.writes import apply_plan
 from .confirm import ConfirmScreen
 from .formatting import status_text
 from .key_shown import KeyShownScreen
+from .key_bar import KeyBar
 
 ORDER = {"fail": 0, "warn": 1, "error": 2, "skip": 3, "info": 4, "pass": 5}
 
 
 class ServerDetailScreen(Screen):
+    CSS_PATH = "server_detail.tcss"  # loaded with the screen, not before the first frame
     BINDING_GROUP_TITLE = "Findings"
     BINDINGS = [
         Binding("escape", "back", "Back", id="detail.back"),
@@ -52,7 +54,7 @@ class ServerDetailScreen(Screen):
             yield DataTable(id="findings", cursor_type="row")
             with VerticalScroll(id="finding-pane"):
                 yield Static(id="finding-detail")
-        yield Footer()
+        yield KeyBar()
 
     def initial_profile(self) -> str | None:
         return self.profile_name

@@ -8,13 +8,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from strapi_console.config import Profile
 
 from strapi_console.scoring import GRADE_ORDER
 
 from .formatting import age, counts_text, grade_text, state_text, tail_text
+from .key_bar import KeyBar
 
 COLUMNS = [("name", "Server"), ("state", "State"), ("grade", "Grade"), ("fails", "Failed"), ("worst", "Worst"),
            ("version", "Version"), ("edition", "Ed."), ("lock", "Mode"), ("tail", "Tail"), ("age", "Seen")]
@@ -44,7 +45,7 @@ class ServerListScreen(Screen):
             yield Input(placeholder="filter servers (name, URL, tag, state) — esc clears", id="filter")
             yield DataTable(id="servers", cursor_type="row", zebra_stripes=True)
             yield Static(id="server-detail")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.sub_title = "1 Servers · 2 Versions · 3 Permissions · 4 Audit · 5 HTTPS"

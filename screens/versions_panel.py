@@ -13,10 +13,11 @@ from textual.binding import Binding
 from textual.command import SimpleCommand
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from strapi_console import advisories, support
 from strapi_console.advisories import SEVERITY_RANK
+from .key_bar import KeyBar
 
 SEV_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
 SEV_MARK = {"critical": "‼ crit", "high": "! high", "medium": "~ med", "low": "· low"}
@@ -28,6 +29,7 @@ def _today():
 
 
 class VersionsPanel(Screen):
+    CSS_PATH = "versions_panel.tcss"  # loaded with the screen, not before the first frame
     BINDING_GROUP_TITLE = "Versions & advisories"
     BINDINGS = [
         Binding("slash", "filter", "Filter", key_display="/", id="versions.filter"),
@@ -51,7 +53,7 @@ class VersionsPanel(Screen):
             yield DataTable(id="server-advisories", cursor_type="row")
             with VerticalScroll(id="advisory-pane"):
                 yield Static(id="advisory-detail")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.sub_title = "2 Versions & advisories"

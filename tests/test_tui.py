@@ -186,6 +186,24 @@ async def test_html_answer_is_shown_as_not_strapi_and_app_keeps_running():
         server.close()
 
 
+async def test_key_bar_keeps_help_in_reach_at_80_columns_and_its_keys_click():
+    """The screen's keys fill the bottom line from the left; `? Help` stays at the right end however
+    many keys there are, and a click on a key does what the key does."""
+    from screens.key_bar import KeyBar
+
+    app = StrapiConsoleApp(config=make_config(Profile("alpha", "http://127.0.0.1:9")))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        bar = app.screen.query_one(KeyBar)
+        line = bar.render().plain
+        assert len(line) == 80 and line.startswith(" d Findings ") and "…" in line
+        assert line.rstrip().endswith("? Help  ^p palette")
+        start = line.index(" ? Help")
+        await pilot.click(KeyBar, offset=(start + 2, 0))
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+
+
 async def test_keys_help_filter_panels_and_production_lock():
     cfg = make_config(Profile("alpha", "http://127.0.0.1:9"), Profile("beta", "http://127.0.0.1:9"),
                       Profile("prod-eu", "http://127.0.0.1:9", tags=["production"]))
