@@ -222,3 +222,64 @@ def test_interrupted_write_is_settled_by_journal_check(victim, tmp_path):
     assert "applied" in checked.stdout
     undone = run("journal", "undo", "v", entry_id, "--yes")
     assert undone.returncode == 0, undone.stderr
+
+
+def test_server_killed_mid_tail_is_backfilled_without_loss_or_duplicate(victim):
+    """The derived tail follows a real server; the server dies (the tail says so and keeps trying), comes
+    back, and what happened around the restart arrives once: nothing lost, nothing shown twice."""
+    from strapi_console.audit.tail import Tail
+
+    profile = Profile("v", victim.url)
+    store = SecretStore("memory")
+    shown = []
+
+    async def create(title):
+        async with StrapiClient(profile, store.get("v")) as c:
+            await c.call("POST", "/content-manager/collection-types/api::article.article", json_body={"title": title})
+
+    def titles(title):
+        return [e for e in shown if e.action == "entry.create" and title in e.summary]
+
+    async def scenario():
+        async with StrapiClient(profile, on_credentials=lambda c: store.set("v", c)) as c:
+            await c.login(victim.email, victim.password)
+        tail = Tail([profile], store, on_events=shown.extend, fast=0.2, slow=0.5)
+        status = lambda: tail.servers["v"].status if "v" in tail.servers else None  # noqa: E731
+        task = asyncio.ensure_future(tail.run())
+        try:
+            await _until(lambda: status() and status().polls >= 1)
+            await create("before-kill")
+            await _until(lambda: titles("before-kill"))
+            await asyncio.to_thread(victim.server.kill)
+            await _until(lambda: status().error is not None and not status().live)
+            assert "127.0.0.1" in status().error or "connect" in status().error.lower(), status().error
+            old = victim.server
+            victim.server = await asyncio.to_thread(StrapiServer.start, old.app_dir, workdir=old.workdir,
+                                                    port=old.port, env=old.env)
+            await create("after-restart-1")  # before the tail polls again: it must backfill these
+            await create("after-restart-2")
+            tail.resume()  # wake it from its back-off rather than wait out the doubling
+            await _until(lambda: titles("after-restart-1") and titles("after-restart-2"), timeout=60)
+            polls = status().polls
+            await _until(lambda: status().polls >= polls + 2, timeout=30)  # and a couple more polls after
+        finally:
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+        return status()
+
+    final = asyncio.run(scenario())
+    assert final.live and final.error is None
+    for title in ("before-kill", "after-restart-1", "after-restart-2"):
+        assert len(titles(title)) == 1, (title, [e.summary for e in shown])
+    assert len({e.key for e in shown}) == len(shown)
+
+
+async def _until(condition, timeout=40.0):
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)

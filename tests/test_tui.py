@@ -169,6 +169,39 @@ async def test_silent_refresh_of_short_lived_access_tokens(strapi5_default, isol
         assert {f.check_id: f.status for f in result.findings}["SEC-ADMIN-JWT-DEFAULT"] == "fail"
 
 
+RATE_LIMITED = b'{"data":null,"error":{"status":429,"name":"RateLimitError","message":"Too many requests"}}'
+
+
+@pytest.mark.parametrize("says_when", [True, False], ids=["reset-header", "no-reset-header"])
+async def test_a_server_answering_429_to_everything_for_a_minute(says_when):
+    """Every request gets 429 for the next minute. The console neither hangs nor hammers: the scan ends
+    (the header says a minute: no retry; no header: two short retries), the operator is told when to try
+    again, and the TUI answers keys meanwhile."""
+    import time as _time
+
+    server = HostileServer()
+    try:
+        headers = {"Content-Type": "application/json"}
+        if says_when:
+            headers["X-RateLimit-Reset"] = str(int(_time.time()) + 60)
+        server.default = Canned(429, headers, RATE_LIMITED)
+        app = StrapiConsoleApp(config=make_config(Profile("busy", server.url)))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("question_mark")  # keys answer while the scan meets the 429s
+            await pilot.pause()
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press("escape")
+            await settle(app, pilot)  # the scan ended well before the minute is over (settle gives 30 s)
+            assert cell(app, "busy", "state").startswith("✗")
+            detail = str(app.screen.query_one("#server-detail").render())
+            assert "rate limited" in detail
+            assert ("in 0 min 5" in detail) if says_when else ("did not say when" in detail)
+        # no retry against a one-minute window; at most two per request otherwise
+        assert len(server.requests) <= (8 if says_when else 30), len(server.requests)
+    finally:
+        server.close()
+
+
 async def test_html_answer_is_shown_as_not_strapi_and_app_keeps_running():
     server = HostileServer()
     try:
