@@ -202,6 +202,36 @@ async def test_a_server_answering_429_to_everything_for_a_minute(says_when):
         server.close()
 
 
+@pytest.mark.parametrize("kind", ["never-answers", "one-byte-a-second", "20-MB-json"])
+async def test_keys_answer_while_a_server_misbehaves(kind):
+    """A scan waiting on a server that holds the connection, drips its answer or sends 20 MB never holds
+    the UI: the help opens and a panel switch happens while the scan is still out. (How each one ends,
+    bounded and with its message, is tested on the client.)"""
+    server = HostileServer()
+    try:
+        canned = {"never-answers": Canned(hang=True),
+                  "one-byte-a-second": Canned(body=b'{"data":{}}' + b" " * 200, drip=1.0),
+                  "20-MB-json": Canned(body=b'{"data":"' + b"x" * (20 * 1024 * 1024) + b'"}')}[kind]
+        server.default = canned
+        app = StrapiConsoleApp(config=make_config(Profile("slow", server.url)))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause(0.3)
+            await pilot.press("question_mark")
+            await pilot.pause()
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press("escape", "2")
+            await pilot.pause()
+            assert app.current_mode == "versions"
+            if kind == "20-MB-json":
+                await pilot.press("1")
+                await settle(app, pilot)
+                assert "more than 8 MB" in str(app.screen.query_one("#server-detail").render())
+            else:
+                assert app.state("slow").refreshing  # the scan is still waiting, the keys were not
+    finally:
+        server.close()
+
+
 async def test_html_answer_is_shown_as_not_strapi_and_app_keeps_running():
     server = HostileServer()
     try:
