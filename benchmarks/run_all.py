@@ -1,0 +1,44 @@
+"""Every benchmark, one after another, with the arguments the README's numbers were measured with.
+
+    .venv/bin/python benchmarks/run_all.py            # ~5 minutes (the audit tail plays 10 minutes at 10×)
+    .venv/bin/python benchmarks/run_all.py --quick    # ~2 minutes: the audit tail plays 1 minute
+
+Each runs in its own process (start-up is measured from a fresh one anyway) and prints its own lines;
+none asserts anything: they measure, the README records.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def runs(quick: bool) -> list[list[str]]:
+    return [
+        ["startup.py", "--runs", "9"],
+        ["permission_matrix.py", "--types", "300"],
+        ["permission_matrix.py", "--types", "1000"],
+        ["request_economy.py"],
+        ["fleet_scan.py", "--delay", "0.1", "--fleet", "20"],
+        ["audit_tail.py", "--minutes", "1" if quick else "10", "--speed", "10"],
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a shorter audit-tail run")
+    args = parser.parse_args()
+    failed = 0
+    for script, *rest in runs(args.quick):
+        print(f"\n$ benchmarks/{script} {' '.join(rest)}", flush=True)
+        done = subprocess.run([sys.executable, str(HERE / script), *rest])
+        failed += done.returncode != 0
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
