@@ -183,7 +183,9 @@ class PermissionsPanel(Screen):
             return Text("·", style="dim")
         risky = admin_roles.is_risky(key) and not role.super_admin
         mark = "◐" if role.partial(key) else "✓"
-        return Text(mark, style="bold red" if risky else ("yellow" if mark == "◐" else "green"))
+        if risky:  # manages users, roles, tokens or settings
+            return Text(mark + "!", style="bold red")
+        return Text(mark, style="yellow" if mark == "◐" else "green")
 
     def _render_admin_matrix(self, rebuild: bool = False) -> None:
         matrix = self.query_one("#matrix", MatrixView)
@@ -204,7 +206,7 @@ class PermissionsPanel(Screen):
             ro = " · [b yellow]Super Admin: read-only (Strapi refuses edits, resets it at boot)[/]"
         self.query_one("#perm-head", Static).update(
             f"[b]{escape(self.profile.name)}[/b] · admin role [b]{escape(role.name)}[/b] · ✓ allowed, ◐ partial "
-            f"(fields/locales/conditions: d), · denied{ro}")
+            f"(fields/locales/conditions: d), · denied, ! manages users, roles or settings{ro}")
         self._render_pending()
 
     def _render_roles(self) -> None:
@@ -226,9 +228,9 @@ class PermissionsPanel(Screen):
         if action_id in self.staged:
             new = self.staged[action_id]
             return Text(("✓" if new else "✗") + "*", style="bold reverse")
-        risky = on and self.role.type == "public" and (permissions.is_write(action_id) or
-                                                      subject == "plugin::users-permissions.user")
-        return Text("✓" if on else "·", style="bold red" if risky else ("green" if on else "dim"))
+        if on and permissions.risk(self.role.type, action_id):
+            return Text("✓!", style="bold red")  # a symbol as well as a colour: d says which check flags it
+        return Text("✓" if on else "·", style="green" if on else "dim")
 
     def _render_matrix(self, rebuild: bool = False) -> None:
         matrix = self.query_one("#matrix", MatrixView)
@@ -246,8 +248,10 @@ class PermissionsPanel(Screen):
             matrix.set_columns("Type / controller", self.columns)
         matrix.set_rows([(s, subject_label(s)) for s in subjects], self._cell)
         lock = " · [b yellow]read-only: no edit keys[/]" if self.read_only() else " · space toggles, a applies"
+        flagged = sum(1 for a, on in self.role.leaves().items() if on and permissions.risk(self.role.type, a))
+        risky = f" · [b red]{flagged} flagged ✓![/] (d: which check)" if flagged else ""
         head.update(f"[b]{escape(self.profile.name)}[/b] · role [b]{escape(self.role.name)}[/b] ({self.role.type}) · "
-                    f"{len(rows)} rows{lock}")
+                    f"{len(rows)} rows{risky}{lock}")
         self._render_pending()
 
     def _plan(self):
@@ -319,9 +323,10 @@ class PermissionsPanel(Screen):
 
     def action_detail(self) -> None:
         cell = self._cursor()
+        if self.kind == "up" and cell is not None and self.role is not None:
+            self._up_detail(*cell)
+            return
         if self.kind != "admin" or cell is None or self.admin_role is None:
-            if cell:
-                self.notify(f"{cell[0]}.{cell[1]}", title="Permission")
             return
         key = self._admin_key(*cell)
         if key is None:
@@ -329,6 +334,19 @@ class PermissionsPanel(Screen):
         state = "allowed" if key in self.admin_role.granted() else "denied"
         self.query_one("#pending", PendingBar).update(
             f"[b]{escape(key.replace('|', ' on '))}[/b]: {state}; {escape(self.admin_role.detail(key))}")
+
+    def _up_detail(self, subject: str, action: str) -> None:
+        action_id = f"{subject}.{action}"
+        rows = self.role.rows()
+        if action not in rows.get(subject, {}):
+            return
+        state = "allowed" if rows[subject][action] else "denied"
+        text = f"[b]{escape(action_id)}[/b] on {escape(self.role.name)}: {state}"
+        flagged = permissions.risk(self.role.type, action_id)
+        if flagged:
+            text += (f"; if allowed, [b red]{flagged}[/] fails: {permissions.RISKS[flagged]}"
+                     if state == "denied" else f" — [b red]{flagged}[/]: {permissions.RISKS[flagged]}")
+        self.query_one("#pending", PendingBar).update(text)
 
     def action_apply(self) -> None:
         plan = self._plan() if self.staged else None

@@ -107,6 +107,32 @@ def is_write(action_id: str) -> bool:
     return action_id.rsplit(".", 1)[1] in WRITE_ACTIONS
 
 
+RISKS = {
+    "AUTH-PUBLIC-WRITE": "anonymous visitors can change content",
+    "AUTH-PUBLIC-USERS": "anonymous visitors can list end users",
+    "AUTH-PUBLIC-UPLOAD": "anonymous visitors can upload or delete media",
+    "AUTH-AUTHENTICATED-ROLE": "every signed-up user can manage users or roles",
+}
+
+
+def risk(role_type: str, action_id: str) -> str | None:
+    """The check that fails when a role of this type is granted ``action_id`` (None: not a risk by itself).
+
+    One table for the AUTH-* checks and the matrix's red cells, so the two never disagree."""
+    subject, action = action_id.rsplit(".", 1)
+    if role_type == "public":
+        if subject.startswith("api::") and action in WRITE_ACTIONS:
+            return "AUTH-PUBLIC-WRITE"
+        if subject == "plugin::users-permissions.user" and action in ("find", "findOne", "count"):
+            return "AUTH-PUBLIC-USERS"
+        if subject.startswith("plugin::upload.") and action in ("upload", "destroy", "uploadFiles", "replaceFile"):
+            return "AUTH-PUBLIC-UPLOAD"
+    if (subject == "plugin::users-permissions.user" and action in ("update", "destroy", "create")) \
+            or subject == "plugin::users-permissions.role":
+        return "AUTH-AUTHENTICATED-ROLE"
+    return None
+
+
 async def list_roles(client: StrapiClient) -> list[RoleSummary]:
     data = await client.get("/users-permissions/roles")
     roles = data.get("roles") if isinstance(data, dict) else None

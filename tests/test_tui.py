@@ -454,10 +454,13 @@ async def test_permission_matrix_toggle_apply_undo(strapi5_perm):
         assert isinstance(panel, PermissionsPanel)
         await settle(app, pilot, until=lambda: panel.role is not None)
         matrix = panel.query_one("#matrix")
-        assert matrix.get_cell("api::article.article", "create").plain == "✓"
+        assert matrix.get_cell("api::article.article", "create").plain == "✓!"  # flagged: AUTH-PUBLIC-WRITE
+        assert "flagged" in str(panel.query_one("#perm-head").render())
         matrix.focus()
         matrix.move_cursor(row=matrix.get_row_index("api::article.article"),
                            column=matrix.get_column_index("create"))
+        await pilot.press("d")
+        assert "AUTH-PUBLIC-WRITE" in str(panel.query_one("#pending").render())
         await pilot.press("space")
         assert panel.staged == {"api::article.article.create": False}
         assert "article.create allowed → denied" in str(panel.query_one("#pending").render())
@@ -545,6 +548,39 @@ async def test_admin_roles_matrix_and_super_admin_lock(strapi5_perm):
 
 
 @pytest.mark.e2e
+async def test_compare_admin_roles_side_by_side(strapi5_perm):
+    """Editor and Author of a real Strapi 5: both may update articles within field and locale limits, but
+    the Author only its own (the is-creator condition): partial on both sides, and still a difference."""
+    from screens.permissions_panel import PermissionsPanel
+    from strapi_console.secrets import SecretStore
+
+    store = SecretStore()
+    profile = await signed_in(store, strapi5_perm, "perm")
+    app = StrapiConsoleApp(config=make_config(profile), store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        panel = app.screen
+        await settle(app, pilot, until=lambda: isinstance(panel, PermissionsPanel) and panel.role is not None)
+        await pilot.press("t")
+        await settle(app, pilot, until=lambda: panel.admin_role is not None)
+        panel._compare("perm", "Author")
+        await settle(app, pilot, until=lambda: app.screen is not panel)
+        await pilot.pause(0.1)
+        cmp = app.screen.comparison
+        assert cmp.left_name == "Editor on perm" and cmp.right_name == "Author on perm"
+        assert cmp.state("api::article.article", "update") == ("partial", "partial")
+        assert cmp.differs("api::article.article", "update")
+        assert app.screen.query_one("#cmp-matrix").get_cell("api::article.article", "update").plain == "◐≠◐"
+        await pilot.press("n")
+        await pilot.pause(0.1)
+        assert "differs" in str(app.screen.query_one("#cmp-detail").render())
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert app.screen is panel and panel.kind == "admin"
+
+
+@pytest.mark.e2e
 async def test_compare_public_across_servers(strapi5, strapi5_perm):
     """The same role on two servers: the demo-insecure one grants article.create, the clean one does not."""
     from screens.permissions_panel import PermissionsPanel
@@ -561,6 +597,7 @@ async def test_compare_public_across_servers(strapi5, strapi5_perm):
         await settle(app, pilot, until=lambda: isinstance(panel, PermissionsPanel) and panel.role is not None)
         panel._compare("insecure", "Public")
         await settle(app, pilot, until=lambda: app.screen is not panel)
+        await pilot.pause(0.1)
         compare = app.screen
         assert isinstance(compare, RoleCompareScreen)
         cmp = compare.comparison

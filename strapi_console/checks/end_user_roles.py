@@ -7,7 +7,7 @@ apply through the one safe write path.
 from __future__ import annotations
 
 from .. import shared_reads
-from ..permissions import SENSITIVE_NAMES, Role, is_write, label
+from ..permissions import SENSITIVE_NAMES, Role, is_write, label, risk
 from ..writes import AdvancedPlan, plan_for
 from .registry import ScanContext, check, spec
 
@@ -47,7 +47,7 @@ async def public_write(ctx: ScanContext):
     role = await _role(ctx, "public")
     if role is None:
         return _no_role(me, "public")
-    bad = sorted(a for a in role.enabled() if a.startswith("api::") and is_write(a))
+    bad = sorted(a for a in role.enabled() if risk("public", a) == "AUTH-PUBLIC-WRITE")
     return _role_finding(me, role, bad, f"Anonymous visitors can change content: {', '.join(label(a) for a in bad)}",
                          "The Public role cannot create, update or delete content",
                          "Deny these actions on the Public role")
@@ -59,8 +59,7 @@ async def public_users(ctx: ScanContext):
     role = await _role(ctx, "public")
     if role is None:
         return _no_role(me, "public")
-    bad = sorted(a for a in role.enabled() if a.startswith("plugin::users-permissions.user.")
-                 and a.rsplit(".", 1)[1] in ("find", "findOne", "count"))
+    bad = sorted(a for a in role.enabled() if risk("public", a) == "AUTH-PUBLIC-USERS")
     finding = _role_finding(me, role, bad, "Anonymous visitors can list your end users (e-mails and profile data)",
                             "Anonymous visitors cannot list end users", "Deny user listing on the Public role")
     if bad:
@@ -76,8 +75,7 @@ async def public_upload(ctx: ScanContext):
     role = await _role(ctx, "public")
     if role is None:
         return _no_role(me, "public")
-    bad = sorted(a for a in role.enabled() if a.startswith("plugin::upload.") and a.rsplit(".", 1)[1]
-                 in ("upload", "destroy", "uploadFiles", "replaceFile"))
+    bad = sorted(a for a in role.enabled() if risk("public", a) == "AUTH-PUBLIC-UPLOAD")
     return _role_finding(me, role, bad, "Anonymous visitors can upload or delete media files",
                          "Anonymous visitors cannot upload or delete media", "Deny upload and delete on Public")
 
@@ -112,9 +110,7 @@ async def authenticated_role(ctx: ScanContext):
     if role is None:
         return _no_role(me, "authenticated")
     enabled = role.enabled()
-    bad = sorted(a for a in enabled if a.startswith("plugin::users-permissions.user.")
-                 and a.rsplit(".", 1)[1] in ("update", "destroy", "create")
-                 or a.startswith("plugin::users-permissions.role."))
+    bad = sorted(a for a in enabled if risk("authenticated", a) == "AUTH-AUTHENTICATED-ROLE")
     listing = sorted(a for a in enabled if a in ("plugin::users-permissions.user.find",
                                                  "plugin::users-permissions.user.count"))
     if bad:
