@@ -76,6 +76,25 @@ def isolated(tmp_path, monkeypatch):
     keyring.set_keyring(previous)
 
 
+async def wait_until(condition, timeout: float = 20.0) -> None:
+    """Poll ``condition`` every 50 ms; fail the test if it does not hold within ``timeout`` (a hang guard)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not condition():
+        if loop.time() > end:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+async def stop_task(task: asyncio.Future) -> None:
+    """Cancel a background loop (a tail) and wait until it has really stopped."""
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+
+
 def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     """Environment for a `strapi-console` subprocess: isolated dirs and a real file keyring backend."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STRAPI_CONSOLE", "PYTHON_KEYRING"))}

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import cli_env, console_cmd
+from conftest import cli_env, console_cmd, stop_task, wait_until
 from fake_audit_server import FakeAuditServer, reset_in
 from strapi_console.audit.alerts import AlertRules
 from strapi_console.audit.events import AuditEvent, EventBuffer
@@ -53,21 +53,8 @@ async def _run_tail(fake, script, *, since=None, others=()):
     try:
         await script(tail, shown)
     finally:
-        task.cancel()
-        try:
-            await task
-        except asyncio.CancelledError:
-            pass
+        await stop_task(task)
     return shown, statuses
-
-
-async def _until(condition, timeout=20.0):
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not condition():
-        if loop.time() > end:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
 
 
 def _ids(events):
@@ -78,9 +65,9 @@ async def test_burst_larger_than_a_page_arrives_whole_in_order(fake):
     before = fake.add(30, when=datetime.now(timezone.utc) - timedelta(minutes=5))
 
     async def script(tail, shown):
-        await _until(lambda: len(shown) == 30)
+        await wait_until(lambda: len(shown) == 30)
         fake.add(250)  # two and a half pages between two polls
-        await _until(lambda: len(shown) >= 280)
+        await wait_until(lambda: len(shown) >= 280)
         await asyncio.sleep(0.5)  # more polls: nothing repeats
 
     shown, _ = await _run_tail(fake, script, since=datetime.now(timezone.utc) - timedelta(hours=1))
@@ -92,9 +79,9 @@ async def test_first_poll_without_a_start_reads_the_latest_page_only(fake):
     fake.add(150, when=datetime.now(timezone.utc) - timedelta(minutes=30))
 
     async def script(tail, shown):
-        await _until(lambda: len(shown) == 100)
+        await wait_until(lambda: len(shown) == 100)
         fake.add(3)
-        await _until(lambda: len(shown) == 103)
+        await wait_until(lambda: len(shown) == 103)
 
     shown, _ = await _run_tail(fake, script)
     assert _ids(shown) == list(range(51, 151)) + [151, 152, 153]
@@ -105,11 +92,11 @@ async def test_shuffled_and_overlapping_pages_lose_nothing_and_repeat_nothing(fa
     fake.repeat_overlap = 7
 
     async def script(tail, shown):
-        await _until(lambda: tail.servers.get("ee") and tail.servers["ee"].status.polls >= 1)
+        await wait_until(lambda: tail.servers.get("ee") and tail.servers["ee"].status.polls >= 1)
         fake.add(333)
-        await _until(lambda: len(shown) >= 333)
+        await wait_until(lambda: len(shown) >= 333)
         fake.add(5)
-        await _until(lambda: len(shown) >= 338)
+        await wait_until(lambda: len(shown) >= 338)
         await asyncio.sleep(0.5)
 
     shown, _ = await _run_tail(fake, script, since=datetime.now(timezone.utc) - timedelta(minutes=1))
@@ -119,11 +106,11 @@ async def test_shuffled_and_overlapping_pages_lose_nothing_and_repeat_nothing(fa
 
 async def test_429_and_5xx_back_off_and_then_backfill(fake):
     async def script(tail, shown):
-        await _until(lambda: tail.servers.get("ee") and tail.servers["ee"].status.polls >= 1)
+        await wait_until(lambda: tail.servers.get("ee") and tail.servers["ee"].status.polls >= 1)
         fake.fail_next(429, times=3, headers=reset_in(0))  # more than the HTTP layer's own retries
         fake.fail_next(502, times=3)
         fake.add(120)
-        await _until(lambda: len(shown) >= 120, timeout=30)
+        await wait_until(lambda: len(shown) >= 120, timeout=30)
         await asyncio.sleep(0.3)
 
     shown, statuses = await _run_tail(fake, script, since=datetime.now(timezone.utc) - timedelta(minutes=1))
@@ -136,13 +123,13 @@ async def test_429_and_5xx_back_off_and_then_backfill(fake):
 async def test_a_server_restart_in_the_middle_is_backfilled(fake):
     async def script(tail, shown):
         fake.add(10)
-        await _until(lambda: len(shown) == 10)
+        await wait_until(lambda: len(shown) == 10)
         fake.up = False  # the server goes away ...
         fake.add(40)  # ... while events keep being recorded (they are in its database)
-        await _until(lambda: tail.servers["ee"].status.error is not None)
+        await wait_until(lambda: tail.servers["ee"].status.error is not None)
         fake.up = True
         fake.add(2)
-        await _until(lambda: len(shown) >= 52, timeout=30)
+        await wait_until(lambda: len(shown) >= 52, timeout=30)
         await asyncio.sleep(0.3)
 
     shown, statuses = await _run_tail(fake, script, since=datetime.now(timezone.utc) - timedelta(minutes=1))
@@ -152,7 +139,7 @@ async def test_a_server_restart_in_the_middle_is_backfilled(fake):
 
 async def test_paused_tail_sends_no_request(fake):
     async def script(tail, shown):
-        await _until(lambda: tail.servers.get("ee") and tail.servers["ee"].status.polls >= 1)
+        await wait_until(lambda: tail.servers.get("ee") and tail.servers["ee"].status.polls >= 1)
         tail.pause()
         await asyncio.sleep(0.3)  # a poll in flight may finish
         count = len(fake.requests)
@@ -160,7 +147,7 @@ async def test_paused_tail_sends_no_request(fake):
         await asyncio.sleep(0.6)
         assert len(fake.requests) == count and len(shown) == 0
         tail.resume()
-        await _until(lambda: len(shown) == 4)
+        await wait_until(lambda: len(shown) == 4)
 
     await _run_tail(fake, script, since=datetime.now(timezone.utc) - timedelta(minutes=1))
 
@@ -171,7 +158,7 @@ async def test_enterprise_alerts_and_aud_checks(fake):
     fake.add(12, action="entry.delete")
 
     async def script(tail, shown):
-        await _until(lambda: len(shown) == 13)
+        await wait_until(lambda: len(shown) == 13)
 
     shown, _ = await _run_tail(fake, script, since=datetime.now(timezone.utc) - timedelta(days=365))
     assert shown[0].alert == "role or permission change" and shown[0].target == "Editor"
@@ -188,11 +175,11 @@ async def test_several_mb_payloads_are_read_whole_in_smaller_pages(fake):
     big = {"model": "article", "uid": "api::article.article", "entry": {"id": 1, "body": "x" * 3_000_000}}
 
     async def script(tail, shown):
-        await _until(lambda: tail.servers.get("ee") and tail.servers["ee"].status.polls >= 1)
+        await wait_until(lambda: tail.servers.get("ee") and tail.servers["ee"].status.polls >= 1)
         fake.add(5, payload=big)  # 15 MB in one page of 100: over the 8 MB the console reads at once
         fake.add(1, action="media-folder.rename",  # an action name Strapi may add later: shown as it is
                  when=datetime.now(timezone.utc) + timedelta(seconds=1))
-        await _until(lambda: len(shown) >= 6, timeout=40)
+        await wait_until(lambda: len(shown) >= 6, timeout=40)
 
     shown, _ = await _run_tail(fake, script, since=datetime.now(timezone.utc) - timedelta(minutes=1))
     assert _ids(shown) == [1, 2, 3, 4, 5, 6]
@@ -204,11 +191,11 @@ async def test_lost_audit_permission_is_explained_and_other_servers_keep_running
     other = FakeAuditServer()
     try:
         async def script(tail, shown):
-            await _until(lambda: all(s in tail.servers and tail.servers[s].status.polls for s in ("ee", "other0")))
+            await wait_until(lambda: all(s in tail.servers and tail.servers[s].status.polls for s in ("ee", "other0")))
             fake.fail_next(403, times=1000)
             other.add(3)
-            await _until(lambda: len([e for e in shown if e.profile == "other0"]) == 3)
-            await _until(lambda: tail.servers["ee"].status.error is not None)
+            await wait_until(lambda: len([e for e in shown if e.profile == "other0"]) == 3)
+            await wait_until(lambda: tail.servers["ee"].status.error is not None)
 
         shown, statuses = await _run_tail(fake, script, since=datetime.now(timezone.utc) - timedelta(minutes=1),
                                           others=[other])
@@ -223,7 +210,7 @@ async def test_clock_skew_is_measured_and_server_time_kept(fake):
 
     async def script(tail, shown):
         fake.add(2)
-        await _until(lambda: len(shown) == 2)
+        await wait_until(lambda: len(shown) == 2)
 
     shown, statuses = await _run_tail(fake, script, since=datetime.now(timezone.utc) - timedelta(minutes=10))
     assert 295 <= statuses[-1].clock_skew <= 305
@@ -234,7 +221,7 @@ async def test_licensed_but_html_answer_falls_back_to_the_derived_feed(fake):
     fake.admin_html = True  # licensed in project-type, but the route is off and the panel's HTML answers
 
     async def script(tail, shown):
-        await _until(lambda: tail.servers.get("ee") and tail.servers["ee"].status.mode == "derived")
+        await wait_until(lambda: tail.servers.get("ee") and tail.servers["ee"].status.mode == "derived")
 
     _, statuses = await _run_tail(fake, script)
     assert any(s.mode == "derived" for s in statuses)
@@ -296,13 +283,13 @@ def test_derived_feed_on_the_real_server(strapi5_perm, tmp_path):
         polls = lambda: tail.servers["feed"].status.polls if "feed" in tail.servers else 0  # noqa: E731
         task = asyncio.ensure_future(tail.run())
         try:
-            await _until(lambda: polls() >= 1, timeout=30)
+            await wait_until(lambda: polls() >= 1, timeout=30)
             async with StrapiClient(profile, store.get("feed")) as c:
                 title = f"feed-{secrets.token_hex(3)}"
                 made = (await c.call("POST", "/content-manager/collection-types/api::article.article",
                                      json_body={"title": title}))["data"]
                 start = polls()
-                await _until(lambda: polls() >= start + 2, timeout=30)
+                await wait_until(lambda: polls() >= start + 2, timeout=30)
                 await c.call("POST", f"/content-manager/collection-types/api::article.article/{made['documentId']}"
                                      "/actions/publish", json_body={})
                 user = f"u{secrets.token_hex(4)}"
@@ -312,7 +299,7 @@ def test_derived_feed_on_the_real_server(strapi5_perm, tmp_path):
                 token = (await c.call("POST", "/admin/api-tokens", json_body={
                     "name": f"feed-{secrets.token_hex(3)}", "type": "full-access"}))["data"]
                 start = polls()
-                await _until(lambda: polls() >= start + 2, timeout=30)
+                await wait_until(lambda: polls() >= start + 2, timeout=30)
                 await c.call("DELETE", f"/admin/api-tokens/{token['id']}")
                 roles = (await c.get("/users-permissions/roles"))["roles"]
                 auth_id = next(r["id"] for r in roles if r["type"] == "authenticated")
@@ -324,16 +311,12 @@ def test_derived_feed_on_the_real_server(strapi5_perm, tmp_path):
                 await c.call("PUT", f"/users-permissions/roles/{auth_id}", json_body={
                     "name": role["name"], "description": role["description"], "permissions": tree})
                 start = polls()
-                await _until(lambda: polls() >= start + 2, timeout=30)
+                await wait_until(lambda: polls() >= start + 2, timeout=30)
                 leaf["enabled"] = before_leaf
                 await c.call("PUT", f"/users-permissions/roles/{auth_id}", json_body={
                     "name": role["name"], "description": role["description"], "permissions": tree})
         finally:
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+            await stop_task(task)
         return shown, title, user, token
 
     shown, title, user, token = asyncio.run(scenario())

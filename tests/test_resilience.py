@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from conftest import StrapiTarget, _install, _register, cli_env, console_cmd
+from conftest import StrapiTarget, _install, _register, cli_env, console_cmd, stop_task, wait_until
 from screens.app import StrapiConsoleApp
 from screens.confirm import ConfirmScreen
 from strapi_console import config as cm
@@ -247,11 +247,11 @@ def test_server_killed_mid_tail_is_backfilled_without_loss_or_duplicate(victim):
         status = lambda: tail.servers["v"].status if "v" in tail.servers else None  # noqa: E731
         task = asyncio.ensure_future(tail.run())
         try:
-            await _until(lambda: status() and status().polls >= 1)
+            await wait_until(lambda: status() and status().polls >= 1, timeout=40)
             await create("before-kill")
-            await _until(lambda: titles("before-kill"))
+            await wait_until(lambda: titles("before-kill"), timeout=40)
             await asyncio.to_thread(victim.server.kill)
-            await _until(lambda: status().error is not None and not status().live)
+            await wait_until(lambda: status().error is not None and not status().live, timeout=40)
             assert "127.0.0.1" in status().error or "connect" in status().error.lower(), status().error
             old = victim.server
             victim.server = await asyncio.to_thread(StrapiServer.start, old.app_dir, workdir=old.workdir,
@@ -259,15 +259,11 @@ def test_server_killed_mid_tail_is_backfilled_without_loss_or_duplicate(victim):
             await create("after-restart-1")  # before the tail polls again: it must backfill these
             await create("after-restart-2")
             tail.resume()  # wake it from its back-off rather than wait out the doubling
-            await _until(lambda: titles("after-restart-1") and titles("after-restart-2"), timeout=60)
+            await wait_until(lambda: titles("after-restart-1") and titles("after-restart-2"), timeout=60)
             polls = status().polls
-            await _until(lambda: status().polls >= polls + 2, timeout=30)  # and a couple more polls after
+            await wait_until(lambda: status().polls >= polls + 2, timeout=30)  # and a couple more polls after
         finally:
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+            await stop_task(task)
         return status()
 
     final = asyncio.run(scenario())
@@ -275,11 +271,3 @@ def test_server_killed_mid_tail_is_backfilled_without_loss_or_duplicate(victim):
     for title in ("before-kill", "after-restart-1", "after-restart-2"):
         assert len(titles(title)) == 1, (title, [e.summary for e in shown])
     assert len({e.key for e in shown}) == len(shown)
-
-
-async def _until(condition, timeout=40.0):
-    end = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > end:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)

@@ -510,22 +510,29 @@ async def test_read_only_profile_offers_no_edit_keys(strapi5_perm):
         assert "copy_fix" in offered and not offered & {"apply_fix", "regenerate"}
 
 
+async def open_admin_roles(app, pilot):
+    """Panel 3 switched to the admin roles (t), loaded."""
+    from screens.permissions_panel import PermissionsPanel
+
+    await settle(app, pilot)
+    await pilot.press("3")
+    panel = app.screen
+    assert isinstance(panel, PermissionsPanel)
+    await settle(app, pilot, until=lambda: panel.role is not None)
+    await pilot.press("t")
+    await settle(app, pilot, until=lambda: panel.admin_role is not None)
+    return panel
+
+
 @pytest.mark.e2e
 async def test_admin_roles_matrix_and_super_admin_lock(strapi5_perm):
-    from screens.permissions_panel import PermissionsPanel
     from strapi_console.secrets import SecretStore
 
     store = SecretStore()
     profile = await signed_in(store, strapi5_perm, "perm")
     app = StrapiConsoleApp(config=make_config(profile), store=store)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("3")
-        panel = app.screen
-        assert isinstance(panel, PermissionsPanel)
-        await settle(app, pilot, until=lambda: panel.role is not None)
-        await pilot.press("t")
-        await settle(app, pilot, until=lambda: panel.admin_role is not None)
+        panel = await open_admin_roles(app, pilot)
         assert panel.admin_role.code == "strapi-editor"
         matrix = panel.query_one("#matrix")
         assert matrix.get_cell("api::article.article", "delete").plain in ("✓", "◐")
@@ -551,19 +558,13 @@ async def test_admin_roles_matrix_and_super_admin_lock(strapi5_perm):
 async def test_compare_admin_roles_side_by_side(strapi5_perm):
     """Editor and Author of a real Strapi 5: both may update articles within field and locale limits, but
     the Author only its own (the is-creator condition): partial on both sides, and still a difference."""
-    from screens.permissions_panel import PermissionsPanel
     from strapi_console.secrets import SecretStore
 
     store = SecretStore()
     profile = await signed_in(store, strapi5_perm, "perm")
     app = StrapiConsoleApp(config=make_config(profile), store=store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("3")
-        panel = app.screen
-        await settle(app, pilot, until=lambda: isinstance(panel, PermissionsPanel) and panel.role is not None)
-        await pilot.press("t")
-        await settle(app, pilot, until=lambda: panel.admin_role is not None)
+        panel = await open_admin_roles(app, pilot)
         panel._compare("perm", "Author")
         await settle(app, pilot, until=lambda: app.screen is not panel)
         await pilot.pause(0.1)
