@@ -20,6 +20,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from .segments import text_segments
+
 CURSOR = Style(reverse=True, bold=True)
 HEADER = Style(bold=True)
 
@@ -133,8 +135,7 @@ class EventList(ScrollView, can_focus=True):
         for (_, width), text in zip(self.columns, texts):
             cell = text.copy()
             cell.truncate(width, overflow="ellipsis", pad=True)
-            for seg in cell.render(self.app.console):
-                segments.append(Segment(seg.text, (seg.style + style) if style and seg.style else (style or seg.style)))
+            segments += text_segments(cell, self.app.console, style)
             segments.append(Segment(" ", style))
         return segments
 

@@ -20,6 +20,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from .segments import text_segments
+
 HEADER = Style(bold=True)
 CURSOR = Style(reverse=True, bold=True)
 ROW_MARK = Style(underline=True)
@@ -206,10 +208,7 @@ class MatrixView(ScrollView, can_focus=True):
     def _label(self, text: Text | str, style: Style | None = None) -> list[Segment]:
         cell = text.copy() if isinstance(text, Text) else Text(text)
         cell.truncate(self.label_width, overflow="ellipsis", pad=True)
-        segments = list(cell.render(self.app.console))
-        if style:
-            segments = [Segment(s.text, (s.style or Style()) + style) for s in segments]
-        return segments + [Segment(" ")]
+        return text_segments(cell, self.app.console, style) + [Segment(" ")]
 
     def _cells(self, row: str, cursor: int | None) -> list[Segment]:
         segments: list[Segment] = []
@@ -218,9 +217,7 @@ class MatrixView(ScrollView, can_focus=True):
             width = self._width(i)
             cell.align("center", width)
             cell.truncate(width)
-            style = CURSOR if i == cursor else None
-            for s in cell.render(self.app.console):
-                segments.append(Segment(s.text, (s.style or Style()) + style if style else s.style))
+            segments += text_segments(cell, self.app.console, CURSOR if i == cursor else None)
             segments.append(Segment(" "))
         return segments
 

@@ -47,7 +47,7 @@ async def test_a_toggle_redraws_one_row_and_the_cursor_survives_a_filter():
 
     def cell(row, column):
         drawn.append(row)
-        return Text("✓" if state[(row, column)] else "·")
+        return Text("✓", style="green") if state[(row, column)] else Text("·", style="dim")
 
     app = Host()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -63,5 +63,8 @@ async def test_a_toggle_redraws_one_row_and_the_cursor_survives_a_filter():
         await pilot.pause()
         assert set(drawn) == {"a"}  # the other rows came from the cache
         assert "✓" in m.render_line(1).text
+        # the cell's own style reaches the screen (a Text's base style is easy to lose on the line API)
+        marks = [seg for seg in m.render_line(2) if "✓" in seg.text]
+        assert marks and marks[0].style.color.name == "green"
         m.set_rows([("b", "b"), ("c", "c")], cell)  # a filter hides row a: the cursor stays on c
         assert m.cursor_key() == ("c", "find")
