@@ -38,7 +38,7 @@ class PermissionsPanel(Screen):
         Binding("a", "apply", "Apply", id="perm.apply"),
         Binding("u", "undo", "Undo last", id="perm.undo"),
         Binding("x", "discard", "Discard staged", id="perm.discard"),
-        Binding("tab", "focus_next", "Roles/matrix", show=False, id="perm.tab"),
+        Binding("tab", "app.focus_next", "Roles/matrix", show=False, id="perm.tab"),
         Binding("slash", "filter", "Filter", key_display="/", id="perm.filter"),
         Binding("escape", "clear", "Clear filter", show=False, id="perm.escape"),
         Binding("r", "reload", "Reload", id="perm.reload"),

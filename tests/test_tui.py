@@ -456,7 +456,9 @@ async def test_permission_matrix_toggle_apply_undo(strapi5_perm):
         matrix = panel.query_one("#matrix")
         assert matrix.get_cell("api::article.article", "create").plain == "✓!"  # flagged: AUTH-PUBLIC-WRITE
         assert "flagged" in str(panel.query_one("#perm-head").render())
-        matrix.focus()
+        assert app.focused is panel.query_one("#roles")
+        await pilot.press("tab")  # from the role list to the matrix, no mouse
+        assert app.focused is matrix
         matrix.move_cursor(row=matrix.get_row_index("api::article.article"),
                            column=matrix.get_column_index("create"))
         await pilot.press("d")
@@ -831,3 +833,31 @@ async def test_fleet_view_worst_first_and_enter_opens_the_last_panel(strapi5, st
         await pilot.press("enter")
         await pilot.pause(0.3)
         assert app.current_mode == "permissions" and app.selected_profile() == "rand"
+
+
+def test_every_key_of_every_screen_has_an_action_to_run():
+    """A binding whose action the screen lacks does nothing when pressed, silently (Tab in panel 3 did)."""
+    import importlib
+
+    from screens.app import StrapiConsoleApp as App_
+
+    modules = ["server_list", "server_detail", "versions_panel", "permissions_panel", "audit_panel",
+               "headers_panel", "role_compare", "confirm", "help", "key_shown", "keyring_choice", "login_form",
+               "profile_form", "matrix_view", "event_list"]
+    missing = []
+    for name in modules:
+        module = importlib.import_module(f"screens.{name}")
+        for cls in vars(module).values():
+            if not isinstance(cls, type) or cls.__module__ != module.__name__ or not hasattr(cls, "BINDINGS"):
+                continue
+            for binding in cls.BINDINGS:
+                action = binding.action if hasattr(binding, "action") else binding[1]
+                target, _, call = action.rpartition(".")
+                method = "action_" + call.split("(")[0]
+                owner = App_ if target == "app" else cls
+                if not hasattr(owner, method):
+                    missing.append(f"{cls.__name__}: {action}")
+    for binding in App_.BINDINGS:
+        if not hasattr(App_, "action_" + binding.action.split("(")[0]):
+            missing.append(f"app: {binding.action}")
+    assert missing == []
