@@ -41,7 +41,10 @@ def run_demo(args, open_tui) -> int:
     app_dir = install(demo_project_dir(), log=lambda m: print(m, file=sys.stderr))
     workdir = Path(tempfile.mkdtemp(prefix="strapi-console-demo-"))
     print("Starting the demo Strapi server…", file=sys.stderr)
-    server = StrapiServer.start(app_dir, secrets="default", workdir=workdir)
+    server = StrapiServer.start(app_dir, secrets="default", workdir=workdir, die_with_parent=True)
+    # a closed terminal (SIGHUP) or a kill (SIGTERM) still runs the clean-up below
+    for signum in (signal.SIGHUP, signal.SIGTERM):
+        signal.signal(signum, _exit_on_signal)
     try:
         profile = Profile(name=DEMO_PROFILE, url=server.url, email=DEMO_EMAIL, tags=["development"], read_only=False)
         cfg.add(profile, replace=True)
@@ -75,6 +78,10 @@ def run_demo(args, open_tui) -> int:
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         print("Demo server stopped; the demo profile and its session are gone.", file=sys.stderr)
+
+
+def _exit_on_signal(signum, frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _wait_for_interrupt() -> None:

@@ -121,6 +121,16 @@ def random_secret() -> str:
     return base64.b64encode(secrets.token_bytes(24)).decode()
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux for SIGTERM when the parent goes (prctl PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass  # not Linux: the demo still stops the server on a normal exit
+
+
 @dataclass
 class StrapiServer:
     """A running Strapi process on 127.0.0.1 with its own database and log."""
@@ -141,8 +151,13 @@ class StrapiServer:
 
     @classmethod
     def start(cls, app_dir: Path, *, secrets: str = "random", env: dict[str, str] | None = None,
-              port: int | None = None, workdir: Path | None = None, timeout: float = 180.0) -> "StrapiServer":
-        """Start Strapi. ``secrets="default"`` keeps the template placeholders (deliberately insecure)."""
+              port: int | None = None, workdir: Path | None = None, timeout: float = 180.0,
+              die_with_parent: bool = False) -> "StrapiServer":
+        """Start Strapi. ``secrets="default"`` keeps the template placeholders (deliberately insecure).
+
+        ``die_with_parent``: Linux stops the server when the thread that started it ends, however it ends
+        (the demo's terminal closed, the console killed), so no deliberately insecure Strapi is left
+        listening. Only for a server started from a thread that lives as long as it should."""
         workdir = workdir or Path(tempfile.mkdtemp(prefix="strapi-console-srv-"))
         workdir.mkdir(parents=True, exist_ok=True)
         port = port or free_port()
@@ -165,7 +180,8 @@ class StrapiServer:
             raise StrapiSetupError(f"{app_dir} has no installed Strapi (node_modules missing).")
         log = server.log_path.open("ab")
         server.proc = subprocess.Popen(["node", str(strapi_bin), "start"], cwd=app_dir, env=full_env, stdout=log,
-                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                                       preexec_fn=_die_with_parent if die_with_parent else None)
         log.close()
         server.wait_ready(timeout)
         return server

@@ -67,3 +67,42 @@ def test_demo_runs_a_signed_in_insecure_strapi_and_cleans_up(tmp_path):
     assert listed.stdout.startswith("No profiles")
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0, "the demo server is still running"
+
+
+def _start_demo(env):
+    demo = subprocess.Popen([*console_cmd(), "demo", "--no-tui"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    ready = ""
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and "Ready:" not in ready:
+        line = demo.stdout.readline()
+        if not line and demo.poll() is not None:
+            pytest.fail(f"demo exited early: {demo.stderr.read()}")
+        ready += line
+    return demo, int(ready.split("Ready: ", 1)[1].split()[0].rstrip(".").rsplit(":", 1)[1])
+
+
+def _port_closes(port: int, within: float = 20.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) != 0:
+                return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGHUP", "SIGKILL"])
+def test_a_killed_demo_leaves_no_insecure_strapi_running(tmp_path, how):
+    """The demo Strapi is deliberately insecure: however the console ends (stopped by a service manager,
+    its terminal closed, killed outright), the server goes with it; when there is a chance to, the demo
+    profile and its session go too."""
+    conftest._install(conftest.demo_project_dir())
+    env = cli_env(tmp_path, XDG_CACHE_HOME=conftest.REAL_CACHE)
+    demo, port = _start_demo(env)
+    demo.send_signal(getattr(signal, how))
+    demo.communicate(timeout=60)
+    assert _port_closes(port), f"the demo server still listens after {how}"
+    listed = subprocess.run([*console_cmd(), "profile", "list"], env=env, capture_output=True, text=True)
+    if how != "SIGKILL":  # SIGKILL leaves no chance to tidy up: only the server is guaranteed to go
+        assert listed.stdout.startswith("No profiles"), listed.stdout
