@@ -5,6 +5,8 @@ everything and offer no edit key."""
 
 from __future__ import annotations
 
+import json
+
 from rich.markup import escape
 from rich.text import Text
 from textual import work
@@ -17,8 +19,9 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import DataTable, Header, Input, Static
 
-from strapi_console import admin_roles, baselines, journal, permissions, role_compare, writes
+from strapi_console import admin_roles, baselines, journal, paths, permissions, role_compare, writes
 from strapi_console.errors import ConsoleError
+from strapi_console.files import write_private
 
 from .confirm import ConfirmScreen
 from .formatting import subject_label
@@ -27,7 +30,7 @@ from .role_compare import RoleCompareScreen
 from .key_bar import KeyBar
 
 ACTION_ORDER = ["find", "findOne", "create", "update", "delete", "count", "me", "destroy", "upload"]
-EDIT_ACTIONS = {"toggle", "apply", "undo", "discard"}
+EDIT_ACTIONS = {"toggle", "apply", "undo", "discard", "baseline"}
 
 
 class PermissionsPanel(Screen):
@@ -45,6 +48,8 @@ class PermissionsPanel(Screen):
         Binding("t", "switch_kind", "End users/admins", id="perm.kind"),
         Binding("d", "detail", "Cell detail", id="perm.detail"),
         Binding("c", "compare", "Compare", id="perm.compare"),
+        Binding("e", "export", "Export baseline", id="perm.export"),
+        Binding("b", "baseline", "Stage a baseline", id="perm.baseline"),
     ]
 
     def __init__(self) -> None:
@@ -58,6 +63,7 @@ class PermissionsPanel(Screen):
         self.admin_roles: list[admin_roles.AdminRole] = []
         self.admin_role: admin_roles.AdminRole | None = None
         self.catalog: admin_roles.Catalog | None = None
+        self.baseline_restore: list[dict] = []  # admin grants from a baseline, with their restrictions
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
@@ -67,6 +73,8 @@ class PermissionsPanel(Screen):
                 yield DataTable(id="roles", cursor_type="row")
                 yield MatrixView(id="matrix")
             yield Input(placeholder="filter rows (type, controller) — esc clears", id="perm-filter")
+            yield Input(placeholder="baseline file to stage on this role — enter loads, esc cancels",
+                        id="perm-baseline")
             yield PendingBar(id="pending")
         yield KeyBar()
 
@@ -76,6 +84,7 @@ class PermissionsPanel(Screen):
         roles.add_column("Role", key="name")
         roles.add_column("Users", key="users")
         self.query_one("#perm-filter", Input).display = False
+        self.query_one("#perm-baseline", Input).display = False
         self.load()
 
     def on_screen_resume(self) -> None:
@@ -102,6 +111,7 @@ class PermissionsPanel(Screen):
     # --- loading (workers: the UI never waits on the network) -------------------------------
 
     def load(self, role_id: int | None = None) -> None:
+        self.baseline_restore = []
         self.profile_name = self.app.selected_profile()
         self.refresh_bindings()
         head = self.query_one("#perm-head", Static)
@@ -256,7 +266,13 @@ class PermissionsPanel(Screen):
 
     def _plan(self):
         if self.kind == "admin":
-            return writes.admin_plan_for(self.admin_role, self.staged) if self.admin_role else None
+            if self.admin_role is None:
+                return None
+            plan = writes.admin_plan_for(self.admin_role, self.staged)
+            # grants staged from a baseline keep the fields, locales and conditions the baseline gives them
+            plan.restore = [p for p in self.baseline_restore
+                            if self.staged.get(admin_roles.key_of(p["action"], p.get("subject"))) is True]
+            return plan
         return writes.plan_for(self.role, self.staged) if self.role else None
 
     def _render_pending(self) -> None:
@@ -423,6 +439,7 @@ class PermissionsPanel(Screen):
         box.focus()
 
     def action_clear(self) -> None:
+        self.query_one("#perm-baseline", Input).display = False
         box = self.query_one("#perm-filter", Input)
         box.value = ""
         box.display = False
@@ -430,10 +447,49 @@ class PermissionsPanel(Screen):
         self.query_one("#matrix", MatrixView).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        self._rerender()
+        if event.input.id == "perm-filter":
+            self._rerender()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "perm-baseline":
+            event.input.display = False
+            self._stage_baseline(event.value.strip())
         self.query_one("#matrix", MatrixView).focus()
+
+    # --- baselines: a reviewed role exported here, staged on a role elsewhere --------------------
+
+    def _current_role(self):
+        return self.role if self.kind == "up" else self.admin_role
+
+    def action_export(self) -> None:
+        role = self._current_role()
+        if role is None or self.profile is None:
+            return
+        slug = "".join(ch if ch.isalnum() else "-" for ch in role.name.lower()).strip("-") or str(role.id)
+        target = paths.data_dir() / "exports" / f"role-{self.profile.name}-{self.kind}-{slug}.json"
+        write_private(target, json.dumps(baselines.export(role, self.profile.name), indent=2) + "\n")
+        self.notify(f"{role.name} written to {target}. On another server: b in this panel, or "
+                    "strapi-console permissions apply.", title="Baseline exported")
+
+    def action_baseline(self) -> None:
+        box = self.query_one("#perm-baseline", Input)
+        box.display = True
+        box.focus()
+
+    def _stage_baseline(self, path: str) -> None:
+        role = self._current_role()
+        if role is None or not path:
+            return
+        try:
+            plan = baselines.plan_from_baseline(role, baselines.load_file(path))
+        except ConsoleError as exc:
+            self.app.report_error(exc)
+            return
+        self.staged = dict(plan.changes)
+        self.baseline_restore = list(getattr(plan, "restore", None) or [])
+        self._rerender()
+        self.notify(f"{len(self.staged)} change(s) staged from the baseline: review them (marked *), a applies, "
+                    "x discards." if self.staged else "This role already matches the baseline.", title=role.name)
 
 
     # --- compare: two roles side by side, or the same role on two servers ----------------------

@@ -557,6 +557,55 @@ async def test_admin_roles_matrix_and_super_admin_lock(strapi5_perm):
 
 
 @pytest.mark.e2e
+async def test_baseline_exported_on_one_server_is_staged_and_applied_on_another(strapi5, strapi5_perm):
+    """Promotion: the reviewed Public role of the clean server is exported (e), staged on the Public role
+    of the server whose Public can write (b + the file), reviewed, applied; undo puts it back."""
+    import json as _json
+
+    from screens.permissions_panel import PermissionsPanel
+    from strapi_console import paths
+    from strapi_console import permissions as perms
+    from strapi_console.client import StrapiClient
+    from strapi_console.secrets import SecretStore
+
+    store = SecretStore()
+    profiles = [await signed_in(store, strapi5, "staging"), await signed_in(store, strapi5_perm, "prod")]
+    app = StrapiConsoleApp(config=make_config(*profiles), store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.select_profile("staging")
+        await pilot.press("3")
+        panel = app.screen
+        await settle(app, pilot, until=lambda: isinstance(panel, PermissionsPanel) and panel.role is not None)
+        await pilot.press("e")
+        await pilot.pause()
+        exported = next((paths.data_dir() / "exports").glob("role-staging-up-public.json"))
+        wanted = set(_json.loads(exported.read_text())["enabled"])
+
+        app.select_profile("prod")
+        panel.load()
+        await settle(app, pilot, until=lambda: panel.profile_name == "prod" and panel.role is not None)
+        before = panel.role.enabled()
+        assert before != wanted and "api::article.article.create" in before
+        await pilot.press("b")
+        await type_text(pilot, str(exported))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert panel.staged["api::article.article.create"] is False
+        assert panel.query_one("#matrix").get_cell("api::article.article", "create").plain == "✗*"
+        await pilot.press("a")
+        assert isinstance(app.screen, ConfirmScreen)
+        app.screen.dismiss(True)
+        await settle(app, pilot, until=lambda: panel.role is not None and not panel.staged
+                     and panel.role.enabled() == wanted)
+        async with StrapiClient(profiles[1], store.get("prod")) as reader:
+            assert (await perms.role_by_type(reader, "public")).enabled() == wanted
+        await pilot.press("u")
+        app.screen.dismiss(True)
+        await settle(app, pilot, until=lambda: panel.role is not None and panel.role.enabled() == before)
+
+
+@pytest.mark.e2e
 async def test_compare_admin_roles_side_by_side(strapi5_perm):
     """Editor and Author of a real Strapi 5: both may update articles within field and locale limits, but
     the Author only its own (the is-creator condition): partial on both sides, and still a difference."""
