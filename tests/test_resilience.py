@@ -79,7 +79,7 @@ async def test_read_only_session_sends_only_reads(strapi5_perm):
         perm = app.screen
         await _settle(pilot, app, lambda: getattr(perm, "role", None) is not None)
         perm.query_one("#matrix").focus()
-        await pilot.press("space", "a", "u", "x", "t")
+        await pilot.press("space", "a", "u", "x", "b", "t")
         await _settle(pilot, app, lambda: getattr(perm, "admin_role", None) is not None)
         perm.query_one("#matrix").focus()
         await pilot.press("space", "a", "u")
