@@ -29,6 +29,11 @@ MORE = Style(dim=True)
 
 
 class MatrixView(ScrollView, can_focus=True):
+    DEFAULT_CSS = """
+    MatrixView {
+        overflow-x: hidden;
+    }
+    """
     BINDINGS = [
         Binding("up", "move(-1, 0)", "Up", show=False),
         Binding("down", "move(1, 0)", "Down", show=False),
@@ -49,10 +54,11 @@ class MatrixView(ScrollView, can_focus=True):
             self.row = row
             self.column = column
 
-    def __init__(self, *, id: str | None = None, label_width: int = 24) -> None:
+    def __init__(self, *, id: str | None = None, label_width: int = 24, min_label_width: int = 20) -> None:
         super().__init__(id=id)
         self.label_title = ""
-        self.label_width = label_width
+        self.max_label_width = label_width  # labels get this much when the columns leave room…
+        self.min_label_width = min(min_label_width, label_width)  # …at least this, the columns scrolling instead
         self.columns: list[str] = []
         self.rows: list[tuple[str, str]] = []  # (key, label)
         self._index: dict[str, int] = {}
@@ -191,6 +197,11 @@ class MatrixView(ScrollView, can_focus=True):
         self.refresh_line(self.cursor_row + 1)
 
     # --- rendering -------------------------------------------------------------------------------
+
+    @property
+    def label_width(self) -> int:
+        columns = sum(self._width(i) + 1 for i in range(len(self.columns)))
+        return max(self.min_label_width, min(self.max_label_width, self.size.width - columns - 2))
 
     def _width(self, column: int) -> int:
         return max(3, len(self.columns[column]))

@@ -207,9 +207,10 @@ class PermissionsPanel(Screen):
         rows = [(uid, label) for uid, label in cat.subjects] + [("@" + a, label) for a, label in cat.other_actions]
         rows = [(k, label) for k, label in rows if needle in f"{k} {label}".lower()]
         if rebuild:
-            self.columns = admin_roles.CONTENT_ACTIONS + ["allow"]
-            matrix.label_width = 40
-            matrix.set_columns("Content type / plugin · setting action", self.columns)
+            # plugin and settings actions (one "allow" cell each) first, so they show at 80 columns
+            self.columns = ["allow"] + admin_roles.CONTENT_ACTIONS
+            matrix.max_label_width, matrix.min_label_width = 40, 30  # "upload: Create (upload)" reads whole
+            matrix.set_columns("Content type / action", self.columns)
         matrix.set_rows(rows, self._admin_cell)
         ro = " · [b yellow]read-only: no edit keys[/]" if self.read_only() else ""
         if role.super_admin:
@@ -254,7 +255,7 @@ class PermissionsPanel(Screen):
         if rebuild:
             actions = {a for r in rows.values() for a in r}
             self.columns = sorted(actions, key=lambda a: (ACTION_ORDER.index(a) if a in ACTION_ORDER else 99, a))
-            matrix.label_width = 24
+            matrix.max_label_width, matrix.min_label_width = 24, 24
             matrix.set_columns("Type / controller", self.columns)
         matrix.set_rows([(s, subject_label(s)) for s in subjects], self._cell)
         lock = " · [b yellow]read-only: no edit keys[/]" if self.read_only() else " · space toggles, a applies"

@@ -42,7 +42,8 @@ class RoleCompareScreen(Screen):
         yield Header(icon="◆")
         with Vertical():
             yield Static(id="cmp-head")
-            yield MatrixView(id="cmp-matrix", label_width=40 if self.admin else 24)
+            yield MatrixView(id="cmp-matrix", label_width=40 if self.admin else 24,
+                             min_label_width=30 if self.admin else 24)
             yield Input(placeholder="filter rows — esc clears", id="cmp-filter")
             yield Static(id="cmp-detail")
         yield KeyBar()

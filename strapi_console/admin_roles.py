@@ -149,13 +149,22 @@ async def catalog(client: StrapiClient) -> Catalog:
             if isinstance(a, dict) and a.get("actionId"):
                 content.setdefault(a["actionId"], set()).update(a.get("subjects") or [])
     others = []
-    for kind in ("plugins", "settings"):
+    for kind in ("plugins", "settings"):  # two sections, each in reading order
+        section = []
         for a in sections.get(kind) or []:
             if isinstance(a, dict) and a.get("action"):
-                label = " · ".join(str(x) for x in (a.get("plugin") or a.get("category"), a.get("subCategory"),
-                                                    a.get("displayName")) if x)
-                others.append((a["action"], label))
-    return Catalog(sorted(subjects), content, sorted(others))
+                section.append((a["action"], _action_label(a)))
+        others += sorted(section, key=lambda item: (item[1].lower(), item[0]))
+    return Catalog(sorted(subjects), content, others)
+
+
+def _action_label(a: dict) -> str:
+    """'api tokens: Create (generate)' — the owner first, then what the action does; Strapi's 'general'
+    sub-category says nothing and is left out so the action itself fits at 80 columns."""
+    owner = str(a.get("plugin") or a.get("category") or "").removeprefix("plugin::")
+    sub = str(a.get("subCategory") or "")
+    label = f"{owner}: {a.get('displayName') or a['action']}" if owner else str(a.get("displayName") or a["action"])
+    return label + (f" ({sub})" if sub and sub.lower() != "general" else "")
 
 
 def is_risky(key: str) -> bool:

@@ -89,7 +89,7 @@ def _compare_admin(left: admin_roles.AdminRole, right: admin_roles.AdminRole, le
     keys = left.granted() | right.granted()
     placed = {admin_cell(k): k for k in keys}
     rows = sorted({r for r, _ in placed}, key=lambda r: (r.startswith("@"), r))
-    columns = [c for c in admin_roles.CONTENT_ACTIONS + ["allow"] if any(col == c for _, col in placed)]
+    columns = [c for c in ["allow"] + admin_roles.CONTENT_ACTIONS if any(col == c for _, col in placed)]
     out = Comparison(left_name, right_name, columns, rows)
     for cell, key in placed.items():
         pair = (_admin_state(left, key), _admin_state(right, key))

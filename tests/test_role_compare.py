@@ -46,7 +46,7 @@ def test_admin_roles_compare_restrictions_as_well_as_grants():
                                    "conditions": ["admin::is-creator"]}])
     cmp = role_compare.compare(left, right, "Editor on staging", "Editor on production")
     assert cmp.rows == [subject, "@admin::users.read"]
-    assert cmp.columns == ["read", "update", "publish", "allow"]
+    assert cmp.columns == ["allow", "read", "update", "publish"]
     # both partial, with other fields: a difference an operator must see
     assert cmp.state(subject, "read") == ("partial", "partial") and cmp.differs(subject, "read")
     assert cmp.state(subject, "update") == ("denied", "partial")
