@@ -16,21 +16,28 @@ from conftest import cli_env, console_cmd
 pytestmark = pytest.mark.e2e
 
 
+def _start_demo(env):
+    demo = subprocess.Popen([*console_cmd(), "demo", "--no-tui"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    ready = ""
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and "Ready:" not in ready:
+        line = demo.stdout.readline()
+        if not line and demo.poll() is not None:
+            pytest.fail(f"demo exited early: {demo.stderr.read()}")
+        ready += line
+    if "Ready:" not in ready:
+        demo.send_signal(signal.SIGINT)
+        pytest.fail(f"the demo was not ready within 240 s: {ready[-500:]}")
+    return demo, int(ready.split("Ready: ", 1)[1].split()[0].rstrip(".").rsplit(":", 1)[1])
+
+
 def test_demo_runs_a_signed_in_insecure_strapi_and_cleans_up(tmp_path):
     conftest._install(conftest.demo_project_dir())  # reuse the suite's npm install
     env = cli_env(tmp_path, XDG_CACHE_HOME=conftest.REAL_CACHE)
-    demo = subprocess.Popen([*console_cmd(), "demo", "--no-tui"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env)
+    demo, port = _start_demo(env)
+    url = f"http://127.0.0.1:{port}"
     try:
-        ready = ""
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline and "Ready:" not in ready:
-            line = demo.stdout.readline()
-            if not line and demo.poll() is not None:
-                pytest.fail(f"demo exited early: {demo.stderr.read()}")
-            ready += line
-        url = ready.split("Ready: ", 1)[1].split()[0].rstrip(".")
-        port = int(url.rsplit(":", 1)[1])
         listed = subprocess.run([*console_cmd(), "profile", "list"], env=env, capture_output=True, text=True)
         assert "demo" in listed.stdout and "signed in" in listed.stdout
 
@@ -67,19 +74,6 @@ def test_demo_runs_a_signed_in_insecure_strapi_and_cleans_up(tmp_path):
     assert listed.stdout.startswith("No profiles")
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0, "the demo server is still running"
-
-
-def _start_demo(env):
-    demo = subprocess.Popen([*console_cmd(), "demo", "--no-tui"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env)
-    ready = ""
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and "Ready:" not in ready:
-        line = demo.stdout.readline()
-        if not line and demo.poll() is not None:
-            pytest.fail(f"demo exited early: {demo.stderr.read()}")
-        ready += line
-    return demo, int(ready.split("Ready: ", 1)[1].split()[0].rstrip(".").rsplit(":", 1)[1])
 
 
 def _port_closes(port: int, within: float = 20.0) -> bool:

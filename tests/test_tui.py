@@ -512,15 +512,23 @@ async def test_read_only_profile_offers_no_edit_keys(strapi5_perm):
         assert "copy_fix" in offered and not offered & {"apply_fix", "regenerate"}
 
 
-async def open_admin_roles(app, pilot):
-    """Panel 3 switched to the admin roles (t), loaded."""
+async def open_permissions(app, pilot, profile: str | None = None):
+    """Panel 3 on ``profile`` (or the first server), its end-user role loaded."""
     from screens.permissions_panel import PermissionsPanel
 
     await settle(app, pilot)
+    if profile:
+        app.select_profile(profile)
     await pilot.press("3")
     panel = app.screen
     assert isinstance(panel, PermissionsPanel)
     await settle(app, pilot, until=lambda: panel.role is not None)
+    return panel
+
+
+async def open_admin_roles(app, pilot):
+    """Panel 3 switched to the admin roles (t), loaded."""
+    panel = await open_permissions(app, pilot)
     await pilot.press("t")
     await settle(app, pilot, until=lambda: panel.admin_role is not None)
     return panel
@@ -562,7 +570,6 @@ async def test_baseline_exported_on_one_server_is_staged_and_applied_on_another(
     of the server whose Public can write (b + the file), reviewed, applied; undo puts it back."""
     import json as _json
 
-    from screens.permissions_panel import PermissionsPanel
     from strapi_console import paths
     from strapi_console import permissions as perms
     from strapi_console.client import StrapiClient
@@ -572,11 +579,7 @@ async def test_baseline_exported_on_one_server_is_staged_and_applied_on_another(
     profiles = [await signed_in(store, strapi5, "staging"), await signed_in(store, strapi5_perm, "prod")]
     app = StrapiConsoleApp(config=make_config(*profiles), store=store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        app.select_profile("staging")
-        await pilot.press("3")
-        panel = app.screen
-        await settle(app, pilot, until=lambda: isinstance(panel, PermissionsPanel) and panel.role is not None)
+        panel = await open_permissions(app, pilot, "staging")
         await pilot.press("e")
         await pilot.pause()
         exported = next((paths.data_dir() / "exports").glob("role-staging-up-public.json"))
@@ -635,18 +638,13 @@ async def test_compare_admin_roles_side_by_side(strapi5_perm):
 @pytest.mark.e2e
 async def test_compare_public_across_servers(strapi5, strapi5_perm):
     """The same role on two servers: the demo-insecure one grants article.create, the clean one does not."""
-    from screens.permissions_panel import PermissionsPanel
     from strapi_console.secrets import SecretStore
 
     store = SecretStore()
     profiles = [await signed_in(store, strapi5, "clean"), await signed_in(store, strapi5_perm, "insecure")]
     app = StrapiConsoleApp(config=make_config(*profiles), store=store)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        app.select_profile("clean")
-        await pilot.press("3")
-        panel = app.screen
-        await settle(app, pilot, until=lambda: isinstance(panel, PermissionsPanel) and panel.role is not None)
+        panel = await open_permissions(app, pilot, "clean")
         panel._compare("insecure", "Public")
         await settle(app, pilot, until=lambda: app.screen is not panel)
         await pilot.pause(0.1)
