@@ -65,6 +65,8 @@ class MatrixView(ScrollView, can_focus=True):
         self._cell: Callable[[str, str], Text] = lambda row, column: Text("")
         self._cache: dict[str, list[Segment]] = {}
         self._first_column = 0  # the action columns scroll; the label column does not
+        self._layout_key: tuple | None = None
+        self._layout_value: tuple[int, list[int]] = (label_width, [])
 
     # --- data ------------------------------------------------------------------------------------
 
@@ -198,23 +200,32 @@ class MatrixView(ScrollView, can_focus=True):
 
     # --- rendering -------------------------------------------------------------------------------
 
+    def _layout(self) -> tuple[int, list[int]]:
+        """(label width, the action columns on screen), computed once per width, scroll and column set:
+        every line drawn asks for it."""
+        key = (self.size.width, self._first_column, id(self.columns), self.max_label_width, self.min_label_width)
+        if key != self._layout_key:
+            total = sum(self._width(i) + 1 for i in range(len(self.columns)))
+            label = max(self.min_label_width, min(self.max_label_width, self.size.width - total - 2))
+            room = self.size.width - label - 2  # the label, its gap and the "›" marker
+            shown: list[int] = []
+            for i in range(self._first_column, len(self.columns)):
+                room -= self._width(i) + 1
+                if room < 0 and shown:
+                    break
+                shown.append(i)
+            self._layout_key, self._layout_value = key, (label, shown)
+        return self._layout_value
+
     @property
     def label_width(self) -> int:
-        columns = sum(self._width(i) + 1 for i in range(len(self.columns)))
-        return max(self.min_label_width, min(self.max_label_width, self.size.width - columns - 2))
+        return self._layout()[0]
 
     def _width(self, column: int) -> int:
         return max(3, len(self.columns[column]))
 
     def _visible_columns(self) -> list[int]:
-        room = self.size.width - self.label_width - 2  # the label, its gap and the "›" marker
-        shown: list[int] = []
-        for i in range(self._first_column, len(self.columns)):
-            room -= self._width(i) + 1
-            if room < 0 and shown:
-                break
-            shown.append(i)
-        return shown
+        return self._layout()[1]
 
     def _label(self, text: Text | str, style: Style | None = None) -> list[Segment]:
         cell = text.copy() if isinstance(text, Text) else Text(text)

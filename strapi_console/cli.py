@@ -545,9 +545,20 @@ def cmd_fix(args) -> int:
     return _confirm_and_apply(args, profile, store, plan, source=f"fix {check_id}")
 
 
+def _with_client(profile: Profile, store: SecretStore, work):
+    """Run ``work(client)`` on a signed-in client of ``profile`` (rotated credentials saved back)."""
+    from .session import open_client
+
+    async def run():
+        client = await open_client(profile, store)
+        async with client:
+            return await work(client)
+
+    return asyncio.run(run())
+
+
 def _confirm_and_apply(args, profile: Profile, store: SecretStore, plan, *, source: str, loaded=None) -> int:
     """Show the plan's diff, ask, then apply it through the safe write path."""
-    from .session import open_client
     from .writes import apply_plan
 
     typed = getattr(plan, "confirm_text", None)
@@ -560,12 +571,8 @@ def _confirm_and_apply(args, profile: Profile, store: SecretStore, plan, *, sour
         print("Nothing was sent.")
         return EXIT_OK
 
-    async def apply():
-        client = await open_client(profile, store)
-        async with client:
-            return await apply_plan(client, plan, read_only=False, source=source, loaded=loaded)
-
-    entry = asyncio.run(apply())
+    entry = _with_client(profile, store, lambda client: apply_plan(client, plan, read_only=False, source=source,
+                                                                    loaded=loaded))
     for name, key in getattr(plan, "new_keys", {}).items():
         if key_file:
             from .files import write_private
@@ -657,19 +664,13 @@ def cmd_tail(args) -> int:
 def cmd_webhooks(args) -> int:
     from urllib.parse import urlsplit
 
-    from .session import open_client
+    from .shared_reads import no_memo, webhooks
     from .writes import WebhookPlan
 
     cfg = _load_config(args)
     profile = cfg.get(args.name)
     store = _store(cfg)
-
-    async def read():
-        client = await open_client(profile, store)
-        async with client:
-            return (await client.get("/admin/webhooks")).get("data") or []
-
-    hooks = [h for h in asyncio.run(read()) if isinstance(h, dict)]
+    hooks = _with_client(profile, store, lambda client: webhooks(client, no_memo))
     if args.action == "list":
         for h in hooks:
             headers = ", ".join(sorted(h.get("headers") or {})) or "no headers"
@@ -691,18 +692,11 @@ def cmd_webhooks(args) -> int:
 
 def cmd_tokens(args) -> int:
     from . import token_fixes, tokens
-    from .session import open_client
 
     cfg = _load_config(args)
     profile = cfg.get(args.name)
     store = _store(cfg)
-
-    async def read():
-        client = await open_client(profile, store)
-        async with client:
-            return await tokens.list_tokens(client, args.kind)
-
-    found = asyncio.run(read())
+    found = _with_client(profile, store, lambda client: tokens.list_tokens(client, args.kind))
     if found is None:
         raise ConsoleError(f"{profile.url} has no {tokens.KINDS[args.kind][1]} route (an older version, or remote "
                            "transfer is off).", title="Not available")
@@ -746,7 +740,6 @@ def cmd_journal(args) -> int:
         for line in e.describe():
             print(f"  {line}")
         return EXIT_OK
-    from .session import open_client
     from .writes import check_interrupted, undo
 
     cfg = _load_config(args)
@@ -757,12 +750,10 @@ def cmd_journal(args) -> int:
             print(f"No interrupted change for {profile.name}.")
             return EXIT_OK
 
-        async def settle():
-            client = await open_client(profile, _store(cfg))
-            async with client:
-                return [(e, await check_interrupted(client, e)) for e in open_entries]
+        async def settle(client):
+            return [(e, await check_interrupted(client, e)) for e in open_entries]
 
-        for e, outcome in asyncio.run(settle()):
+        for e, outcome in _with_client(profile, _store(cfg), settle):
             print(f"{e.id}: {outcome}. " + ("Undo it with: strapi-console journal undo "
                                             f"{profile.name} {e.id}" if outcome != "not applied" else "Nothing to undo."))
         return EXIT_OK
@@ -776,31 +767,23 @@ def cmd_journal(args) -> int:
         print("Nothing was sent.")
         return EXIT_OK
 
-    async def go():
-        client = await open_client(profile, _store(cfg))
-        async with client:
-            return await undo(client, entry, read_only=False)
-
-    done = asyncio.run(go())
+    done = _with_client(profile, _store(cfg), lambda client: undo(client, entry, read_only=False))
     print(f"Undone and verified. Journal entry {done.id}.")
     return EXIT_OK
 
 
 def cmd_permissions(args) -> int:
     from . import admin_roles, baselines
-    from .session import open_client
 
     cfg = _load_config(args)
     profile = cfg.get(args.name)
     store = _store(cfg)
 
-    async def read(prof, role_name):
-        client = await open_client(prof, store)
-        async with client:
-            return await baselines.find_role(client, role_name, admin=args.admin)
+    def read(prof, role_name):
+        return _with_client(prof, store, lambda client: baselines.find_role(client, role_name, admin=args.admin))
 
     if args.action == "export":
-        role = asyncio.run(read(profile, args.role))
+        role = read(profile, args.role)
         text = json.dumps(baselines.export(role, profile.name), indent=2) + "\n"
         if args.output:
             from .files import write_private
@@ -811,7 +794,7 @@ def cmd_permissions(args) -> int:
             sys.stdout.write(text)
         return EXIT_OK
     if args.action == "diff":
-        role = asyncio.run(read(profile, args.role))
+        role = read(profile, args.role)
         if os.path.isfile(args.other):
             doc = baselines.load_file(args.other)
             other_label = f"{args.other} ({doc.get('source')}: {doc.get('role')})"
@@ -820,7 +803,7 @@ def cmd_permissions(args) -> int:
         else:
             other_profile, _, other_role = args.other.rpartition(":")
             prof2 = cfg.get(other_profile) if other_profile else profile
-            role2 = asyncio.run(read(prof2, other_role))
+            role2 = read(prof2, other_role)
             other_label, other = f"{prof2.name}:{role2.name}", baselines.granted(role2)
         only_a, only_b = baselines.diff(baselines.granted(role), other)
         print(f"{profile.name}:{role.name} vs {other_label}")
@@ -833,7 +816,7 @@ def cmd_permissions(args) -> int:
         return EXIT_OK
     _writable(profile, args.allow_write)
     doc = baselines.load_file(args.file)
-    role = asyncio.run(read(profile, args.role))
+    role = read(profile, args.role)
     plan = baselines.plan_from_baseline(role, doc)
     if not plan.changes:
         print(f"{role.name} on {profile.name} already matches {args.file}.")

@@ -342,12 +342,17 @@ async def apply_docs_plan(client: StrapiClient, plan: DocsPlan, *, read_only: bo
 # --- webhooks: move one to https (the operator gives the new URL) ----------------------------------
 
 
-async def read_webhook(client: StrapiClient, hook_id: str) -> dict | None:
+async def _read_one(client: StrapiClient, path: str) -> dict | None:
+    """One object by id, None when the server has no such object (deleted since it was listed)."""
     try:
-        data = (await client.get(f"/admin/webhooks/{hook_id}")).get("data")
+        data = (await client.get(path)).get("data")
     except NotFound:
         return None
     return data if isinstance(data, dict) else None
+
+
+async def read_webhook(client: StrapiClient, hook_id: str) -> dict | None:
+    return await _read_one(client, f"/admin/webhooks/{hook_id}")
 
 
 @dataclass
@@ -403,11 +408,7 @@ async def apply_webhook_plan(client: StrapiClient, plan: WebhookPlan, *, read_on
 
 
 async def read_admin_user(client: StrapiClient, user_id: int) -> dict | None:
-    try:
-        data = (await client.get(f"/admin/users/{user_id}")).get("data")
-    except NotFound:
-        return None
-    return data if isinstance(data, dict) else None
+    return await _read_one(client, f"/admin/users/{user_id}")
 
 
 @dataclass

@@ -11,6 +11,7 @@ import asyncio
 import os
 import secrets
 import shutil
+import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -109,6 +110,15 @@ def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 def console_cmd() -> list[str]:
     exe = shutil.which("strapi-console")
     return [exe] if exe else [sys.executable, "-m", "screens.entry"]
+
+
+def cli_runner(env: dict[str, str], timeout: float = 180):
+    """``run(*args, stdin=None)``: the strapi-console CLI as a subprocess with ``env``, output captured."""
+    def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run([*console_cmd(), *args], input=stdin, capture_output=True, text=True, env=env,
+                              timeout=timeout)
+
+    return run
 
 
 # --- real Strapi servers ---------------------------------------------------------------------

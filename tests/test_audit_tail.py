@@ -8,12 +8,11 @@ import asyncio
 import dataclasses
 import json
 import secrets
-import subprocess
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import cli_env, console_cmd, stop_task, wait_until
+from conftest import cli_env, cli_runner, stop_task, wait_until
 from fake_audit_server import FakeAuditServer, reset_in
 from strapi_console.audit.alerts import AlertRules
 from strapi_console.audit.events import AuditEvent, EventBuffer
@@ -341,9 +340,7 @@ def test_aud_drift_between_scans_and_console_changes_marked(strapi5_perm, tmp_pa
     env = cli_env(tmp_path)
     email, password = strapi5_perm.new_admin()
 
-    def run(*args, stdin=None):
-        return subprocess.run([*console_cmd(), *args], input=stdin, capture_output=True, text=True, env=env,
-                              timeout=180)
+    run = cli_runner(env, timeout=180)
 
     assert run("profile", "add", "drift", "--url", strapi5_perm.url, "--email", email).returncode == 0
     assert run("login", "drift", "--password-stdin", stdin=password + "\n").returncode == 0
@@ -389,9 +386,7 @@ def test_tail_cli_streams_jsonl_once(strapi5_perm, tmp_path):
     env = cli_env(tmp_path)
     email, password = strapi5_perm.new_admin()
 
-    def run(*args, stdin=None):
-        return subprocess.run([*console_cmd(), *args], input=stdin, capture_output=True, text=True, env=env,
-                              timeout=180)
+    run = cli_runner(env, timeout=180)
 
     assert run("profile", "add", "t", "--url", strapi5_perm.url, "--email", email).returncode == 0
     assert run("login", "t", "--password-stdin", stdin=password + "\n").returncode == 0

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 
 import pytest
 
-from conftest import cli_env, console_cmd
+from conftest import cli_env, cli_runner
 from strapi_console import journal, permissions, writes
 from strapi_console.client import StrapiClient
 from strapi_console.errors import ReadOnlyError
@@ -23,9 +22,7 @@ def perm(strapi5_perm, tmp_path):
     email, password = strapi5_perm.new_admin()
     env = cli_env(tmp_path)
 
-    def run(*args, stdin=None):
-        return subprocess.run([*console_cmd(), *args], input=stdin, capture_output=True, text=True, env=env,
-                              timeout=120)
+    run = cli_runner(env, timeout=120)
 
     assert run("profile", "add", "perm", "--url", strapi5_perm.url, "--email", email).returncode == 0
     assert run("login", "perm", "--password-stdin", stdin=password + "\n").returncode == 0
@@ -287,9 +284,7 @@ def test_departed_admin_still_active_fails_and_is_deactivated(strapi5_perm, tmp_
     email, password = strapi5_perm.new_admin()
     env = cli_env(tmp_path)
 
-    def run(*args, stdin=None):
-        return subprocess.run([*console_cmd(), *args], input=stdin, capture_output=True, text=True, env=env,
-                              timeout=120)
+    run = cli_runner(env, timeout=120)
 
     assert run("profile", "add", "ops", "--url", strapi5_perm.url, "--email", email).returncode == 0
     cfg_path = tmp_path / "config" / "strapi-console" / "config.toml"

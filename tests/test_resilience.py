@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from conftest import StrapiTarget, _install, _register, cli_env, console_cmd, stop_task, wait_until
+from conftest import StrapiTarget, _install, _register, cli_env, cli_runner, console_cmd, stop_task, wait_until
 from screens.app import StrapiConsoleApp
 from screens.confirm import ConfirmScreen
 from strapi_console import config as cm
@@ -191,9 +191,7 @@ def test_interrupted_write_is_settled_by_journal_check(victim, tmp_path):
     """An entry left pending (a killed console) is settled by `journal check` against the server."""
     env = cli_env(tmp_path)
 
-    def run(*args, stdin=None):
-        return subprocess.run([*console_cmd(), *args], input=stdin, capture_output=True, text=True, env=env,
-                              timeout=180)
+    run = cli_runner(env, timeout=180)
 
     assert run("profile", "add", "v", "--url", victim.url, "--email", victim.email).returncode == 0
     assert run("login", "v", "--password-stdin", stdin=victim.password + "\n").returncode == 0

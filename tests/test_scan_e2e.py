@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import cli_env, console_cmd
+from conftest import cli_env, cli_runner, console_cmd
 
 pytestmark = pytest.mark.e2e
 
@@ -41,9 +41,7 @@ def fleet(strapi_servers, tmp_path_factory):
     env = cli_env(home)
     secrets = []
 
-    def run(*args, stdin=None):
-        return subprocess.run([*console_cmd(), *args], input=stdin, capture_output=True, text=True, env=env,
-                              timeout=180)
+    run = cli_runner(env, timeout=180)
 
     for name, key in (("random5", "v5"), ("default5", "v5_default"), ("old4", "v4")):
         target = strapi_servers[key]

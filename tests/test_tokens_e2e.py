@@ -6,11 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-import subprocess
 
 import pytest
 
-from conftest import cli_env, console_cmd
+from conftest import cli_env, cli_runner
 from strapi_console import token_fixes, tokens, writes
 from strapi_console.client import StrapiClient
 from strapi_console.config import Profile
@@ -57,9 +56,7 @@ def cli(strapi5_perm, admin, tmp_path):
     email = session.email
     env = cli_env(tmp_path)
 
-    def run(*args, stdin=None):
-        return subprocess.run([*console_cmd(), *args], input=stdin, capture_output=True, text=True, env=env,
-                              timeout=120)
+    run = cli_runner(env, timeout=120)
 
     assert run("profile", "add", "tok", "--url", strapi5_perm.url, "--email", email).returncode == 0
     assert run("login", "tok", "--password-stdin", stdin=password + "\n").returncode == 0
@@ -237,9 +234,7 @@ def test_secrets_of_end_user_and_cookie_signatures(strapi_servers, tmp_path):
     """APP_KEYS from the refresh cookie's signature and JWT_SECRET from a test end user's JWT: offline."""
     env = cli_env(tmp_path)
 
-    def run(*args, stdin=None):
-        return subprocess.run([*console_cmd(), *args], input=stdin, capture_output=True, text=True, env=env,
-                              timeout=120)
+    run = cli_runner(env, timeout=120)
 
     statuses = {}
     for key in ("v5", "v5_default"):
