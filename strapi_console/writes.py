@@ -98,58 +98,51 @@ async def undo(client: StrapiClient, entry: journal.Entry, *, read_only: bool) -
         raise ConsoleError(f"Entry {entry.id} belongs to profile {entry.profile}.", title="Cannot undo")
     if entry.target.get("kind", "").endswith("-token"):
         return await token_fixes.undo_token(client, entry, read_only=read_only)
+    done = await _write_back(client, entry, read_only=read_only)
+    entry.undone_by = done.id
+    entry.save()
+    return done
+
+
+async def _write_back(client: StrapiClient, entry: journal.Entry, *, read_only: bool) -> journal.Entry:
+    """The write that puts back what ``entry`` changed (each kind of target read fresh first)."""
     if entry.target.get("kind") == "up-advanced":
         current = await permissions.read_advanced(client)
         back = {k: v for k, v in entry.before.get("changed", {}).items() if current.get(k) != v}
         if not back:
             raise ConsoleError("The settings already have the values they had before this change.",
                                title="Nothing to undo")
-        done = await apply_advanced_plan(client, AdvancedPlan(current, back), read_only=read_only, source="undo",
+        return await apply_advanced_plan(client, AdvancedPlan(current, back), read_only=read_only, source="undo",
                                          undo_of=entry.id)
-        entry.undone_by = done.id
-        entry.save()
-        return done
     if entry.target.get("kind") == "up-providers":
         current = _provider_state(await permissions.read_providers(client))
         back = {k: bool(v) for k, v in entry.before.get("changed", {}).items() if current.get(k) != v}
         if not back:
             raise ConsoleError("The providers are already as they were before this change.", title="Nothing to undo")
-        done = await apply_providers_plan(client, ProvidersPlan(current, back), read_only=read_only, source="undo",
+        return await apply_providers_plan(client, ProvidersPlan(current, back), read_only=read_only, source="undo",
                                           undo_of=entry.id)
-        entry.undone_by = done.id
-        entry.save()
-        return done
     if entry.target.get("kind") == "admin-user":
         fresh = await read_admin_user(client, int(entry.target["id"]))
         if fresh is None:
             raise ConsoleError(f"The admin {entry.target.get('name')} no longer exists.", title="Cannot undo")
         back = bool(entry.before.get("changed", {}).get("isActive"))
-        done = await apply_admin_user_plan(client, AdminUserPlan([{"id": fresh["id"], "email": fresh.get("email"),
+        return await apply_admin_user_plan(client, AdminUserPlan([{"id": fresh["id"], "email": fresh.get("email"),
                                                                    "isActive": fresh.get("isActive")}], active=back),
                                            read_only=read_only, source="undo", undo_of=entry.id)
-        entry.undone_by = done.id
-        entry.save()
-        return done
     if entry.target.get("kind") == "webhook":
         hook = await read_webhook(client, str(entry.target["id"]))
         if hook is None:
             raise ConsoleError(f"The webhook {entry.target.get('name')} no longer exists.", title="Cannot undo")
-        done = await apply_webhook_plan(client, WebhookPlan(str(entry.target["id"]), str(entry.target.get("name")),
+        return await apply_webhook_plan(client, WebhookPlan(str(entry.target["id"]), str(entry.target.get("name")),
                                                             hook, entry.before["changed"]["url"]),
                                         read_only=read_only, source="undo", undo_of=entry.id)
-        entry.undone_by = done.id
-        entry.save()
-        return done
     if entry.target.get("kind") == "documentation":
         before = bool(entry.before.get("changed", {}).get("restrictedAccess"))
         if before:
             raise ConsoleError("The old documentation password is not kept, so it cannot be restored: set a new one "
                                "in Settings → Documentation.", title="Cannot undo")
-        done = await apply_docs_plan(client, DocsPlan(restrict=False), read_only=read_only, source="undo",
+        return await apply_docs_plan(client, DocsPlan(restrict=False), read_only=read_only, source="undo",
                                      undo_of=entry.id)
-        entry.undone_by = done.id
-        entry.save()
-        return done
     if entry.target.get("kind") == "admin-role":
         current = await admin_roles.read_role(client, int(entry.target["id"]))
         back = {k: bool(on) for k, on in entry.before.get("changed", {}).items()}
@@ -160,10 +153,7 @@ async def undo(client: StrapiClient, entry: journal.Entry, *, read_only: bool) -
         if not plan.changes:
             raise ConsoleError("The role already has the permissions it had before this change.",
                                title="Nothing to undo")
-        done = await apply_admin_role_plan(client, plan, read_only=read_only, source="undo", undo_of=entry.id)
-        entry.undone_by = done.id
-        entry.save()
-        return done
+        return await apply_admin_role_plan(client, plan, read_only=read_only, source="undo", undo_of=entry.id)
     if entry.target.get("kind") != "up-role":
         raise ConsoleError(f"Entry {entry.id} is not a role change the console can undo.", title="Cannot undo")
     current = await permissions.read_role(client, int(entry.target["id"]))
@@ -171,10 +161,7 @@ async def undo(client: StrapiClient, entry: journal.Entry, *, read_only: bool) -
     plan = plan_for(current, previous)
     if not plan.changes:
         raise ConsoleError("The role already has the permissions it had before this change.", title="Nothing to undo")
-    done = await apply_role_plan(client, plan, read_only=read_only, source="undo", loaded=current, undo_of=entry.id)
-    entry.undone_by = done.id
-    entry.save()
-    return done
+    return await apply_role_plan(client, plan, read_only=read_only, source="undo", loaded=current, undo_of=entry.id)
 
 
 # --- users-permissions advanced settings (sign-up, e-mail confirmation, default role) ------------
