@@ -267,3 +267,12 @@ def strapi5_perm(strapi_servers) -> StrapiTarget:
 @pytest.fixture(scope="session")
 def strapi4(strapi_servers) -> StrapiTarget:
     return strapi_servers["v4"]
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Per-suite agreement with the reference implementations' own test cases (tests/external_suites.py)."""
+    from external_suites import RESULTS, available, summary_lines
+    if RESULTS or not available():
+        terminalreporter.section("conformance with the reference implementations")
+        for line in summary_lines():
+            terminalreporter.write_line(line)
