@@ -70,3 +70,32 @@ def redact_data(value: Any) -> Any:
     if isinstance(value, str):
         return redact_text(value, key_values=False)
     return value
+
+
+# A path segment that looks like a credential: long, and mixing letters with digits (Slack's
+# /services/T0…/B0…/XXXX, Discord's /api/webhooks/ID/TOKEN, a bare API key). Words and ids stay.
+_TOKENISH_SEGMENT = re.compile(r"^(?:(?=[A-Za-z0-9_\-.~]*\d)(?=[A-Za-z0-9_\-.~]*[A-Za-z])[A-Za-z0-9_\-.~]{16,}"
+                               r"|[A-Za-z0-9]{24,})$")
+
+
+def redact_url(url: str) -> str:
+    """The URL with what may be a credential replaced by ``<redacted>``: the user-info part
+    (``user:password@``), every query value (``?token=…``), the fragment, and token-shaped path
+    segments. Scheme, host, port, the other path segments and query names stay readable, so an
+    operator still sees where a webhook posts. Text that is not a URL is returned as it is."""
+    if not isinstance(url, str) or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    cut = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    authority, tail = rest[:cut], rest[cut:]
+    if "@" in authority:
+        authority = REDACTED + "@" + authority.rsplit("@", 1)[1]
+    tail, _, fragment = tail.partition("#")
+    path, sep, query = tail.partition("?")
+    path = "/".join(REDACTED if _TOKENISH_SEGMENT.match(seg) else seg for seg in path.split("/"))
+    if sep:
+        query = "&".join(
+            (pair.split("=", 1)[0] + "=" + REDACTED) if "=" in pair else (REDACTED if pair else pair)
+            for pair in query.split("&"))
+    out = f"{scheme}://{authority}{path}{sep}{query}"
+    return out + ("#" + REDACTED if fragment else "")
