@@ -26,16 +26,19 @@ if TYPE_CHECKING:
 
 from strapi_console import config as config_mod
 from strapi_console.config import Config, Profile
+from strapi_console.display import safe
 from strapi_console.errors import ConsoleError, NoKeyringError
 from strapi_console.redact import redact_text
 from strapi_console.secrets import SecretStore, keyring_usable
 from strapi_console.session import WritePolicy, client_for, load_credentials, open_client
 
 from .confirm import ConfirmScreen
+from .formatting import markup_literal
 from .help import HelpScreen
 from .keyring_choice import KeyringChoiceScreen
 from .login_form import LoginForm, LoginRequest
 from .profile_form import ProfileForm
+from .segments import TerminalSafeFilter
 from .server_list import ServerListScreen
 
 PANELS = {
@@ -104,6 +107,7 @@ class StrapiConsoleApp(App[int]):
         self._selected: str | None = None
         # Published with a profile name (or None for "the list itself changed") whenever state changes.
         self.state_signal: Signal[str | None] = Signal(self, "state")
+        self._terminal_safe = TerminalSafeFilter()
 
     # --- shared state --------------------------------------------------------------------------
 
@@ -128,6 +132,18 @@ class StrapiConsoleApp(App[int]):
 
     def save_config(self) -> None:
         config_mod.save(self.config)
+
+    # --- toasts: never markup; rendered lines: never terminal control ---------------------------
+
+    def get_line_filters(self):
+        return [*super().get_line_filters(), self._terminal_safe]
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Every toast of every screen comes here: its text is data (server names, error messages), shown
+        through the one safe-display function and never read as markup, whatever the caller passes."""
+        super().notify(safe(message, 1000, multiline=True), title=safe(title, 120), severity=severity,
+                       timeout=timeout, markup=False)
 
     # --- errors: one place --------------------------------------------------------------------
 
@@ -155,7 +171,7 @@ class StrapiConsoleApp(App[int]):
         self.bell()
         self._exit_renderables.append(Text(
             "strapi-console stopped on an unexpected error (secrets redacted, please report it):\n"
-            + redact_text(report)))
+            + safe(redact_text(report), 20000, multiline=True)))
         self._close_messages_no_wait()
 
     @on(Worker.StateChanged)
@@ -195,11 +211,12 @@ class StrapiConsoleApp(App[int]):
             self.push_screen(HelpScreen(self.screen))
 
     def action_jump(self) -> None:
-        commands = [SimpleCommand(f"{key} {title}", lambda m=mode: self.switch_mode(m), f"switch to panel {key}")
+        commands = [SimpleCommand(markup_literal(f"{key} {title}"), lambda m=mode: self.switch_mode(m),
+                                  markup_literal(f"switch to panel {key}"))
                     for mode, (key, title) in PANELS.items()]
         for p in self.profiles():
-            commands.append(SimpleCommand(f"server {p.name}", lambda n=p.name: self._jump_to_server(n),
-                                          f"select {p.url} in the server list"))
+            commands.append(SimpleCommand(markup_literal(f"server {p.name}"), lambda n=p.name: self._jump_to_server(n),
+                                          markup_literal(f"select {p.url} in the server list", 200)))
         commands.append(SimpleCommand("refresh all", self.refresh_all, "refresh every server"))
         self.search_commands(commands, placeholder="Jump to a panel or server…")
 

@@ -12,7 +12,6 @@ import json
 import time
 from datetime import datetime, timezone
 
-from rich.markup import escape
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -26,6 +25,7 @@ from strapi_console.audit.community import CANNOT_SEE
 from strapi_console.audit.events import AuditEvent, EventBuffer
 from strapi_console.audit.filters import compile_filter
 from strapi_console.audit.tail import ServerStatus, Tail
+from strapi_console.display import json_text, safe
 from strapi_console.files import write_private
 
 from .event_list import EventList
@@ -37,7 +37,7 @@ SKEW_SHOWN = 2.0  # seconds of clock difference worth telling the operator about
 
 
 def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width - 1] + "…"
+    return safe(text, width)
 
 
 class AuditPanel(Screen):
@@ -131,8 +131,9 @@ class AuditPanel(Screen):
         local = e.time.astimezone()
         when = local.strftime("%H:%M:%S") if local.date() == datetime.now().date() else local.strftime("%m-%d %H:%M")
         action = ("! " if e.alert else "") + e.action + (" ~" if e.derived else "")
-        return [Text(when, style=style), Text(e.profile[:14], style=style), Text(_short(e.who, 22), style=style),
-                Text(action, style=style), Text(_short(e.target, 28), style=style), Text(_short(e.summary, 100), style=style)]
+        return [Text(when, style=style), Text(_short(e.profile, 14), style=style), Text(_short(e.who, 22), style=style),
+                Text(_short(action, 60), style=style), Text(_short(e.target, 28), style=style),
+                Text(_short(e.summary, 100), style=style)]
 
     def _append(self, events: list[AuditEvent]) -> None:
         table = self.query_one("#events", EventList)
@@ -177,27 +178,34 @@ class AuditPanel(Screen):
     def _render_sources(self) -> None:
         parts = []
         for name, s in sorted(self.statuses.items()):
-            state = "[green]live[/]" if s.live else ("[red]error[/]" if s.error else "[yellow]starting[/]")
+            state = Text("live", style="green") if s.live else (
+                Text("error", style="red") if s.error else Text("starting", style="yellow"))
             label = {"audit-log": "audit logs", "derived": "derived feed"}.get(s.mode, s.mode)
-            skew = (f" [yellow]clock {s.clock_skew:+.0f}s[/]" if s.clock_skew is not None
-                    and abs(s.clock_skew) >= SKEW_SHOWN else "")
-            parts.append(f"[b]{escape(name)}[/b] {label} {state}" + (f" every {s.interval:.0f}s" if s.live else "")
-                         + skew + (f" — {escape(s.error)}" if s.error else ""))
+            skew = Text(f" clock {s.clock_skew:+.0f}s" if s.clock_skew is not None
+                        and abs(s.clock_skew) >= SKEW_SHOWN else "", style="yellow")
+            line = Text.assemble((safe(name, 40), "bold"), f" {safe(label, 40)} ", state)
+            if s.live:
+                line.append(f" every {s.interval:.0f}s")
+            line.append_text(skew)
+            if s.error:
+                line.append(f" — {safe(s.error, 300)}")
+            parts.append(line)
         derived = any(s.mode == "derived" for s in self.statuses.values())
-        note = (f"\n[dim]~ derived from the admin API (Community edition): cannot see {', '.join(CANNOT_SEE)}[/]"
-                if derived else "")
-        head = " · ".join(parts) or "starting the tail…"
-        self.query_one("#audit-sources", Static).update(head + note)
+        head = Text(" · ").join(parts) if parts else Text("starting the tail…")
+        if derived:
+            head.append(f"\n~ derived from the admin API (Community edition): cannot see {', '.join(CANNOT_SEE)}",
+                        style="dim")
+        self.query_one("#audit-sources", Static).update(head)
 
     def _render_follow(self) -> None:
         if self.paused:
-            text = "[b yellow]paused[/] — p resumes (no request is sent meanwhile)"
+            text = Text.assemble(("paused", "bold yellow"), " — p resumes (no request is sent meanwhile)")
         elif self.following:
-            text = "[green]following[/] — ↑ to stop"
+            text = Text.assemble(("following", "green"), " — ↑ to stop")
         else:
-            text = f"[b]{self.unseen} new[/] — End to follow"
-        size = f" · {len(self.buffer)}/{self.buffer.size} events kept"
-        self.query_one("#audit-follow", Static).update(text + size)
+            text = Text.assemble((f"{self.unseen} new", "bold"), " — End to follow")
+        text.append(f" · {len(self.buffer)}/{self.buffer.size} events kept")
+        self.query_one("#audit-follow", Static).update(text)
 
     def _show(self, event: AuditEvent | None) -> None:
         """The whole event (payload included, secrets redacted) in a scrollable, virtualised text area."""
@@ -207,14 +215,15 @@ class AuditPanel(Screen):
             head.update("")
             detail.load_text("")
             return
-        text = json.dumps(event.to_dict(), indent=2, ensure_ascii=False, default=str)
-        line = f"[b]{escape(event.action)}[/b] by {escape(event.who)} on {escape(event.profile)}"
+        # JSON with every terminal-active or invisible character as a \\u escape: the data, never control
+        text = json_text(event.to_dict(), indent=2, default=str)
+        line = Text.assemble((safe(event.action, 80), "bold"), f" by {safe(event.who, 80)} on {safe(event.profile, 40)}")
         if event.alert:
-            line += f" — [b red]{escape(event.alert)}[/]"
+            line.append_text(Text.assemble(" — ", (safe(event.alert, 120), "bold red")))
         if event.derived:
-            line += " [dim](derived)[/]"
+            line.append(" (derived)", style="dim")
         if len(text) > 100_000:
-            line += f" [dim]({len(text) // 1024} KB)[/]"
+            line.append(f" ({len(text) // 1024} KB)", style="dim")
         head.update(line)
         detail.load_text(text)
 

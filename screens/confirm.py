@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
+from strapi_console.display import safe
+
 
 class ConfirmScreen(ModalScreen[bool]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="confirm.cancel")]
 
-    def __init__(self, question: str, *, confirm_text: str | None = None) -> None:
+    def __init__(self, question: str | Text, *, confirm_text: str | None = None) -> None:
+        """``question`` is shown as text, never as markup (it names roles, tokens and servers); a plain
+        string passes through the safe-display function, a ``Text`` is taken as built by the caller.
+        The operator types ``confirm_text`` as it is shown (control characters as visible escapes)."""
         super().__init__()
-        self.question = question
-        self.confirm_text = confirm_text
+        self.question = question if isinstance(question, Text) else Text(safe(question, 4000, multiline=True))
+        self.confirm_text = safe(confirm_text, 200) if confirm_text else None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.question, classes="question")
+            yield Label(self.question, classes="question", markup=False)
             if self.confirm_text:
-                yield Label(f"Type [b]{self.confirm_text}[/b] to confirm:")
+                yield Label(Text.assemble("Type ", (self.confirm_text, "bold"), " to confirm:"), markup=False)
                 yield Input(id="typed")
             with Horizontal(classes="buttons"):
                 yield Button("Confirm", variant="error", id="yes", disabled=bool(self.confirm_text))

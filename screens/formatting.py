@@ -6,6 +6,27 @@ from datetime import datetime, timezone
 
 from rich.text import Text
 
+from strapi_console.display import DEFAULT_LIMIT, safe
+
+def plain(value: object, style: str = "", limit: int | None = DEFAULT_LIMIT, *, multiline: bool = False) -> Text:
+    """Server text for a widget: through the one safe-display function, as a ``Text`` (never markup).
+
+    Every DataTable cell, ``Static`` and ``Label`` that shows something a server sent is built with this
+    (or ``Text.assemble`` over ``safe()`` parts): a plain ``str`` given to those widgets is read as markup."""
+    return Text(safe(value, limit, multiline=multiline), style=style)
+
+
+def markup_literal(value: object, limit: int | None = 120) -> str:
+    """For the one API that insists on markup (the command palette's prompts and help): the safe text
+    with every ``[`` escaped, so Textual's markup reads it back as exactly that text, never as a tag."""
+    return safe(value, limit).replace("[", "\\[")
+
+
+def lines(parts: list[Text]) -> Text:
+    """Several lines of ``Text`` as one (for a ``Static``), still without markup."""
+    return Text("\n").join(parts)
+
+
 STATUS_STYLE = {"fail": ("✗ FAIL", "bold red"), "warn": ("! WARN", "yellow"), "pass": ("✓ pass", "green"),
                 "skip": ("- skip", "dim"), "info": ("i info", "cyan"), "error": ("? ERR", "magenta")}
 
@@ -90,7 +111,11 @@ def status_text(status: str) -> Text:
 
 def subject_label(subject: str, width: int = 24) -> str:
     """'api::article.article' → 'article'; plugin controllers keep their plugin's name."""
-    type_key, controller = subject.rsplit(".", 1)
-    kind, name = type_key.split("::", 1)
-    text = controller if kind == "api" and name == controller else f"{name}.{controller}"
+    type_key, _, controller = subject.rpartition(".")
+    kind, _, name = type_key.partition("::")
+    if not (type_key and name):  # a server may send any subject: show it as it is
+        text = subject
+    else:
+        text = controller if kind == "api" and name == controller else f"{name}.{controller}"
+    text = safe(text, None if len(text) <= width else width + 8)
     return text if len(text) <= width else text[:width - 1] + "…"

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-GRAMMAR = ("[b]:[/b] jump to a panel or server   [b]/[/b] filter   [b]esc[/b] back / clear   "
-           "[b]1–5[/b] panels   [b]q[/b] quit")
+from strapi_console.display import safe
+
+GRAMMAR = Text.assemble((":", "bold"), " jump to a panel or server   ", ("/", "bold"), " filter   ",
+                        ("esc", "bold"), " back / clear   ", ("1–5", "bold"), " panels   ", ("q", "bold"), " quit")
 
 
 def _key_label(app, binding: Binding) -> str:
@@ -39,19 +42,23 @@ class HelpScreen(ModalScreen[None]):
             label = _key_label(self.app, binding)
             if label not in entry["keys"]:
                 entry["keys"].append(label)
-        sections: dict[str, list[str]] = {"screen": [], "app": [], "widget": []}
+        # Text, never markup: key labels come from the user's keymap ("[" is a key too)
+        sections: dict[str, list[Text]] = {"screen": [], "app": [], "widget": []}
         for entry in sorted(entries.values(), key=lambda e: not e["own"]):
-            mark = "" if entry["enabled"] else " [dim](not available now)[/dim]"
-            keys = "/".join(entry["keys"])
-            sections[entry["where"]].append(f"  [b]{keys:>10}[/b]  {entry['text']}{mark}")
+            keys = safe("/".join(entry["keys"]), 40)
+            line = Text.assemble("  ", (f"{keys:>10}", "bold"), "  ", safe(entry["text"], 200))
+            if not entry["enabled"]:
+                line.append(" (not available now)", style="dim")
+            sections[entry["where"]].append(line)
         title = getattr(self.under, "BINDING_GROUP_TITLE", None) or self.under.__class__.__name__
-        parts = [f"[b]Keys — {title}[/b]"]
+        parts = [Text(f"Keys — {safe(title, 80)}", style="bold")]
         for key, heading in (("screen", "This screen"), ("app", "Everywhere"), ("widget", "In the focused list")):
             if sections[key]:
-                parts.append(f"\n[b]{heading}[/b]\n" + "\n".join(sections[key]))
-        parts.append(f"\n{GRAMMAR}\n\n[dim]esc closes[/dim]")
+                parts.append(Text.assemble("\n", (heading, "bold")))
+                parts.extend(sections[key])
+        parts += [Text(""), GRAMMAR, Text(""), Text("esc closes", style="dim")]
         with VerticalScroll(classes="dialog help"):
-            yield Static("\n".join(parts))
+            yield Static(Text("\n").join(parts), markup=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

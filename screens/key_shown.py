@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
+
+from strapi_console.display import safe
 
 
 class KeyShownScreen(ModalScreen[None]):
@@ -19,9 +22,9 @@ class KeyShownScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"[b]New {self.token_name}[/b]: shown once. Copy it now (c), then hand it to whoever "
-                        "needs it.")
-            yield Static(self.key, id="new-key", markup=False)
+            yield Label(Text.assemble((f"New {safe(self.token_name, 120)}", "bold"),
+                                      ": shown once. Copy it now (c), then hand it to whoever needs it."), markup=False)
+            yield Static(safe(self.key, None), id="new-key", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Copy", variant="primary", id="copy")
                 yield Button("Close", id="close")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+from strapi_console.display import safe
 
 TEXT = """[b]No keyring can store secrets here[/b]  (backend: {backend})
 
@@ -31,7 +34,7 @@ class KeyringChoiceScreen(ModalScreen[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(TEXT.format(backend=self.backend))
+            yield Static(TEXT.format(backend=escape(safe(self.backend, 120))))
             with Horizontal(classes="buttons"):
                 yield Button("Keep in memory (m)", variant="primary", id="memory")
                 yield Button("Cancel", id="cancel")

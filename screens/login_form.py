@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
+from strapi_console.display import safe
 from strapi_console.config import Profile
 
 
@@ -36,10 +38,12 @@ class LoginForm(ModalScreen[LoginRequest | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"[b]Sign in to {self.profile.name}[/b]  {self.profile.url}")
+            yield Label(Text.assemble((f"Sign in to {safe(self.profile.name, 60)}", "bold"),
+                                      f"  {safe(self.profile.url, 120)}"), markup=False)
             if self.profile.is_plain_http and not self.profile.is_loopback:
-                yield Label("[b red]⚠ plain HTTP: the password crosses the network unencrypted[/]")
-            yield Static(self.message or "", id="login-message", classes="error-text")
+                yield Label(Text("⚠ plain HTTP: the password crosses the network unencrypted", style="bold red"))
+            # the message may quote the server's own error text: data, never markup
+            yield Static(safe(self.message, 600, multiline=True), id="login-message", classes="error-text", markup=False)
             yield Input(value=self.profile.email or "", placeholder="admin e-mail", id="email")
             yield Input(placeholder="password", password=True, id="password")
             yield Input(placeholder="admin token (Strapi 5.45+)", password=True, id="token")
@@ -48,7 +52,7 @@ class LoginForm(ModalScreen[LoginRequest | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Sign in", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
-            yield Label("[dim]ctrl+t: use an admin token instead · esc: cancel[/dim]")
+            yield Label(Text("ctrl+t: use an admin token instead · esc: cancel", style="dim"))
 
     def on_mount(self) -> None:
         self.query_one("#login-message").display = bool(self.message)

@@ -20,6 +20,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from strapi_console.display import safe
+
 from .segments import text_segments
 
 HEADER = Style(bold=True)
@@ -71,7 +73,7 @@ class MatrixView(ScrollView, can_focus=True):
     # --- data ------------------------------------------------------------------------------------
 
     def set_columns(self, title: str, columns: Sequence[str]) -> None:
-        self.label_title = title
+        self.label_title = safe(title, 200)
         self.columns = list(columns)
         self._first_column = 0
         self.set_reactive(MatrixView.cursor_column, min(self.cursor_column, max(0, len(self.columns) - 1)))
@@ -81,7 +83,7 @@ class MatrixView(ScrollView, can_focus=True):
     def set_rows(self, rows: Sequence[tuple[str, str]], cell: Callable[[str, str], Text]) -> None:
         """Replace the rows (a filter, a reload). The cursor stays on the same row key when it remains."""
         current = self.cursor_key()
-        self.rows = list(rows)
+        self.rows = [(key, safe(label, 200)) for key, label in rows]  # labels are server text (type names)
         self._index = {key: i for i, (key, _) in enumerate(self.rows)}
         self._cell = cell
         self._cache.clear()
@@ -222,7 +224,7 @@ class MatrixView(ScrollView, can_focus=True):
         return self._layout()[0]
 
     def _width(self, column: int) -> int:
-        return max(3, len(self.columns[column]))
+        return max(3, min(len(self.columns[column]), 24))  # a server may name an action at any length
 
     def _visible_columns(self) -> list[int]:
         return self._layout()[1]
@@ -256,7 +258,8 @@ class MatrixView(ScrollView, can_focus=True):
             segments = self._label(Text(self.label_title, style=HEADER))
             segments[-1] = Segment(left, MORE)
             for i in self._visible_columns():
-                segments += [Segment(self.columns[i].center(self._width(i))[:self._width(i)], HEADER), Segment(" ")]
+                name = safe(self.columns[i], self._width(i))  # action names come from the server
+                segments += [Segment(name.center(self._width(i))[:self._width(i)], HEADER), Segment(" ")]
             segments.append(Segment(right, MORE))
             return Strip(segments).crop_extend(0, width, None)
         index = int(self.scroll_y) + y - 1

@@ -7,24 +7,23 @@ from __future__ import annotations
 
 import json
 
-from rich.markup import escape
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import DataTable, Header, Input, Static
 
 from strapi_console import admin_roles, baselines, journal, paths, permissions, role_compare, writes
+from strapi_console.display import safe
 from strapi_console.errors import ConsoleError
 from strapi_console.files import write_private
 
 from .confirm import ConfirmScreen
-from .formatting import subject_label
+from .formatting import markup_literal, plain, subject_label
 from .matrix_view import MatrixView
 from .role_compare import RoleCompareScreen
 from .key_bar import KeyBar
@@ -118,9 +117,9 @@ class PermissionsPanel(Screen):
         if self.profile is None:
             head.update("No server selected: pick one in the server list (1) or with : server NAME.")
             return
-        lock = " · [b yellow]read-only[/]" if self.read_only() else ""
         what = "end-user roles" if self.kind == "up" else "admin roles"
-        head.update(f"[b]{escape(self.profile.name)}[/b] {escape(self.profile.url)} · {what}{lock} · loading…")
+        head.update(Text.assemble((safe(self.profile.name, 60), "bold"), f" {safe(self.profile.url, 120)} · {what}",
+                                  (" · read-only" if self.read_only() else "", "bold yellow"), " · loading…"))
         if self.kind == "up":
             self._load(self.profile_name, role_id)
         else:
@@ -136,7 +135,7 @@ class PermissionsPanel(Screen):
                 chosen = role_id or next((r.id for r in roles if r.type == "public"), roles[0].id if roles else None)
                 role = await permissions.read_role(client, chosen) if chosen is not None else None
         except ConsoleError as exc:
-            self.query_one("#perm-head", Static).update(f"[red]{escape(exc.title)}: {escape(exc.message)}[/]")
+            self.query_one("#perm-head", Static).update(plain(f"{exc.title}: {exc.message}", "red", 600))
             return
         if name != self.profile_name or self.kind != "up":
             return
@@ -156,7 +155,7 @@ class PermissionsPanel(Screen):
                                          roles[0].id if roles else None)
                 role = await admin_roles.read_role(client, chosen) if chosen is not None else None
         except ConsoleError as exc:
-            self.query_one("#perm-head", Static).update(f"[red]{escape(exc.title)}: {escape(exc.message)}[/]")
+            self.query_one("#perm-head", Static).update(plain(f"{exc.title}: {exc.message}", "red", 600))
             return
         if name != self.profile_name or self.kind != "admin":
             return
@@ -165,8 +164,8 @@ class PermissionsPanel(Screen):
         table = self.query_one("#roles", DataTable)
         table.clear()
         for r in roles:
-            table.add_row(r.name + (" 🔒" if r.super_admin else ""), "" if r.users is None else str(r.users),
-                          key=str(r.id))
+            table.add_row(plain(r.name + (" 🔒" if r.super_admin else ""), limit=60),
+                          Text("" if r.users is None else str(r.users)), key=str(r.id))
         if role is not None:
             table.move_cursor(row=next(i for i, r in enumerate(roles) if r.id == role.id))
         self._render_admin_matrix(rebuild=True)
@@ -212,19 +211,20 @@ class PermissionsPanel(Screen):
             matrix.max_label_width, matrix.min_label_width = 40, 30  # "upload: Create (upload)" reads whole
             matrix.set_columns("Content type / action", self.columns)
         matrix.set_rows(rows, self._admin_cell)
-        ro = " · [b yellow]read-only: no edit keys[/]" if self.read_only() else ""
+        ro = " · read-only: no edit keys" if self.read_only() else ""
         if role.super_admin:
-            ro = " · [b yellow]Super Admin: read-only (Strapi refuses edits, resets it at boot)[/]"
-        self.query_one("#perm-head", Static).update(
-            f"[b]{escape(self.profile.name)}[/b] · admin role [b]{escape(role.name)}[/b] · ✓ allowed, ◐ partial "
-            f"(fields/locales/conditions: d), · denied, ! manages users, roles or settings{ro}")
+            ro = " · Super Admin: read-only (Strapi refuses edits, resets it at boot)"
+        self.query_one("#perm-head", Static).update(Text.assemble(
+            (safe(self.profile.name, 60), "bold"), " · admin role ", (safe(role.name, 80), "bold"),
+            " · ✓ allowed, ◐ partial (fields/locales/conditions: d), · denied, ! manages users, roles or settings",
+            (ro, "bold yellow")))
         self._render_pending()
 
     def _render_roles(self) -> None:
         table = self.query_one("#roles", DataTable)
         table.clear()
         for r in self.roles:
-            table.add_row(r.name, "" if r.nb_users is None else str(r.nb_users), key=str(r.id))
+            table.add_row(plain(r.name, limit=60), Text("" if r.nb_users is None else str(r.nb_users)), key=str(r.id))
         if self.role is not None:
             table.move_cursor(row=next(i for i, r in enumerate(self.roles) if r.id == self.role.id))
 
@@ -258,11 +258,14 @@ class PermissionsPanel(Screen):
             matrix.max_label_width, matrix.min_label_width = 24, 24
             matrix.set_columns("Type / controller", self.columns)
         matrix.set_rows([(s, subject_label(s)) for s in subjects], self._cell)
-        lock = " · [b yellow]read-only: no edit keys[/]" if self.read_only() else " · space toggles, a applies"
         flagged = sum(1 for a, on in self.role.leaves().items() if on and permissions.risk(self.role.type, a))
-        risky = f" · [b red]{flagged} flagged ✓![/] (d: which check)" if flagged else ""
-        head.update(f"[b]{escape(self.profile.name)}[/b] · role [b]{escape(self.role.name)}[/b] ({self.role.type}) · "
-                    f"{len(rows)} rows{risky}{lock}")
+        line = Text.assemble((safe(self.profile.name, 60), "bold"), " · role ", (safe(self.role.name, 80), "bold"),
+                             f" ({safe(self.role.type, 40)}) · {len(rows)} rows")
+        if flagged:
+            line.append_text(Text.assemble(" · ", (f"{flagged} flagged ✓!", "bold red"), " (d: which check)"))
+        line.append_text(Text(" · read-only: no edit keys", style="bold yellow") if self.read_only()
+                         else Text(" · space toggles, a applies"))
+        head.update(line)
         self._render_pending()
 
     def _plan(self):
@@ -280,9 +283,10 @@ class PermissionsPanel(Screen):
         pending = self.query_one("#pending", PendingBar)
         plan = self._plan() if self.staged else None
         if plan is None:
-            pending.update("[dim]no staged changes[/dim]")
+            pending.update(Text("no staged changes", style="dim"))
             return
-        pending.update("[b]staged[/b] (a applies, x discards): " + "; ".join(escape(d) for d in plan.describe()))
+        pending.update(Text.assemble(("staged", "bold"), " (a applies, x discards): ",
+                                     safe("; ".join(plan.describe()), 2000)))
 
     # --- events and actions ------------------------------------------------------------------
 
@@ -349,8 +353,8 @@ class PermissionsPanel(Screen):
         if key is None:
             return
         state = "allowed" if key in self.admin_role.granted() else "denied"
-        self.query_one("#pending", PendingBar).update(
-            f"[b]{escape(key.replace('|', ' on '))}[/b]: {state}; {escape(self.admin_role.detail(key))}")
+        self.query_one("#pending", PendingBar).update(Text.assemble(
+            (safe(key.replace("|", " on "), 200), "bold"), f": {state}; {safe(self.admin_role.detail(key), 1000)}"))
 
     def _up_detail(self, subject: str, action: str) -> None:
         action_id = f"{subject}.{action}"
@@ -358,11 +362,11 @@ class PermissionsPanel(Screen):
         if action not in rows.get(subject, {}):
             return
         state = "allowed" if rows[subject][action] else "denied"
-        text = f"[b]{escape(action_id)}[/b] on {escape(self.role.name)}: {state}"
+        text = Text.assemble((safe(action_id, 200), "bold"), f" on {safe(self.role.name, 80)}: {state}")
         flagged = permissions.risk(self.role.type, action_id)
         if flagged:
-            text += (f"; if allowed, [b red]{flagged}[/] fails: {permissions.RISKS[flagged]}"
-                     if state == "denied" else f" — [b red]{flagged}[/]: {permissions.RISKS[flagged]}")
+            text.append_text(Text.assemble("; if allowed, " if state == "denied" else " — ", (flagged, "bold red"),
+                                           " fails: " if state == "denied" else ": ", permissions.RISKS[flagged]))
         self.query_one("#pending", PendingBar).update(text)
 
     def action_apply(self) -> None:
@@ -504,15 +508,15 @@ class PermissionsPanel(Screen):
         choices = []
         names = [r.name for r in (self.roles if self.kind == "up" else self.admin_roles) if r.id != current.id]
         for name in names:
-            choices.append(SimpleCommand(f"{name} on {self.profile.name}",
+            choices.append(SimpleCommand(markup_literal(f"{name} on {self.profile.name}"),
                                          lambda n=name, p=self.profile.name: self._compare(p, n),
                                          "another role of this server"))
         for p in self.app.profiles():
             if p.name != self.profile.name:
-                choices.append(SimpleCommand(f"{current.name} on {p.name}",
+                choices.append(SimpleCommand(markup_literal(f"{current.name} on {p.name}"),
                                              lambda n=current.name, q=p.name: self._compare(q, n),
-                                             f"the same role on {p.url}"))
-        self.app.search_commands(choices, placeholder=f"Compare {current.name} with…")
+                                             markup_literal(f"the same role on {p.url}", 200)))
+        self.app.search_commands(choices, placeholder=safe(f"Compare {current.name} with…", 80))
 
     @work(exclusive=True, group="permissions-compare", exit_on_error=False)
     async def _compare(self, profile_name: str, role_name: str) -> None:
@@ -533,10 +537,11 @@ class PendingBar(Widget):
     """The staged-changes line. A fixed-height widget that only repaints: a Static with height auto would
     re-layout the whole screen (hundreds of matrix rows) on every toggle."""
 
-    text: reactive[str] = reactive("", layout=False)
+    text: reactive[Text] = reactive(Text(""), layout=False)
 
-    def update(self, text: str) -> None:
+    def update(self, text: Text) -> None:
+        """``text`` is a ``Text`` built by the caller from safe parts; never parsed as markup."""
         self.text = text
 
-    def render(self) -> Content:
-        return Content.from_markup(self.text)
+    def render(self) -> Text:
+        return self.text

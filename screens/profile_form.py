@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -14,6 +15,8 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 from strapi_console import config as config_mod
 from strapi_console.config import Profile
 from strapi_console.errors import ConsoleError
+
+from .formatting import plain
 
 
 class ProfileForm(ModalScreen[Profile | None]):
@@ -27,7 +30,7 @@ class ProfileForm(ModalScreen[Profile | None]):
     def compose(self) -> ComposeResult:
         p = self.existing
         with VerticalScroll(classes="dialog"):
-            yield Label("[b]Edit profile[/b]" if p else "[b]Add a server profile[/b]")
+            yield Label(Text("Edit profile" if p else "Add a server profile", style="bold"))
             yield Static("", id="profile-error", classes="error-text")
             yield Input(value=p.name if p else "", placeholder="name (e.g. prod)", id="name")
             yield Input(value=p.url if p else "", placeholder="URL (https://cms.example.com)", id="url")
@@ -51,7 +54,7 @@ class ProfileForm(ModalScreen[Profile | None]):
 
     def _error(self, text: str) -> None:
         box = self.query_one("#profile-error", Static)
-        box.update(text)
+        box.update(plain(text, "red", 600, multiline=True))  # it may echo what was typed: never markup
         box.display = True
 
     def _build(self) -> Profile | None:
@@ -70,7 +73,7 @@ class ProfileForm(ModalScreen[Profile | None]):
             tags = sorted({t.strip().lower() for t in get("#tags").split(",") if t.strip()})
             read_only = self.query_one("#read-only", Checkbox).value
         except ConsoleError as exc:
-            self._error(f"[red]{exc.message}[/red]" + (f" {exc.hint}" if exc.hint else ""))
+            self._error(exc.message + (f" {exc.hint}" if exc.hint else ""))
             return None
         production = "production" in tags
         fields = dict(name=name, url=url, email=get("#email") or None, ca_bundle=ca, allow_http=allow_http,

@@ -4,7 +4,6 @@ server or the same role on two servers."""
 
 from __future__ import annotations
 
-from rich.markup import escape
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,6 +13,8 @@ from textual.widgets import Header, Input, Static
 
 from strapi_console import role_compare
 from strapi_console.role_compare import ABSENT, ALLOWED, PARTIAL
+
+from strapi_console.display import safe
 
 from .formatting import subject_label
 from .matrix_view import MatrixView
@@ -56,9 +57,9 @@ class RoleCompareScreen(Screen):
         matrix.set_columns("Type / controller" if not self.admin else "Content type / action", c.columns)
         cells, rows = len(c.differing), len(c.differing_rows())
         summary = f"{cells} difference(s) in {rows} row(s)" if cells else "identical"
-        self.query_one("#cmp-head", Static).update(
-            f"left [b]{escape(c.left_name)}[/b] │ right [b]{escape(c.right_name)}[/b] · {summary} · "
-            "each cell: left, right (≠ where they differ) · o only differences, n next")
+        self.query_one("#cmp-head", Static).update(Text.assemble(
+            "left ", (safe(c.left_name, 80), "bold"), " │ right ", (safe(c.right_name, 80), "bold"),
+            f" · {summary} · each cell: left, right (≠ where they differ) · o only differences, n next"))
         self._show_rows()
         matrix.focus()
 
@@ -87,12 +88,14 @@ class RoleCompareScreen(Screen):
 
     def on_matrix_view_cell_highlighted(self, event: MatrixView.CellHighlighted) -> None:
         left, right = self.comparison.state(event.row, event.column)
+        where = f"{safe(event.row, 200)} · {safe(event.column, 80)}"
         if (left, right) == (ABSENT, ABSENT):
-            text = f"{escape(event.row)} · {escape(event.column)}: does not apply"
+            text = Text(f"{where}: does not apply")
         else:
-            sign = "[b red]differs[/]" if self.comparison.differs(event.row, event.column) else "same"
-            text = (f"{escape(event.row)} · {escape(event.column)}: {escape(self.comparison.left_name)} {left}, "
-                    f"{escape(self.comparison.right_name)} {right} — {sign}")
+            differs = self.comparison.differs(event.row, event.column)
+            text = Text.assemble(f"{where}: {safe(self.comparison.left_name, 80)} {left}, "
+                                 f"{safe(self.comparison.right_name, 80)} {right} — ",
+                                 ("differs", "bold red") if differs else "same")
         self.query_one("#cmp-detail", Static).update(text)
 
     def action_only_differences(self) -> None:

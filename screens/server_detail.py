@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from rich.markup import escape
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,13 +15,14 @@ from textual.widgets import DataTable, Header, Static
 
 from strapi_console import paths
 from strapi_console.checks.registry import SEVERITIES
+from strapi_console.display import safe
 from strapi_console.errors import ConsoleError
 from strapi_console.files import write_private
 from strapi_console.token_fixes import TokenPlan
 from strapi_console.writes import apply_plan
 
 from .confirm import ConfirmScreen
-from .formatting import status_text
+from .formatting import lines, plain, status_text
 from .key_shown import KeyShownScreen
 from .key_bar import KeyBar
 
@@ -109,15 +110,19 @@ class ServerDetailScreen(Screen):
                                                                    not profile.url.startswith("https") else "")
         tls = result.tls
         tls_text = f"TLS {tls[0]} · " if tls else ""
-        aggressive = " · [b magenta]aggressive probes on[/]" if self.profile_name in self.app.aggressive else ""
-        lines = [f"[b]{self.profile_name}[/b] {profile.url if profile else ''} · {web_text}{tls_text}posture {grade}"
-                 + (f" {posture.score}" if posture else "") + cap
-                 + (f" → [b]{result.overall}[/b]" if result.overall else "") + aggressive]
+        first = Text.assemble((safe(self.profile_name, 60), "bold"), " ", safe(profile.url if profile else "", 120),
+                              f" · {web_text}{tls_text}posture {safe(grade, 40)}"
+                              + (f" {posture.score}" if posture else "") + safe(cap, 200))
+        if result.overall:
+            first.append_text(Text.assemble(" → ", (safe(result.overall, 8), "bold")))
+        if self.profile_name in self.app.aggressive:
+            first.append_text(Text.assemble(" · ", ("aggressive probes on", "bold magenta")))
+        shown = [first]
         if result.error:
-            lines.append(f"[red]{escape(result.error)}[/]")
+            shown.append(plain(result.error, "red", 400))
         if result.auth_error:
-            lines.append(f"[yellow]{escape(result.auth_error)}[/]")
-        head.update("\n".join(lines))
+            shown.append(plain(result.auth_error, "yellow", 400))
+        head.update(lines(shown))
         table = self.query_one(DataTable)
         keys = [f.check_id for f in findings]
         with self.app.batch_update():
@@ -125,9 +130,10 @@ class ServerDetailScreen(Screen):
                 if str(row_key.value) not in keys:
                     table.remove_row(row_key)
             for f in findings:
-                cells = {"status": status_text(f.status), "sev": f.severity, "id": f.check_id, "title": f.title}
+                cells = {"status": status_text(f.status), "sev": Text(f.severity), "id": plain(f.check_id, limit=40),
+                         "title": plain(f.title, limit=200)}
                 if self.families:
-                    cells = {"family": f.check_id.split("-")[0], **cells}
+                    cells = {"family": Text(f.check_id.split("-")[0]), **cells}
                 if f.check_id in table.rows:
                     for col, value in cells.items():
                         table.update_cell(f.check_id, col, value, update_width=True)
@@ -152,19 +158,20 @@ class ServerDetailScreen(Screen):
             pane.update("")
             return
         d = finding.to_dict()  # redacted, exactly as `scan` reports it
-        parts = [f"[b]{escape(d['check_id'])}[/b] {escape(d['title'])}"]
+        # evidence is JSON with every non-ASCII character escaped; the rest is server text made safe
+        parts = [Text.assemble((safe(d["check_id"], 40), "bold"), " ", safe(d["title"], 300))]
         if d.get("reason"):
-            parts.append(f"reason: {escape(d['reason'])}")
+            parts.append(plain(f"reason: {d['reason']}", limit=1000, multiline=True))
         if d.get("evidence"):
-            parts.append("evidence:\n" + escape(json.dumps(d["evidence"], indent=2)))
+            parts.append(plain("evidence:\n" + json.dumps(d["evidence"], indent=2), limit=20000, multiline=True))
         if d.get("fix"):
             fix = d["fix"]
-            parts.append(f"fix ({fix.get('kind')}): {escape(fix.get('summary', ''))}")
+            parts.append(plain(f"fix ({fix.get('kind')}): {fix.get('summary', '')}", limit=1000, multiline=True))
             if fix.get("snippet"):
-                parts.append(escape(fix["snippet"]))
+                parts.append(plain(fix["snippet"], limit=5000, multiline=True))
         for ref in d.get("references", []):
-            parts.append(f"see: {escape(ref)}")
-        pane.update("\n".join(parts))
+            parts.append(plain(f"see: {ref}", limit=300))
+        pane.update(lines(parts))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -14,7 +14,9 @@ from strapi_console.config import Profile
 
 from strapi_console.scoring import GRADE_ORDER
 
-from .formatting import age, counts_text, grade_text, state_text, tail_text
+from strapi_console.display import safe
+
+from .formatting import age, counts_text, grade_text, lines, plain, state_text, tail_text
 from .key_bar import KeyBar
 
 COLUMNS = [("name", "Server"), ("state", "State"), ("grade", "Grade"), ("fails", "Failed"), ("worst", "Worst"),
@@ -82,7 +84,7 @@ class ServerListScreen(Screen):
         info = result.info if result else None
         read_only = self.app.policy.read_only(profile)
         lock = Text("RO" if read_only else "RW", style="bold yellow" if read_only else "")
-        name = Text(profile.name, style="bold")
+        name = plain(profile.name, "bold", 60)
         if profile.is_plain_http and not profile.is_loopback:
             name.append(" ⚠http", style="bold red")
         return {
@@ -91,11 +93,11 @@ class ServerListScreen(Screen):
             "grade": grade_text(result),
             "fails": counts_text(result) if result and result.reachable else Text(""),
             "worst": _worst(result),
-            "version": (info.version_hint or "?") if info and info.reachable else "",
-            "edition": {"community": "CE", "enterprise": "EE"}.get(info.edition or "", "") if info else "",
+            "version": plain((info.version_hint or "?") if info and info.reachable else "", limit=24),
+            "edition": Text({"community": "CE", "enterprise": "EE"}.get(info.edition or "", "") if info else ""),
             "lock": lock,
             "tail": tail_text(self.app.tail_status.get(profile.name)),
-            "age": age(state.refreshed_at),
+            "age": Text(age(state.refreshed_at)),
         }
 
     # --- worst first ------------------------------------------------------------------------------
@@ -145,8 +147,9 @@ class ServerListScreen(Screen):
             self._resort()
         self._show_detail()
         if not self.app.profiles():
-            self.query_one("#server-detail", Static).update(
-                "No servers yet. Press [b]a[/b] to add one, or run [b]strapi-console demo[/b] for a bundled demo server.")
+            self.query_one("#server-detail", Static).update(Text.assemble(
+                "No servers yet. Press ", ("a", "bold"), " to add one, or run ", ("strapi-console demo", "bold"),
+                " for a bundled demo server."))
 
     def _on_state(self, name: str | None) -> None:
         if name is None or name not in self.table.rows:
@@ -170,7 +173,7 @@ class ServerListScreen(Screen):
     def _tick_ages(self) -> None:
         for row_key in list(self.table.rows):
             name = str(row_key.value)
-            self.table.update_cell(name, "age", age(self.app.state(name).refreshed_at))
+            self.table.update_cell(name, "age", Text(age(self.app.state(name).refreshed_at)))
 
     # --- selection and detail -----------------------------------------------------------------
 
@@ -205,25 +208,28 @@ class ServerListScreen(Screen):
         if profile is None:
             return
         state = self.app.state(name)
-        lines = [f"[b]{profile.name}[/b]  {profile.url}" + (f"  tags: {', '.join(profile.tags)}" if profile.tags else "")]
+        shown = [Text.assemble((safe(profile.name, 60), "bold"), "  ", safe(profile.url, 120),
+                               f"  tags: {safe(', '.join(profile.tags), 120)}" if profile.tags else "")]
         if profile.is_plain_http and not profile.is_loopback:
-            lines.append("[b red]⚠ plain HTTP to a remote host: tokens cross the network unencrypted[/]")
+            shown.append(Text("⚠ plain HTTP to a remote host: tokens cross the network unencrypted", style="bold red"))
         result = state.result
         if result is not None:
             if result.error:
-                lines.append(f"[red]{_escape(result.error)}[/]")
+                shown.append(plain(result.error, "red", 400))
             elif result.auth_error:
-                lines.append(f"[yellow]{_escape(result.auth_error)}[/]  press [b]l[/b] to sign in")
+                shown.append(Text.assemble((safe(result.auth_error, 300), "yellow"), "  press ", ("l", "bold"),
+                                           " to sign in"))
             worst = result.worst()
             if worst:
-                lines.append(f"worst: {worst.status.upper()} {worst.severity} {worst.check_id} — {_escape(worst.title)}")
+                shown.append(plain(f"worst: {worst.status.upper()} {worst.severity} {worst.check_id} — {worst.title}",
+                                   limit=200))
             if result.info and result.info.node_version:
                 env = f"{result.info.environment} · " if result.info.environment else ""
-                lines.append(f"{env}node {result.info.node_version} · {result.request_count} requests · "
-                             "d: all findings")
+                shown.append(plain(f"{env}node {result.info.node_version} · {result.request_count} requests · "
+                                   "d: all findings", limit=200))
         elif state.refreshing:
-            lines.append("refreshing…")
-        detail.update("\n".join(lines))
+            shown.append(Text("refreshing…"))
+        detail.update(lines(shown))
 
     # --- actions ------------------------------------------------------------------------------
 
@@ -308,11 +314,5 @@ def _worst(result) -> Text:
 
 def _plain(value: object) -> str:
     return value.plain if isinstance(value, Text) else str(value)
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from rich.markup import escape
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,6 +16,9 @@ from textual.widgets import DataTable, Header, Input, Static
 
 from strapi_console import advisories, support
 from strapi_console.advisories import SEVERITY_RANK
+from strapi_console.display import safe
+
+from .formatting import lines, markup_literal, plain
 from .key_bar import KeyBar
 
 SEV_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
@@ -100,10 +102,10 @@ class VersionsPanel(Screen):
         db = self._db()
         s = db.summary()
         where = "bundled" if db.source == "bundled" else f"updated {db.fetched_at or ''}"
-        note = f" [yellow]({escape(db.note)})[/]" if db.note else ""
-        self.query_one("#advisory-source", Static).update(
-            f"advisory data: {s['records']} records, newest {s['newest']} ({where}){note} · "
-            "[b]strapi-console advisories update[/b] refreshes it")
+        self.query_one("#advisory-source", Static).update(Text.assemble(
+            safe(f"advisory data: {s['records']} records, newest {s['newest']} ({where})", 200),
+            (f" ({safe(db.note, 300)})" if db.note else "", "yellow"), " · ",
+            ("strapi-console advisories update", "bold"), " refreshes it"))
         fleet = self.query_one("#fleet-versions", DataTable)
         names = [p.name for p in self.app.profiles()]
         with self.app.batch_update():
@@ -144,10 +146,10 @@ class VersionsPanel(Screen):
             if advice.unresolved:
                 target = f"→ {advice.migrate_to_major}.x"
         edition = {"community": "CE", "enterprise": "EE"}.get((info.edition or "") if info else "", "")
-        return {"name": Text(name, style="bold"), "version": version or "", "ed": edition,
-                "env": ((info.environment or "")[:5] if info else ""), "major": _mark(major),
-                "node": _mark(node, (info.node_version or "") if info else ""), "advisories": adv_text,
-                "target": target}
+        return {"name": plain(name, "bold", 60), "version": plain(version or "", limit=24), "ed": Text(edition),
+                "env": plain((info.environment or "") if info else "", limit=5), "major": _mark(major),
+                "node": _mark(node, safe((info.node_version or "") if info else "", 24)), "advisories": adv_text,
+                "target": plain(target, limit=24)}
 
     def _fill_advisories(self) -> None:
         table = self.query_one("#server-advisories", DataTable)
@@ -168,8 +170,9 @@ class VersionsPanel(Screen):
             for key, m in ordered:
                 sev = m.advisory.severity
                 pkg = m.package + ("" if m.how == "lockstep" else f" ({m.how} {m.version})")
-                table.add_row(Text(SEV_MARK[sev], style=SEV_STYLE[sev]), m.advisory.id, pkg, m.fixed or "—",
-                              m.advisory.summary, key=key)
+                table.add_row(Text(SEV_MARK[sev], style=SEV_STYLE[sev]), plain(m.advisory.id, limit=40),
+                              plain(pkg, limit=60), plain(m.fixed or "—", limit=24), plain(m.advisory.summary, limit=200),
+                              key=key)
         if matches is None:
             self._detail(None, empty="Sign in to this server to read its exact version (any admin role can)."
                          if name else "No servers.")
@@ -187,29 +190,30 @@ class VersionsPanel(Screen):
         if a is None:
             pane.update("")
             return
-        lines = [f"[b]{a.id}[/b] {' '.join(a.aliases)} · {a.severity.upper()} · published {a.published[:10]}",
-                 escape(a.summary)]
+        shown = [Text.assemble((safe(a.id, 40), "bold"),
+                               safe(f" {' '.join(a.aliases)} · {a.severity.upper()} · published {a.published[:10]}", 200)),
+                 plain(a.summary, limit=1000)]
         for aff in a.affected:
             fixes = ", ".join(str(f) for f in aff.fixes()) or "no fixed version named"
-            lines.append(f"  {escape(aff.name)}: affected {escape(aff.range_text)}; fixed in {fixes}")
-        lines.append(self._pivot_text(a.id))
-        lines += [f"  {escape(r)}" for r in a.references]
+            shown.append(plain(f"  {aff.name}: affected {aff.range_text}; fixed in {fixes}", limit=600))
+        shown.append(self._pivot_text(a.id))
+        shown += [plain(f"  {r}", limit=300) for r in a.references]
         name = self.selected_server()
         state = self.app.state(name) if name else None
         if state and state.result and state.result.info and state.result.info.strapi_version:
             advice = advisories.upgrade_advice(self._db(), state.result.info.strapi_version)
             if advice:
-                lines.append(f"[b]{name}[/b]: {escape(advice.text)}")
+                shown.append(Text.assemble((safe(name, 60), "bold"), f": {safe(advice.text, 600)}"))
             latest = next((f for f in state.result.findings if f.check_id == "VER-STRAPI-LATEST"), None)
             if latest is not None and latest.evidence.get("latest_in_major"):
                 ev = latest.evidence
-                lines.append(f"latest release of the major: {ev['latest_in_major']} · newest: {ev.get('latest')} "
-                             f"({ev.get('releases_source')}, {ev.get('releases_age')})")
+                shown.append(plain(f"latest release of the major: {ev['latest_in_major']} · newest: {ev.get('latest')} "
+                                   f"({ev.get('releases_source')}, {ev.get('releases_age')})", limit=300))
             elif latest is not None and latest.reason:
-                lines.append(f"[dim]latest release unknown: {escape(latest.reason)}[/dim]")
-        pane.update("\n".join(lines))
+                shown.append(plain(f"latest release unknown: {latest.reason}", "dim", 400))
+        pane.update(lines(shown))
 
-    def _pivot_text(self, advisory_id: str) -> str:
+    def _pivot_text(self, advisory_id: str) -> Text:
         hit, clear, unknown = [], [], []
         for p in self.app.profiles():
             _, matches = self._matches(p.name)
@@ -219,12 +223,13 @@ class VersionsPanel(Screen):
                 hit.append(p.name)
             else:
                 clear.append(p.name)
-        parts = [f"[b red]affected: {', '.join(hit)}[/]" if hit else "[green]no server of yours is affected[/]"]
+        parts = [plain(f"affected: {', '.join(hit)}", "bold red", 600) if hit
+                 else Text("no server of yours is affected", style="green")]
         if clear:
-            parts.append(f"not affected: {', '.join(clear)}")
+            parts.append(plain(f"not affected: {', '.join(clear)}", limit=600))
         if unknown:
-            parts.append(f"[dim]unknown (no exact version): {', '.join(unknown)}[/]")
-        return "Your fleet — " + " · ".join(parts)
+            parts.append(plain(f"unknown (no exact version): {', '.join(unknown)}", "dim", 600))
+        return Text("Your fleet — ") + Text(" · ").join(parts)
 
     # --- events and actions ----------------------------------------------------------------------
 
@@ -261,8 +266,9 @@ class VersionsPanel(Screen):
 
     def action_pivot(self) -> None:
         """The on-call question: are we exposed to GHSA-…? Pick any advisory, see the fleet."""
-        commands = [SimpleCommand(f"{a.id} {' '.join(a.cves)} {a.summary[:50]}", lambda i=a.id: self._detail(i),
-                                  f"{a.severity} · {', '.join(a.packages)}") for a in self._db().advisories]
+        commands = [SimpleCommand(markup_literal(f"{a.id} {' '.join(a.cves)} {a.summary}", 80),
+                                  lambda i=a.id: self._detail(i), markup_literal(f"{a.severity} · {', '.join(a.packages)}"))
+                    for a in self._db().advisories]
         self.app.search_commands(commands, placeholder="Which servers does this advisory affect? Type an ID or CVE…")
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from . import __version__
 from . import config as config_mod
 from .config import Config, Profile
+from .display import SafeStream, json_text, safe
 from .errors import ConfigError, ConsoleError, Interrupted
 from .redact import redact_text
 from .secrets import SecretStore, end_user_key
@@ -195,7 +196,8 @@ def _store(cfg: Config) -> SecretStore:
 
 
 def _err(text: str) -> None:
-    print(redact_text(text), file=sys.stderr)
+    """One error line: secrets redacted, server text made safe (a newline in it cannot start a line)."""
+    print(safe(redact_text(text), 4000), file=sys.stderr)
 
 
 # --- profile -----------------------------------------------------------------------------------
@@ -349,7 +351,7 @@ def cmd_login(args) -> int:
             raise ConfigError("Empty password.")
     message = asyncio.run(run(secret, email))
     where = "the keyring" if not store.memory_only else "memory"
-    print(f"{message} Stored in {where} ({store.backend_name}).")
+    print(f"{safe(message, 600)} Stored in {where} ({safe(store.backend_name, 120)}).")
     if email and profile.email != email:
         profile.email = email
         config_mod.save(cfg)
@@ -378,7 +380,7 @@ def cmd_logout(args) -> int:
         message = f"The server could not be told ({exc}); the local token is forgotten anyway."
     store.delete(profile.name)
     store.delete(end_user_key(profile.name))
-    print(message + " The keyring entry is deleted.")
+    print(safe(message, 600) + " The keyring entry is deleted.")
     return EXIT_OK
 
 
@@ -455,16 +457,17 @@ def cmd_advisories(args) -> int:
         if args.json:
             print(json.dumps(_advisory_dict(adv), indent=2))
             return EXIT_OK
-        print(f"{adv.id}  {adv.severity.upper()}  {' '.join(adv.aliases)}")
-        print(adv.summary)
-        print(f"published {adv.published[:10]}, modified {adv.modified[:10]}" + (f", {', '.join(adv.cwes)}" if adv.cwes else ""))
+        print(safe(f"{adv.id}  {adv.severity.upper()}  {' '.join(adv.aliases)}", 300))
+        print(safe(adv.summary, 1000))
+        print(safe(f"published {adv.published[:10]}, modified {adv.modified[:10]}"
+                   + (f", {', '.join(adv.cwes)}" if adv.cwes else ""), 400))
         for aff in adv.affected:
             fixes = ", ".join(str(f) for f in aff.fixes()) or "no fixed version named"
-            print(f"  {aff.name}: affected {aff.range_text}; fixed in {fixes}")
+            print(safe(f"  {aff.name}: affected {aff.range_text}; fixed in {fixes}", 600))
         if adv.details and adv.details != adv.summary:
-            print("\n" + adv.details)
+            print("\n" + safe(adv.details, 20000, multiline=True))
         for ref in adv.references:
-            print(f"  {ref}")
+            print(safe(f"  {ref}", 400))
         return EXIT_OK
     rank = advisories.SEVERITY_RANK
     chosen = [a for a in db.advisories
@@ -475,7 +478,8 @@ def cmd_advisories(args) -> int:
         print(json.dumps([_advisory_dict(a) for a in chosen], indent=2))
         return EXIT_OK
     for a in chosen:
-        print(f"{a.id}  {a.severity:<8} {a.published[:10]}  {', '.join(a.packages)[:40]:<40}  {a.summary[:70]}")
+        print(f"{safe(a.id, 40)}  {safe(a.severity, 10):<8} {safe(a.published[:10], 10)}  "
+              f"{safe(', '.join(a.packages), 40):<40}  {safe(a.summary, 70)}")
     print(f"{len(chosen)} of {len(db.advisories)} advisories ({db.source} data).")
     return EXIT_OK
 
@@ -491,7 +495,7 @@ def _confirm(profile: Profile, lines: list[str], *, yes: bool, allow_write: bool
              given: str | None = None) -> bool:
     """Show the diff and ask. Production (or an unlocked read-only profile) needs the typed profile name;
     a deletion or regeneration needs ``typed`` (the token's name), from the terminal or ``--confirm``."""
-    print("\n".join(["Changes:"] + [f"  {line}" for line in lines]))
+    print("\n".join(["Changes:"] + [f"  {safe(line, 1000)}" for line in lines]))  # one line per change, always
     needs_name = profile.production or (profile.default_read_only and allow_write)
     if yes and not needs_name and (typed is None or given == typed):
         return True
@@ -539,9 +543,9 @@ def cmd_fix(args) -> int:
     plan = finding.plan
     if plan is None:
         summary = (finding.fix or {}).get("summary") or finding.reason or "no fix known"
-        print(f"{check_id} ({finding.status}) has no fix the console can apply: {summary}")
+        print(f"{check_id} ({finding.status}) has no fix the console can apply: {safe(summary, 600)}")
         return EXIT_USAGE
-    print(f"{check_id}: {finding.title}")
+    print(f"{check_id}: {safe(finding.title, 300)}")
     return _confirm_and_apply(args, profile, store, plan, source=f"fix {check_id}")
 
 
@@ -622,11 +626,11 @@ def cmd_tail(args) -> int:
             if not keep(e):
                 continue
             if fmt == "jsonl":
-                sys.stdout.write(json.dumps(e.to_dict(), ensure_ascii=False) + "\n")
+                sys.stdout.write(json_text(e.to_dict()) + "\n")
             else:
-                mark = f" [ALERT: {e.alert}]" if e.alert else ""
-                sys.stdout.write(f"{e.time.astimezone().strftime('%Y-%m-%d %H:%M:%S')}  {e.profile:<12} "
-                                 f"{e.who[:28]:<28} {e.action:<24} {e.summary}{mark}\n")
+                mark = f" [ALERT: {safe(e.alert, 120)}]" if e.alert else ""
+                sys.stdout.write(f"{e.time.astimezone().strftime('%Y-%m-%d %H:%M:%S')}  {safe(e.profile, 40):<12} "
+                                 f"{safe(e.who, 28):<28} {safe(e.action, 60):<24} {safe(e.summary, 300)}{mark}\n")
         sys.stdout.flush()
 
     reported: set[str] = set()
@@ -674,7 +678,8 @@ def cmd_webhooks(args) -> int:
     if args.action == "list":
         for h in hooks:
             headers = ", ".join(sorted(h.get("headers") or {})) or "no headers"
-            print(f"{h.get('id')!s:>4}  {h.get('name', ''):<24} {h.get('url', '')}  ({headers})")
+            print(f"{safe(h.get('id'), 12):>4}  {safe(h.get('name', ''), 60):<24} {safe(h.get('url', ''), 300)}  "
+                  f"({safe(headers, 300)})")
         return EXIT_OK
     if not args.webhook or not args.url:
         raise ConfigError("Usage: strapi-console webhooks PROFILE set-url WEBHOOK https://new.url/...")
@@ -705,8 +710,9 @@ def cmd_tokens(args) -> int:
         if args.json:
             print(json.dumps(rows, indent=2))
         for row in [] if args.json else rows:
-            print(f"{row['id']!s:>4}  {row['name']:<28} {row.get('type', ','.join(row.get('permissions', []))):<12} "
-                  f"expires {row['expiresAt'] or 'never':<26} last used {row['lastUsedAt'] or 'never'}")
+            kind = row.get("type", ",".join(str(p) for p in row.get("permissions", [])))
+            print(f"{safe(row['id'], 12):>4}  {safe(row['name'], 60):<28} {safe(kind, 60):<12} "
+                  f"expires {safe(row['expiresAt'] or 'never', 40):<26} last used {safe(row['lastUsedAt'] or 'never', 40)}")
         return EXIT_OK
     if not args.token:
         raise ConfigError(f"Name the token to {args.action} (its name or id).")
@@ -731,14 +737,16 @@ def cmd_journal(args) -> int:
         for e in found:
             undone = f" (undone by {e.undone_by})" if e.undone_by else ""
             hint = " ← interrupted: run `journal show` to check" if e.status in ("pending", "uncertain") else ""
-            print(f"{e.id}  {e.profile:<12} {e.status:<9} {e.target.get('name', '?'):<28} {e.source}{undone}{hint}")
+            print(f"{e.id}  {safe(e.profile, 40):<12} {e.status:<9} {safe(e.target.get('name', '?'), 60):<28} "
+                  f"{safe(e.source, 200)}{undone}{hint}")
         return EXIT_OK
     if args.action == "show":
         e = journal.get(args.entry)
-        print(f"{e.id}  {e.status}  profile {e.profile} ({e.url})  by {e.operator} at {e.time}")
-        print(f"source: {e.source}" + (f"; undoes {e.undo_of}" if e.undo_of else "") + (f"; {e.detail}" if e.detail else ""))
+        print(safe(f"{e.id}  {e.status}  profile {e.profile} ({e.url})  by {e.operator} at {e.time}", 600))
+        print(safe(f"source: {e.source}" + (f"; undoes {e.undo_of}" if e.undo_of else "")
+                   + (f"; {e.detail}" if e.detail else ""), 1000))
         for line in e.describe():
-            print(f"  {line}")
+            print(f"  {safe(line, 1000)}")
         return EXIT_OK
     from .writes import check_interrupted, undo
 
@@ -754,7 +762,7 @@ def cmd_journal(args) -> int:
             return [(e, await check_interrupted(client, e)) for e in open_entries]
 
         for e, outcome in _with_client(profile, _store(cfg), settle):
-            print(f"{e.id}: {outcome}. " + ("Undo it with: strapi-console journal undo "
+            print(f"{e.id}: {safe(outcome, 300)}. " + ("Undo it with: strapi-console journal undo "
                                             f"{profile.name} {e.id}" if outcome != "not applied" else "Nothing to undo."))
         return EXIT_OK
     _writable(profile, args.allow_write)
@@ -789,7 +797,7 @@ def cmd_permissions(args) -> int:
             from .files import write_private
 
             write_private(args.output, text)
-            print(f"Wrote {role.name} ({len(baselines.granted(role))} permissions) to {args.output}.")
+            print(f"Wrote {safe(role.name, 80)} ({len(baselines.granted(role))} permissions) to {args.output}.")
         else:
             sys.stdout.write(text)
         return EXIT_OK
@@ -806,11 +814,11 @@ def cmd_permissions(args) -> int:
             role2 = read(prof2, other_role)
             other_label, other = f"{prof2.name}:{role2.name}", baselines.granted(role2)
         only_a, only_b = baselines.diff(baselines.granted(role), other)
-        print(f"{profile.name}:{role.name} vs {other_label}")
+        print(safe(f"{profile.name}:{role.name} vs {other_label}", 400))
         for a in only_a:
-            print(f"  + only in {profile.name}:{role.name}: {a}")
+            print(safe(f"  + only in {profile.name}:{role.name}: {a}", 600))
         for b in only_b:
-            print(f"  - only in {other_label}: {b}")
+            print(safe(f"  - only in {other_label}: {b}", 600))
         if not only_a and not only_b:
             print("  identical")
         return EXIT_OK
@@ -819,9 +827,9 @@ def cmd_permissions(args) -> int:
     role = read(profile, args.role)
     plan = baselines.plan_from_baseline(role, doc)
     if not plan.changes:
-        print(f"{role.name} on {profile.name} already matches {args.file}.")
+        print(safe(f"{role.name} on {profile.name} already matches {args.file}.", 400))
         return EXIT_OK
-    print(f"Make {profile.name}:{role.name} match {args.file} (from {doc.get('source')}: {doc.get('role')})")
+    print(safe(f"Make {profile.name}:{role.name} match {args.file} (from {doc.get('source')}: {doc.get('role')})", 600))
     return _confirm_and_apply(args, profile, store, plan, source=f"baseline {args.file}", loaded=role)
 
 
@@ -829,6 +837,19 @@ def cmd_demo(args, open_tui: OpenTUI | None) -> int:
     from .demo import run_demo
 
     return run_demo(args, open_tui)
+
+
+class _safe_output:
+    """For a command's run, standard output and error escape every terminal-active character, under the
+    per-value ``safe()`` calls: whatever a server sent, and wherever a print forgot it, no escape
+    sequence reaches the terminal (or a CI log). JSON output is unchanged: it is already escaped."""
+
+    def __enter__(self) -> None:
+        self._saved = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)
+
+    def __exit__(self, *exc) -> None:
+        sys.stdout, sys.stderr = self._saved
 
 
 def main(argv: list[str] | None = None, *, open_tui: OpenTUI | None = None) -> int:
@@ -847,7 +868,8 @@ def main(argv: list[str] | None = None, *, open_tui: OpenTUI | None = None) -> i
                    "tail": cmd_tail}.get(args.command)
         if args.command == "demo":
             return cmd_demo(args, open_tui)
-        return handler(args)
+        with _safe_output():
+            return handler(args)
     except KeyboardInterrupt:
         _err(f"{Interrupted.title}: stopped by Ctrl-C.")
         return EXIT_INTERRUPTED
