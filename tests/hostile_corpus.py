@@ -84,7 +84,8 @@ def huge_json(size: int = 9 * 1024 * 1024) -> bytes:
 BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 INVISIBLE = set("\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e")
 LINE_BREAKS = set("\u2028\u2029\x85\x0b\x0c")
-FORGED_LINE = re.compile(r"^\s*(::[a-z-]+|##\[|##vso\[|\[@click|\x1b)", re.I)
+# Lines a CI runner reads as commands: GitHub Actions (::error::, ::add-mask::), Azure (##vso[), TeamCity-ish (##[).
+FORGED_LINE = re.compile(r"^\s*(::[a-z-]+|##\[|##vso\[)", re.I)
 
 
 def unsafe_characters(text: str, *, allow: str = "\n\t") -> list[tuple[int, str]]:
@@ -102,7 +103,7 @@ def unsafe_characters(text: str, *, allow: str = "\n\t") -> list[tuple[int, str]
 def assert_terminal_safe(text: str, *, allow: str = "\n\t", forged: bool = True) -> None:
     """Fail when ``text`` (CLI output) holds ESC, a C0 control other than those in ``allow``, a C1
     control, DEL, a bidi or zero-width character, an odd line break, or (``forged``) a line that starts
-    like a CI annotation, an escape, or Textual action markup."""
+    like a CI runner command (``::error::``, ``##vso[``)."""
     bad = unsafe_characters(text, allow=allow)
     assert not bad, f"unsafe characters in output: {bad[:10]} (first of {len(bad)}) near {text[max(0, bad[0][0] - 40):bad[0][0] + 40]!r}"
     if forged:

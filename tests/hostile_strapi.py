@@ -43,6 +43,9 @@ REFRESH_COOKIE = "strapi_admin_refresh"
 EMAIL = "ada@example.test"
 PASSWORD = "Fake-Strapi-Pw-1"
 
+TOKEN_ROUTES = {"/admin/api-tokens": "api_tokens", "/admin/admin-tokens": "admin_tokens",
+                "/admin/transfer/tokens": "transfer_tokens"}
+
 # Requests that change nothing on the server, although they are not GETs: sign-in and anonymous probes.
 NOT_WRITES = {("POST", "/admin/login"), ("POST", "/admin/access-token"), ("POST", "/admin/renew-token"),
               ("POST", "/admin/logout"), ("POST", "/api/auth/local"), ("POST", "/graphql"),
@@ -249,7 +252,7 @@ def default_state() -> dict[str, Any]:
         "api_tokens": [
             _token(1, "Read Only", "A default API token with read-only permissions, only used for accessing "
                    "resources", "read-only", born, used=recent, lifespan=None),
-            _token(2, "site-build", "Static site build", "read-only", born + timedelta(days=10), used=recent,
+            _token(2, "site-build", "Static site build", "read-only", now - timedelta(days=20), used=recent,
                    lifespan=7776000000),
         ],
         "admin_tokens": [],
@@ -277,7 +280,12 @@ def default_state() -> dict[str, Any]:
              "provider": "local", "confirmed": True, "blocked": False, "createdAt": iso(now - timedelta(minutes=3)),
              "updatedAt": iso(now - timedelta(minutes=3)), "createdBy": None},
         ],
-        "uploads": [],
+        "uploads": [
+            {"id": 1, "documentId": "up000000000000000000001", "name": "logo.png", "alternativeText": "Logo",
+             "caption": "The site logo", "width": 64, "height": 64, "hash": "logo_1a2b3c", "ext": ".png",
+             "mime": "image/png", "size": 1.2, "url": "/uploads/logo_1a2b3c.png", "provider": "local",
+             "createdAt": iso(born), "updatedAt": iso(born)},
+        ],
         # Enterprise audit logs (§11.2): served only when project_type says isEE with the audit-logs feature
         "audit_logs": [
             {"id": 1, "action": "entry.update", "date": iso(now - timedelta(minutes=2)),
@@ -292,6 +300,7 @@ def default_state() -> dict[str, Any]:
         "security_settings": None,  # the unreleased MFA route: None answers 404
         "graphql": None,  # None: plugin absent (404); or an HTML landing page string
         "documentation": None,  # None: plugin absent; else the Swagger HTML served anonymously
+        "documentation_restricted": False,
         # errors the server sends (401, 403, 404 and the rest keep Strapi's names unless changed here)
         "error_messages": {"401": ["UnauthorizedError", "Missing or invalid credentials"],
                            "403": ["PolicyError", "Policy Failed"],
@@ -463,7 +472,7 @@ class FakeStrapi:
             s["anonymous_version"] = payload
             self.set_version(payload)
             self.set_node_version(payload)
-            s["error_messages"] = {k: [payload, payload] for k in s["error_messages"]}
+            s["error_messages"] = {k: [payload, payload] for k in [*s["error_messages"], "*"]}
             for entries in s["entries"].values():
                 for e in entries:
                     e["title"] = payload
@@ -676,6 +685,11 @@ class FakeStrapi:
             ("GET", r"/admin/admin-tokens/(\w+)", lambda req, i: self._token(req, "admin_tokens", i)),
             ("GET", r"/admin/transfer/tokens", lambda req: self._tokens(req, "transfer_tokens")),
             ("GET", r"/admin/transfer/tokens/(\w+)", lambda req, i: self._token(req, "transfer_tokens", i)),
+            *[(m, rf"{base}/(\w+){tail}", fn) for base, key in TOKEN_ROUTES.items()
+              for m, tail, fn in (("PUT", "", self._put_token(key)), ("DELETE", "", self._delete_token(key)),
+                                  ("POST", "/regenerate", self._regenerate_token(key)))],
+            ("GET", r"/documentation/getInfos", self._docs_infos),
+            ("PUT", r"/documentation/updateSettings", self._docs_update),
             ("GET", r"/admin/webhooks", self._webhooks), ("GET", r"/admin/webhooks/(\w+)", self._webhook),
             ("PUT", r"/admin/webhooks/(\w+)", self._put_webhook),
             ("GET", r"/admin/audit-logs", self._audit_logs),
@@ -689,6 +703,7 @@ class FakeStrapi:
             ("GET", r"/content-manager/content-types", self._content_types),
             ("GET", r"/content-manager/collection-types/([^/]+)", self._collection),
             ("GET", r"/upload/files", self._uploads),
+            ("GET", r"/uploads/(.+)", self._upload_file),
             ("GET", r"/graphql", self._graphql_page), ("POST", r"/graphql", self._graphql_post),
             ("GET", r"/documentation(/.*)?", self._documentation),
             ("GET", r"/admin(/.*)?", self._admin_page),
@@ -708,7 +723,10 @@ class FakeStrapi:
     # envelopes
 
     def _error(self, status: int, name: str | None = None, message: str | None = None) -> dict:
-        default = self.state["error_messages"].get(str(status), ["ApplicationError", "Error"])
+        messages = self.state["error_messages"]
+        if "*" in messages:  # fill_strings: every error says the payload, whatever its kind
+            name, message = messages["*"]
+        default = messages.get(str(status), ["ApplicationError", "Error"])
         return {"data": None, "error": {"status": status, "name": name or default[0], "message": message or default[1],
                                         "details": {}}}
 
@@ -914,6 +932,57 @@ class FakeStrapi:
         found = next((t for t in self.state[key] or [] if str(t.get("id")) == tid), None)
         return self._data(found) if found else (404, self._error(404, "NotFoundError", "API Token not found"), {})
 
+    def _put_token(self, key: str):
+        def put(req: Request, tid: str):
+            if denied := self._guard(req):
+                return denied
+            found = next((t for t in self.state[key] or [] if str(t.get("id")) == tid), None)
+            if found is None:
+                return 404, self._error(404, "NotFoundError", "API Token not found"), {}
+            found.update({k: v for k, v in (req.json() or {}).items() if k in ("name", "description", "type",
+                                                                              "permissions", "adminPermissions")})
+            found["updatedAt"] = iso(datetime.now(timezone.utc))
+            return self._data(found)
+        return put
+
+    def _delete_token(self, key: str):
+        def delete(req: Request, tid: str):
+            if denied := self._guard(req):
+                return denied
+            found = next((t for t in self.state[key] or [] if str(t.get("id")) == tid), None)
+            if found is None:
+                return 404, self._error(404, "NotFoundError", "API Token not found"), {}
+            self.state[key].remove(found)
+            return self._data(found)
+        return delete
+
+    def _regenerate_token(self, key: str):
+        def regenerate(req: Request, tid: str):
+            if denied := self._guard(req):
+                return denied
+            found = next((t for t in self.state[key] or [] if str(t.get("id")) == tid), None)
+            if found is None:
+                return 404, self._error(404, "NotFoundError", "API Token not found"), {}
+            return 201, {"data": {"id": found["id"], "accessKey": secrets.token_hex(128)}}, {}
+        return regenerate
+
+    # documentation plugin settings (admin side)
+
+    def _docs_infos(self, req: Request):
+        if denied := self._guard(req):
+            return denied
+        if self.state["documentation"] is None:
+            return self._not_found()
+        return 200, {"docVersions": [{"version": "1.0.0", "generatedDate": iso(datetime.now(timezone.utc))}],
+                     "currentVersion": "1.0.0", "prefix": "/documentation",
+                     "documentationAccess": {"restrictedAccess": self.state["documentation_restricted"]}}, {}
+
+    def _docs_update(self, req: Request):
+        if denied := self._guard(req):
+            return denied
+        self.state["documentation_restricted"] = bool((req.json() or {}).get("restrictedAccess"))
+        return 200, {"ok": True}, {}
+
     # webhooks (§12)
 
     def _webhooks(self, req: Request):
@@ -1042,6 +1111,12 @@ class FakeStrapi:
         return 200, {"results": copy.deepcopy(files), "pagination": {"page": 1, "pageSize": 50, "pageCount": 1,
                                                                       "total": len(files)}}, {}
 
+    def _upload_file(self, req: Request, name: str):
+        found = next((f for f in self.state["uploads"] if str(f.get("url")) == req.path), None)
+        if found is None:
+            return self._not_found()
+        return 200, b"\x89PNG\r\n\x1a\n fake image", {"Content-Type": str(found.get("mime") or "image/png")}
+
     # pages
 
     def _admin_page(self, req: Request):
@@ -1066,6 +1141,8 @@ class FakeStrapi:
         page = self.state["documentation"]
         if page is None:
             return self._not_found()
+        if self.state["documentation_restricted"] and req.path != "/documentation/login":
+            return 302, b"", {"Location": "/documentation/login"}
         return 200, page.encode("utf-8"), {"Content-Type": "text/html; charset=utf-8"}
 
 
@@ -1142,6 +1219,42 @@ class SignedInFake:
         from strapi_console.scan import scan_profile
 
         return await scan_profile(self.profile, self.store, **kw)
+
+    def cli(self, *args: str) -> tuple[int, str, str]:
+        """`strapi-console ARGS` in this process (same keyring): (exit code, stdout, stderr) as text."""
+        import io
+        from contextlib import redirect_stderr, redirect_stdout
+
+        from strapi_console.cli import main
+
+        out, err = io.StringIO(), io.StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main(list(args))
+        return code, out.getvalue(), err.getvalue()
+
+    def subprocess_cli(self, tmp_path, timeout: float = 120):
+        """The real `strapi-console` command as a subprocess, signed in on this profile through its own
+        `login --password-stdin` (a file keyring in ``tmp_path``, the test's own tmp_path, whose config
+        dir already holds the profile). Returns ``run(*args, stdin=None) -> CompletedProcess`` whose
+        stdout/stderr are the exact bytes decoded as UTF-8 with surrogateescape (nothing is lost)."""
+        import subprocess
+
+        from conftest import cli_env, console_cmd
+
+        env = cli_env(tmp_path)
+
+        def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+            done = subprocess.run([*console_cmd(), *args], input=stdin.encode() if stdin is not None else None,
+                                  capture_output=True, env=env, timeout=timeout)
+            done.stdout = done.stdout.decode("utf-8", "surrogateescape")
+            done.stderr = done.stderr.decode("utf-8", "surrogateescape")
+            return done
+
+        login = run("login", self.profile.name, "--password-stdin", stdin=self.fake.password + "\n")
+        if login.returncode != 0:
+            raise AssertionError(f"subprocess sign-in on the fake failed: {login.stderr}")
+        self.fake.requests.clear()
+        return run
 
 
 def start_signed_in(name: str = "fake", *, auth: str = "session", **profile_kw) -> SignedInFake:

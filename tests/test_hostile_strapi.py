@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from hostile_corpus import BODIES, PAYLOADS, ids, payload_for
+from hostile_corpus import BODIES, PAYLOADS, assert_terminal_safe, ids, payload_for
 from hostile_strapi import FakeStrapi, start_signed_in
 from strapi_console.checks import REGISTRY
 from strapi_console.cli import main
@@ -215,3 +215,75 @@ def test_fill_strings_reaches_every_listed_field():
         assert all(k == "email" or k.startswith("PAYLOAD") for k in s["up_providers"])
         assert s["error_messages"]["404"] == ["PAYLOAD", "PAYLOAD"]
         assert s["headers"]["health"]["strapi"] == "PAYLOAD" and s["headers"]["all"]["X-Powered-By"] == "PAYLOAD"
+
+
+def test_cli_helpers_in_process_and_as_a_subprocess(fake_strapi, tmp_path):
+    code, out, err = fake_strapi.cli("scan", "fake", "--check", "EXP-DEV-MODE", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["servers"][0]["findings"][0]["status"] == "pass"
+    run = fake_strapi.subprocess_cli(tmp_path)
+    done = run("scan", "fake", "--check", "EXP-DEV-MODE", "--check", "HDR-UPLOADS", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    found = {f["check_id"]: f for f in json.loads(done.stdout)["servers"][0]["findings"]}
+    assert found["EXP-DEV-MODE"]["status"] == "pass"
+    assert found["HDR-UPLOADS"]["status"] == "pass" and found["HDR-UPLOADS"]["evidence"]["file"] == "logo.png"
+    assert fake_strapi.fake.count("GET", "/uploads/logo_1a2b3c.png") == 1
+    assert fake_strapi.fake.count("POST", "/admin/login") == 0  # the subprocess used its stored session
+
+
+def test_writes_are_recorded_and_change_the_state(fake_strapi):
+    code, out, err = fake_strapi.cli("tokens", "fake", "read-only", "site-build", "--yes")
+    assert code == 0, err
+    assert [(r.method, r.path) for r in fake_strapi.fake.writes()] == [("PUT", "/admin/api-tokens/2")]
+    assert fake_strapi.fake.writes()[0].json() == {"type": "read-only", "permissions": []}
+
+
+def test_derived_feed_sees_settings_changes_between_polls(fake_strapi):
+    """The snapshot part of the Community feed: a webhook renamed between two polls is an event."""
+    from strapi_console.audit.community import CommunitySource
+    from strapi_console.session import open_client
+
+    async def two_polls():
+        async with await open_client(fake_strapi.profile, fake_strapi.store) as client:
+            source = CommunitySource(client)
+            await source.poll()
+            fake_strapi.state["webhooks"][0]["name"] = "renamed-hook"
+            return await source.poll()
+
+    events = asyncio.run(two_polls())
+    assert any(e.action.startswith("webhook") and "renamed-hook" in e.summary for e in events), \
+        [(e.action, e.summary) for e in events]
+
+
+def test_documentation_and_graphql_surfaces_can_be_turned_on(fake_strapi, tmp_path):
+    fake_strapi.state["documentation"] = "<html><title>Swagger UI</title><div id='swagger-ui'></div></html>"
+    fake_strapi.state["graphql"] = "<html><title>Apollo Sandbox</title></html>"
+    result = asyncio.run(fake_strapi.scan(check_ids=["EXP-DOCS", "EXP-GQL-SANDBOX", "EXP-GQL-INTROSPECTION"]))
+    by_id = {f.check_id: f for f in result.findings}
+    assert by_id["EXP-DOCS"].status == "fail" and by_id["EXP-DOCS"].plan is not None  # getInfos was read
+    assert by_id["EXP-GQL-SANDBOX"].status == "fail"  # production
+    assert by_id["EXP-GQL-INTROSPECTION"].status == "pass"
+    code, out, err = fake_strapi.cli("fix", "fake", "EXP-DOCS", "--yes", "--key-file", str(tmp_path / "docs-pw"))
+    assert code == 0, err
+    result = asyncio.run(fake_strapi.scan(check_ids=["EXP-DOCS"]))
+    assert result.findings[0].status == "pass"
+
+
+# Payloads that are plain text to a terminal (dangerous only to Rich/Textual markup or to layout).
+TERMINAL_PLAIN = {"markup-close", "click-quit", "click-screenshot", "link-file", "markup-style", "huge", "newline"}
+
+
+@pytest.mark.parametrize("payload", PAYLOADS, ids=ids())
+def test_assert_terminal_safe_flags_each_terminal_payload(payload):
+    text = f"name: {payload_for(payload)}\n"
+    if payload.id in TERMINAL_PLAIN:
+        assert_terminal_safe(text)
+    else:
+        with pytest.raises(AssertionError):
+            assert_terminal_safe(text)
+
+
+def test_assert_terminal_safe_passes_ordinary_output():
+    assert_terminal_safe("SERVER  GRADE\nfake    C  (coverage 99 %)\n\tcafé — naïve ✓ ✗ ◐ → 5.54.0\n")
+    with pytest.raises(AssertionError):
+        assert_terminal_safe("a\tb", allow="\n")
