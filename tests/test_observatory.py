@@ -1,4 +1,4 @@
-"""The Observatory scoring against worked examples from its published scoring rules."""
+"""The Observatory scoring against worked examples, and the checks where the console is stricter (both shown)."""
 
 from __future__ import annotations
 
