@@ -106,8 +106,10 @@ class ServerDetailScreen(Screen):
         grade = (posture.grade or f"n/a (coverage {round(posture.coverage * 100)}%)") if posture else "—"
         cap = f" · cap {posture.cap} ({posture.cap_reason})" if posture and posture.cap else ""
         web = result.web
-        web_text = f"Web {web.grade} {web.score} · " if web else ("Web n/a (plain HTTP) · " if profile and
-                                                                   not profile.url.startswith("https") else "")
+        theirs = web.to_dict().get("observatory") if web else None
+        web_text = (f"Web {web.grade} {web.score}" + (f" (Observatory {theirs['grade']} {theirs['score']})" if theirs
+                                                      else "") + " · ") if web else (
+            "Web n/a (plain HTTP) · " if profile and not profile.url.startswith("https") else "")
         tls = result.tls
         tls_text = f"TLS {tls[0]} · " if tls else ""
         first = Text.assemble((safe(self.profile_name, 60), "bold"), " ", safe(profile.url if profile else "", 120),

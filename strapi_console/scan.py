@@ -43,14 +43,20 @@ class ServerResult:
 
     @property
     def web(self):
-        """The Observatory Web grade, for HTTPS profiles whose header checks ran."""
+        """The Observatory Web grade, for HTTPS profiles whose header checks ran: the console's results
+        (stricter where a check says why), with the Observatory's own score beside it when they differ."""
         from .observatory import grade
 
         if not self.reachable or not self.profile.url.startswith("https://"):
             return None
-        results = {f.evidence["observatory"]["test"]: f.evidence["observatory"]["result"]
-                   for f in self.findings if isinstance(f.evidence.get("observatory"), dict)}
-        return grade(results) if results else None
+        theirs, ours = {}, {}
+        for f in self.findings:
+            obs = f.evidence.get("observatory")
+            if isinstance(obs, dict):
+                theirs[obs["test"]] = obs["result"]
+                own = f.evidence.get("console")
+                ours[obs["test"]] = own["result"] if isinstance(own, dict) else obs["result"]
+        return grade(ours, observatory=theirs) if ours else None
 
     @property
     def tls(self) -> tuple[str, str | None] | None:
