@@ -435,8 +435,10 @@ def cmd_advisories(args) -> int:
     if action == "update":
         from .osv_update import update
 
-        count, path = asyncio.run(update())
-        print(f"Stored {count} advisories from OSV in {path}.")
+        result = asyncio.run(update())
+        print(f"Stored {result.stored} advisories from OSV in {result.path}.")
+        if result.skipped:
+            _err("Warning: " + advisories.describe_skipped(result.skipped))
         return EXIT_OK
     db = advisories.load()
     if action == "info":
@@ -446,6 +448,8 @@ def cmd_advisories(args) -> int:
         print(f"{s['records']} advisories, newest published {s['newest']} ({where}{fetched}).")
         if db.note:
             _err("Note: " + db.note)
+        if db.skipped:
+            _err("Warning: " + db.skipped_text())
         print("Refresh with: strapi-console advisories update")
         return EXIT_OK
     if action == "show":
