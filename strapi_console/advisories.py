@@ -342,12 +342,15 @@ class Freshness:
         return self.age_days is None or self.age_days > self.max_age_days
 
     @property
+    def age_text(self) -> str:
+        if self.age_days is None:
+            return "of unknown age"
+        return "from today" if self.age_days <= 0 else f"{self.age_days} day{'s' if self.age_days != 1 else ''} old"
+
+    @property
     def label(self) -> str:
         """'advisory data of 2026-05-15, 200 days old', for every verdict that rests on the data."""
-        if self.age_days is None:
-            return f"advisory data of unknown date{' ' + self.as_of if self.as_of else ''}"
-        age = "today's" if self.age_days <= 0 else f"{self.age_days} day{'s' if self.age_days != 1 else ''} old"
-        return f"advisory data of {self.as_of}, {age}"
+        return f"advisory data of {self.as_of or 'an unknown date'}, {self.age_text}"
 
     @property
     def warning(self) -> str:

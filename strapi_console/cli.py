@@ -407,7 +407,8 @@ def cmd_scan(args) -> int:
             raise ConfigError(f"Unknown check ID {', '.join(unknown)}. Known: {', '.join(sorted(REGISTRY))}.")
     fmt = args.format or ("table" if sys.stdout.isatty() and not args.output else "json")
     store = _store(cfg)
-    results = asyncio.run(scan_profiles(profiles, store, check_ids=args.check, aggressive=args.aggressive))
+    results = asyncio.run(scan_profiles(profiles, store, check_ids=args.check, aggressive=args.aggressive,
+                                        advisory_max_age_days=cfg.advisory_max_age_days))
     text = report.render(results, fmt)
     if args.output:
         from .files import write_private
@@ -429,6 +430,8 @@ def cmd_scan(args) -> int:
 
 
 def cmd_advisories(args) -> int:
+    from datetime import datetime, timezone
+
     from . import advisories
 
     action = args.action or "info"
@@ -446,6 +449,10 @@ def cmd_advisories(args) -> int:
         where = "bundled with strapi-console" if db.source == "bundled" else f"updated copy {db.path}"
         fetched = f", fetched {db.fetched_at}" if db.fetched_at else ""
         print(f"{s['records']} advisories, newest published {s['newest']} ({where}{fetched}).")
+        fresh = db.freshness(datetime.now(timezone.utc).date(), _load_config(args).advisory_max_age_days)
+        print(f"Data as of {fresh.as_of}, {fresh.age_text}"
+              + (f", older than {fresh.max_age_days} days: advisories published since are unknown, and scans "
+                 "cannot report a clean result." if fresh.stale else "."))
         if db.note:
             _err("Note: " + db.note)
         if db.skipped:
@@ -460,6 +467,8 @@ def cmd_advisories(args) -> int:
             print(json.dumps(_advisory_dict(adv), indent=2))
             return EXIT_OK
         print(f"{adv.id}  {adv.severity.upper()}  {' '.join(adv.aliases)}")
+        if adv.severity_note:
+            print(f"severity: {adv.severity_note}")
         print(adv.summary)
         print(f"published {adv.published[:10]}, modified {adv.modified[:10]}" + (f", {', '.join(adv.cwes)}" if adv.cwes else ""))
         for aff in adv.affected:
@@ -488,7 +497,7 @@ def _advisory_dict(a) -> dict:
     return {"id": a.id, "aliases": list(a.aliases), "severity": a.severity, "summary": a.summary,
             "published": a.published, "packages": [{"name": x.name, "affected": x.range_text,
                                                      "fixed": [str(f) for f in x.fixes()]} for x in a.affected],
-            "references": list(a.references)}
+            "references": list(a.references), **({"severity_source": a.severity_note} if a.severity_note else {})}
 
 
 def _confirm(profile: Profile, lines: list[str], *, yes: bool, allow_write: bool, typed: str | None = None,
