@@ -1,6 +1,6 @@
 """Loopback fakes of the two public services the console calls, built from their documented shapes:
 the OSV API (POST /v1/querybatch with next_page_token paging, GET /v1/vulns/{id}) and GitHub's
-releases API (GET /repos/strapi/strapi/releases with ETag revalidation)."""
+releases API (GET /repos/strapi/strapi/releases with ETag revalidation and per_page/page paging)."""
 
 from __future__ import annotations
 
