@@ -282,7 +282,8 @@ class StrapiConsoleApp(App[int]):
         state = self.state(profile.name)
         try:
             result = await scan_profile(profile, self.store, transport=self.transport,
-                                        aggressive=profile.name in self.aggressive)
+                                        aggressive=profile.name in self.aggressive,
+                                        advisory_max_age_days=self.config.advisory_max_age_days)
         except ConsoleError as exc:
             result = ServerResult(profile, False, error=str(exc))
         finally:

@@ -39,12 +39,14 @@ class VersionsPanel(Screen):
         Binding("p", "pivot", "Which servers?", id="versions.pivot"),
         Binding("s", "sort", "Sort", id="versions.sort"),
         Binding("r", "refresh", "Refresh", id="versions.refresh"),
+        Binding("u", "update_advisories", "Update advisories", id="versions.update"),
     ]
 
     def __init__(self) -> None:
         super().__init__(name="versions")
         self.sort_key = "severity"
         self.pivot_id: str | None = None
+        self.updating = False
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
@@ -98,14 +100,25 @@ class VersionsPanel(Screen):
 
     # --- rendering -------------------------------------------------------------------------------
 
-    def sync(self) -> None:
+    def source_line(self) -> Text:
+        """Which advisory data is in use and how old it is: every verdict below rests on it."""
         db = self._db()
         s = db.summary()
-        where = "bundled" if db.source == "bundled" else f"updated {db.fetched_at or ''}"
-        self.query_one("#advisory-source", Static).update(Text.assemble(
-            safe(f"advisory data: {s['records']} records, newest {s['newest']} ({where})", 200),
-            (f" ({safe(db.note, 300)})" if db.note else "", "yellow"), " · ",
-            ("strapi-console advisories update", "bold"), " refreshes it"))
+        fresh = db.freshness(_today(), self.app.config.advisory_max_age_days)
+        where = "bundled" if db.source == "bundled" else "updated"
+        line = Text(safe(fresh.label, 120), style="bold yellow" if fresh.stale else "")
+        if fresh.stale:
+            line.append(f": older than {fresh.max_age_days} days, advisories published since are unknown")
+        line.append(safe(f" ({where}, {s['records']} records, newest {s['newest']})", 200))
+        notes = [safe(n, 300) for n in (db.note, db.skipped_text()) if n]
+        if notes:
+            line.append(f" ({'; '.join(notes)})", style="yellow")
+        line.append(" · ")
+        line.append_text(Text("updating…") if self.updating else Text.assemble(("u", "bold"), " updates it from OSV"))
+        return line
+
+    def sync(self) -> None:
+        self.query_one("#advisory-source", Static).update(self.source_line())
         fleet = self.query_one("#fleet-versions", DataTable)
         names = [p.name for p in self.app.profiles()]
         with self.app.batch_update():
@@ -193,6 +206,8 @@ class VersionsPanel(Screen):
         shown = [Text.assemble((safe(a.id, 40), "bold"),
                                safe(f" {' '.join(a.aliases)} · {a.severity.upper()} · published {a.published[:10]}", 200)),
                  plain(a.summary, limit=1000)]
+        if a.severity_note:
+            shown.append(plain(f"severity: {a.severity_note}", "dim", 400))
         for aff in a.affected:
             fixes = ", ".join(str(f) for f in aff.fixes()) or "no fixed version named"
             shown.append(plain(f"  {aff.name}: affected {aff.range_text}; fixed in {fixes}", limit=600))
@@ -204,6 +219,9 @@ class VersionsPanel(Screen):
             advice = advisories.upgrade_advice(self._db(), state.result.info.strapi_version)
             if advice:
                 shown.append(Text.assemble((safe(name, 60), "bold"), f": {safe(advice.text, 600)}"))
+            major = support.strapi_major(state.result.info.strapi_version, _today())
+            if major is not None:
+                shown.append(Text.assemble(safe(major.text, 300), (f" ({safe(major.source_text, 300)})", "dim")))
             latest = next((f for f in state.result.findings if f.check_id == "VER-STRAPI-LATEST"), None)
             if latest is not None and latest.evidence.get("latest_in_major"):
                 ev = latest.evidence
@@ -263,6 +281,35 @@ class VersionsPanel(Screen):
 
     def action_refresh(self) -> None:
         self.app.refresh_all()
+
+    def action_update_advisories(self) -> None:
+        """`advisories update` in a worker: the panel stays usable while OSV answers."""
+        if self.updating:
+            self.notify("The advisory update is already running.")
+            return
+        self.updating = True
+        self.sync()
+        self.run_worker(self._update_advisories(), name="advisories update", group="advisories-update",
+                        exclusive=True, exit_on_error=False)
+
+    async def _update_advisories(self) -> None:
+        from strapi_console.errors import ConsoleError
+        from strapi_console.osv_update import update
+
+        try:
+            result = await update()
+        except ConsoleError as exc:
+            self.app.report_error(exc, context="advisories update")
+        except Exception as exc:  # noqa: BLE001 - the panel reports it; the old data stays in use
+            self.app.report_error(exc, context="advisories update")
+        else:
+            skipped = advisories.describe_skipped(result.skipped)
+            self.notify(f"Stored {result.stored} advisories from OSV. Press r to rescan the servers with them."
+                        + (f" {skipped}." if skipped else ""), title="Advisories updated",
+                        severity="warning" if skipped else "information", timeout=8)
+        finally:
+            self.updating = False
+            self.sync()
 
     def action_pivot(self) -> None:
         """The on-call question: are we exposed to GHSA-…? Pick any advisory, see the fleet."""

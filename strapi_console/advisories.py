@@ -14,8 +14,9 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from functools import lru_cache
+from itertools import groupby
 from importlib import resources
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from .semver import Interval, InvalidRange, Range, Version, parse_range
 SEVERITY_MAP = {"CRITICAL": "critical", "HIGH": "high", "MODERATE": "medium", "MEDIUM": "medium", "LOW": "low"}
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 USER_COPY = "advisories.osv.json"
+DEFAULT_MAX_AGE_DAYS = 30  # older data cannot vouch for a clean result (settings: advisory_max_age_days)
+UPDATE_COMMAND = "strapi-console advisories update"
 
 
 class AdvisoryDataError(ValueError):
@@ -48,6 +51,7 @@ class AffectedPackage:
     intervals: tuple[Interval, ...]
     versions: frozenset[Version]
     range_text: str
+    fixed: frozenset[Version] = frozenset()  # interval ends that a 'fixed' event names (not a 'limit')
 
     def contains(self, v: Version) -> bool:
         return v in self.versions or any(i.contains(v) for i in self.intervals)
@@ -56,14 +60,17 @@ class AffectedPackage:
         extra = tuple(Interval(v, True, v, True) for v in self.versions)
         return Range(self.intervals + extra, self.range_text)
 
+    def _fix_of(self, i: Interval) -> Version | None:
+        return i.hi if i.hi is not None and not i.hi_incl and i.hi in self.fixed else None
+
     def fixes(self) -> list[Version]:
-        return sorted(i.hi for i in self.intervals if i.hi is not None and not i.hi_incl)
+        return sorted(f for f in map(self._fix_of, self.intervals) if f is not None)
 
     def fix_for(self, v: Version) -> Version | None:
         """The fixed version that ends the interval containing ``v``, if the record names one."""
         for i in self.intervals:
             if i.contains(v):
-                return i.hi if i.hi is not None and not i.hi_incl else None
+                return self._fix_of(i)
         return None
 
 
@@ -79,6 +86,7 @@ class Advisory:
     references: tuple[str, ...]
     cwes: tuple[str, ...]
     details: str = ""
+    severity_note: str = ""  # where a corrected severity comes from, when the record's is overridden
 
     @property
     def cves(self) -> list[str]:
@@ -88,77 +96,188 @@ class Advisory:
     def packages(self) -> list[str]:
         return [a.name for a in self.affected]
 
+    def affects(self, package: str, version: Version) -> bool:
+        """The schema's IsVulnerable: any npm entry for ``package`` lists ``version`` or has it in a range."""
+        return any(a.contains(version) for a in self.affected if a.name == package)
 
-def _events_to_intervals(events: list, where: str) -> tuple[Interval, ...]:
-    intervals: list[Interval] = []
-    start: Version | None = None
-    open_ = False
-    for ev in events:
+
+# --- OSV evaluation ------------------------------------------------------------------------------
+# Bounds on what one record may hold: the data comes from the network, and a loop over it must end.
+MAX_AFFECTED, MAX_RANGES, MAX_EVENTS, MAX_VERSIONS = 200, 100, 500, 10_000
+EVENT_KINDS = ("introduced", "fixed", "last_affected", "limit")
+EVALUATED_RANGE_TYPES = ("SEMVER", "ECOSYSTEM")  # npm's ECOSYSTEM order is semver's
+IGNORED_RANGE_TYPES = ("GIT",)  # commit ranges need the repository; the schema requires 'versions' beside them
+
+
+def _bounded_list(value, limit: int, what: str, where: str) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise AdvisoryDataError(f"{where}: '{what}' is not a list")
+    if len(value) > limit:
+        raise AdvisoryDataError(f"{where}: more than {limit} {what}")
+    return value
+
+
+def _events(events, where: str) -> list[tuple[str, str]]:
+    out = []
+    for ev in _bounded_list(events, MAX_EVENTS, "events", where):
         if not isinstance(ev, dict) or len(ev) != 1:
-            raise AdvisoryDataError(f"{where}: an event must be one of introduced/fixed/last_affected")
+            raise AdvisoryDataError(f"{where}: an event must be exactly one of {', '.join(EVENT_KINDS)}")
         kind, value = next(iter(ev.items()))
-        if kind == "introduced":
-            start = None if value == "0" else _version(value, where)
-            open_ = True
-        elif kind in ("fixed", "last_affected"):
-            if not open_:
-                raise AdvisoryDataError(f"{where}: '{kind}' without 'introduced'")
-            intervals.append(Interval(start, True, _version(value, where), kind == "last_affected"))
-            open_ = False
-        elif kind == "limit":
-            continue
+        if kind not in EVENT_KINDS:
+            raise AdvisoryDataError(f"{where}: unknown event {_label(kind)!r}")
+        if not isinstance(value, str):
+            raise AdvisoryDataError(f"{where}: the {kind} event has no version string")
+        out.append((kind, value))
+    if not any(kind == "introduced" for kind, _ in out):
+        raise AdvisoryDataError(f"{where}: a range without an 'introduced' event")
+    return out
+
+
+def _range_intervals(events, where: str) -> tuple[list[Interval], set[Version]]:
+    """One SEMVER/ECOSYSTEM range as disjoint intervals, exactly as the schema's evaluation reads it.
+
+    The schema sorts the events by version before walking them (records need not be sorted); a
+    version is affected when the last event that applies to it is an ``introduced`` (``introduced``
+    and ``fixed`` apply from their version on, ``last_affected`` from just above it), and only below
+    one of the range's ``limit`` events when it has any (``*`` is infinity). Events at the same version
+    keep the record's order (a stable sort). The sweep below computes, at each event version X, the
+    state on the gap below X, at X and above X, and turns the changes into interval bounds; it returns
+    the intervals and the versions at which a ``fixed`` event ends one (what an upgrade can target).
+    """
+    points: list[tuple[Version | None, str]] = []
+    limits: list[Version] = []
+    unlimited = False
+    for kind, value in _events(events, where):
+        if kind == "limit":
+            if "*" in value:
+                unlimited = True
+            else:
+                limits.append(_version(value, where))
+        elif kind == "introduced" and value == "0":
+            points.append((None, kind))  # "0": before every version
         else:
-            raise AdvisoryDataError(f"{where}: unknown event {kind!r}")
-    if open_:
-        intervals.append(Interval(start, True, None))
-    return tuple(intervals)
+            points.append((_version(value, where), kind))
+    points.sort(key=lambda p: (0,) if p[0] is None else (1, p[0]))
+    intervals: list[Interval] = []
+    fixed: set[Version] = set()
+    below = False  # the state on the gap below the next event version
+    lo: Version | None = None
+    lo_incl = True
+    for at_version, group in groupby(points, key=lambda p: p[0]):
+        kinds = [kind for _, kind in group]
+        above = kinds[-1] == "introduced"
+        if at_version is None:
+            below, lo, lo_incl = above, None, True
+            continue
+        at = below
+        for kind in kinds:
+            if kind != "last_affected":  # last_affected X applies only above X
+                at = kind == "introduced"
+        if below and not at:
+            intervals.append(Interval(lo, lo_incl, at_version, False))
+            fixed.add(at_version)
+        elif not below and at:
+            lo, lo_incl = at_version, True
+        if at and not above:
+            intervals.append(Interval(lo, lo_incl, at_version, True))
+        elif not at and above:
+            lo, lo_incl = at_version, False
+        below = above
+    if below:
+        intervals.append(Interval(lo, lo_incl, None))
+    if limits and not unlimited:
+        ceiling = Interval(None, True, max(limits), False)
+        intervals = [c for c in (i.intersect(ceiling) for i in intervals) if c is not None]
+    return intervals, fixed
 
 
 def _version(text, where: str) -> Version:
     v = Version.try_parse(text if isinstance(text, str) else "")
     if v is None:
-        raise AdvisoryDataError(f"{where}: {text!r} is not a semver version")
+        raise AdvisoryDataError(f"{where}: {_label(text)!r} is not an npm version")
     return v
 
 
+def _label(value) -> str:
+    """An untrusted string from a record, safe to print: printable characters only, and short."""
+    text = "".join(ch if ch.isprintable() else "?" for ch in str(value)[:80])
+    return text + ("…" if len(str(value)) > 80 else "")
+
+
+def _npm_entry(entry: dict, rid: str) -> AffectedPackage:
+    name = entry["package"].get("name")
+    if not isinstance(name, str) or not name or len(name) > 214:  # npm's own limit on a name
+        raise AdvisoryDataError(f"{rid}: an npm entry has no package name")
+    where = f"{rid} {_label(name)}"
+    intervals: list[Interval] = []
+    fixed: set[Version] = set()
+    evaluated = False
+    for rng in _bounded_list(entry.get("ranges"), MAX_RANGES, "ranges", where):
+        kind = rng.get("type") if isinstance(rng, dict) else None
+        if kind in IGNORED_RANGE_TYPES:
+            continue
+        if kind not in EVALUATED_RANGE_TYPES:
+            raise AdvisoryDataError(f"{where}: range type {_label(kind)!r} is not one the console can evaluate")
+        got, fixes = _range_intervals(rng.get("events"), where)
+        intervals.extend(got)
+        fixed |= fixes
+        evaluated = True
+    listed = _bounded_list(entry.get("versions"), MAX_VERSIONS, "versions", where)
+    versions = frozenset(_version(v, where) for v in listed)
+    if not evaluated and not listed:
+        raise AdvisoryDataError(f"{where}: no SEMVER or ECOSYSTEM range and no versions list"
+                                + (" (only GIT ranges)" if entry.get("ranges") else ""))
+    texts = [str(i) for i in intervals] + [str(v) for v in sorted(versions)]
+    return AffectedPackage(name, tuple(intervals), versions, " || ".join(texts), frozenset(fixed))
+
+
 def parse_record(raw: dict) -> Advisory:
-    """Validate one OSV record and turn it into an Advisory; raise AdvisoryDataError when malformed."""
+    """One OSV record as an Advisory; AdvisoryDataError says why the console cannot use it.
+
+    Entries for other ecosystems (the same advisory may name a PyPI or Go package) and GIT ranges are
+    left out, as the schema's evaluation does for an npm version; what remains must be npm entries the
+    schema's rules can evaluate.
+    """
     if not isinstance(raw, dict):
         raise AdvisoryDataError("a record is not a JSON object")
     rid = raw.get("id")
     if not isinstance(rid, str) or not rid:
         raise AdvisoryDataError("a record has no 'id'")
-    affected = raw.get("affected")
-    if not isinstance(affected, list) or not affected:
+    rid = _label(rid)
+    affected = _bounded_list(raw.get("affected"), MAX_AFFECTED, "affected entries", rid)
+    if not affected:
         raise AdvisoryDataError(f"{rid}: no 'affected' list")
     packages = []
     for a in affected:
-        pkg = (a or {}).get("package") or {}
-        name = pkg.get("name")
-        if not isinstance(name, str) or pkg.get("ecosystem") != "npm":
-            raise AdvisoryDataError(f"{rid}: an affected entry has no npm package name")
-        intervals: list[Interval] = []
-        texts = []
-        for rng in a.get("ranges") or []:
-            if rng.get("type") not in ("SEMVER", "ECOSYSTEM"):
-                raise AdvisoryDataError(f"{rid}: range type {rng.get('type')!r} is not supported")
-            got = _events_to_intervals(rng.get("events") or [], f"{rid} {name}")
-            intervals.extend(got)
-            texts.extend(str(i) for i in got)
-        versions = frozenset(_version(v, f"{rid} {name}") for v in a.get("versions") or [])
-        if not intervals and not versions:
-            raise AdvisoryDataError(f"{rid} {name}: neither ranges nor versions")
-        texts.extend(str(v) for v in sorted(versions))
-        packages.append(AffectedPackage(name, tuple(intervals), versions, " || ".join(texts)))
-    db_specific = raw.get("database_specific") or {}
-    override = _support()["severity_overrides"].get(rid)
-    severity = SEVERITY_MAP.get(str(override or db_specific.get("severity", "")).upper(), "medium")
+        if not isinstance(a, dict):
+            raise AdvisoryDataError(f"{rid}: an affected entry is not an object")
+        pkg = a.get("package")
+        if isinstance(pkg, dict) and pkg.get("ecosystem") == "npm":
+            packages.append(_npm_entry(a, rid))
+    if not packages:
+        raise AdvisoryDataError(f"{rid}: names no npm package")
+    db_specific = raw.get("database_specific") if isinstance(raw.get("database_specific"), dict) else {}
+    severity, severity_note = _severity(rid, str(db_specific.get("severity", "")).upper())
     refs = tuple(r.get("url") for r in raw.get("references") or [] if isinstance(r, dict) and r.get("url"))
     return Advisory(id=rid, aliases=tuple(a for a in raw.get("aliases") or [] if isinstance(a, str)),
                     summary=str(raw.get("summary") or raw.get("details") or rid).strip(), severity=severity,
                     published=str(raw.get("published", "")), modified=str(raw.get("modified", "")),
                     affected=tuple(packages), references=refs,
-                    cwes=tuple(db_specific.get("cwe_ids") or ()), details=str(raw.get("details") or ""))
+                    cwes=tuple(db_specific.get("cwe_ids") or ()), details=str(raw.get("details") or ""),
+                    severity_note=severity_note)
+
+
+def _severity(rid: str, recorded: str) -> tuple[str, str]:
+    """The record's severity, or a dated correction from support.json while the record still holds the
+    value that the correction replaces (a record that has changed since speaks for itself)."""
+    override = _support()["severity_overrides"].get(rid)
+    if isinstance(override, dict) and recorded == override.get("was"):
+        note = (f"{override['severity']} per {override['source']} (recorded {override['recorded']}); "
+                f"the record says {recorded}")
+        return SEVERITY_MAP.get(override["severity"], "medium"), note
+    return SEVERITY_MAP.get(recorded, "medium"), ""
 
 
 @dataclass
@@ -168,36 +287,125 @@ class AdvisoryDB:
     path: str
     fetched_at: str | None = None
     note: str | None = None  # e.g. why the user copy was not used
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (id, why) of records the console cannot use
 
     def get(self, advisory_id: str) -> Advisory | None:
         wanted = advisory_id.upper()
         return next((a for a in self.advisories if a.id.upper() == wanted or wanted in (x.upper() for x in a.aliases)),
                     None)
 
-    def summary(self) -> dict:
+    @property
+    def as_of(self) -> str:
+        """The date the data is current as of: when `advisories update` fetched it, else (the bundled copy)
+        the last change of any record in it, since the copy was made after that."""
+        when = self.fetched_at if self.source == "user" and self.fetched_at else \
+            max((a.modified for a in self.advisories), default="")
+        return when[:10]
+
+    def age_days(self, today: date) -> int | None:
+        try:
+            return (today - date.fromisoformat(self.as_of)).days
+        except ValueError:
+            return None
+
+    def freshness(self, today: date, max_age_days: int = DEFAULT_MAX_AGE_DAYS) -> "Freshness":
+        return Freshness(self.as_of, self.age_days(today), max_age_days)
+
+    def skipped_text(self) -> str | None:
+        return describe_skipped(self.skipped)
+
+    def summary(self, today: date | None = None) -> dict:
         newest = max((a.published for a in self.advisories), default="")
-        out = {"records": len(self.advisories), "newest": newest[:10], "source": self.source}
+        out = {"records": len(self.advisories), "newest": newest[:10], "source": self.source, "as_of": self.as_of}
+        if today is not None and self.age_days(today) is not None:
+            out["age_days"] = self.age_days(today)
         if self.fetched_at:
             out["fetched_at"] = self.fetched_at
+        if self.skipped:
+            out["skipped"] = [rid for rid, _ in self.skipped]
         if self.note:
             out["note"] = self.note
         return out
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How old the advisory data is, against the age after which a clean result cannot be trusted:
+    advisories published since the data was made are unknown to it."""
+
+    as_of: str
+    age_days: int | None  # None when the date cannot be read (counts as stale)
+    max_age_days: int
+
+    @property
+    def stale(self) -> bool:
+        return self.age_days is None or self.age_days > self.max_age_days
+
+    @property
+    def age_text(self) -> str:
+        if self.age_days is None:
+            return "of unknown age"
+        return "from today" if self.age_days <= 0 else f"{self.age_days} day{'s' if self.age_days != 1 else ''} old"
+
+    @property
+    def label(self) -> str:
+        """'advisory data of 2026-05-15, 200 days old', for every verdict that rests on the data."""
+        return f"advisory data of {self.as_of or 'an unknown date'}, {self.age_text}"
+
+    @property
+    def warning(self) -> str:
+        return (f"the advisory data is older than {self.max_age_days} days ({self.label}): advisories published "
+                f"since are unknown; run `{UPDATE_COMMAND}`")
+
+    def to_dict(self) -> dict:
+        return {"as_of": self.as_of, "age_days": self.age_days, "max_age_days": self.max_age_days,
+                "stale": self.stale}
+
+
+def describe_skipped(skipped: list[tuple[str, str]]) -> str | None:
+    """One line naming the records the console cannot use and why (the first five)."""
+    if not skipped:
+        return None
+    shown = "; ".join(why for _, why in skipped[:5]) + ("; …" if len(skipped) > 5 else "")
+    many = len(skipped) > 1
+    return f"{len(skipped)} record{'s' if many else ''} skipped, the console cannot evaluate {'them' if many else 'it'}: {shown}"
 
 
 def user_copy_path() -> Path:
     return paths.data_dir() / USER_COPY
 
 
-def parse_document(doc) -> list[Advisory]:
+MAX_RECORDS = 5000
+
+
+def parse_document(doc) -> tuple[list[Advisory], list[tuple[str, str]]]:
+    """The usable advisories of a file or download, and (id, why) for each record the console cannot use.
+
+    One record the console cannot evaluate (another schema version's event, a malformed entry) is
+    skipped and named, never a reason to drop the others; only a document with no usable record fails.
+    """
     records = doc.get("records") if isinstance(doc, dict) else doc
     if not isinstance(records, list) or not records:
         raise AdvisoryDataError("the file holds no list of OSV records")
-    return [parse_record(r) for r in records]
+    if len(records) > MAX_RECORDS:
+        raise AdvisoryDataError(f"more than {MAX_RECORDS} records")
+    usable: list[Advisory] = []
+    skipped: list[tuple[str, str]] = []
+    for raw in records:
+        try:
+            usable.append(parse_record(raw))
+        except AdvisoryDataError as exc:
+            rid = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else "(no id)"
+            skipped.append((_label(rid), str(exc)))
+    if not usable:
+        raise AdvisoryDataError(f"none of the {len(records)} records is usable: {skipped[0][1]}")
+    return usable, skipped
 
 
 def _bundled() -> AdvisoryDB:
     text = resources.files("strapi_console.data").joinpath("strapi-advisories.osv.json").read_text()
-    return AdvisoryDB(parse_document(json.loads(text)), "bundled", "(bundled with strapi-console)")
+    usable, skipped = parse_document(json.loads(text))
+    return AdvisoryDB(usable, "bundled", "(bundled with strapi-console)", skipped=skipped)
 
 
 def load() -> AdvisoryDB:
@@ -206,9 +414,10 @@ def load() -> AdvisoryDB:
     if path.exists():
         try:
             doc = json.loads(path.read_text())
-            db = AdvisoryDB(parse_document(doc), "user", str(path),
-                            fetched_at=doc.get("fetched_at") if isinstance(doc, dict) else None)
-            return db
+            usable, skipped = parse_document(doc)
+            fetched = doc.get("fetched_at") if isinstance(doc, dict) else None
+            return AdvisoryDB(usable, "user", str(path), fetched_at=fetched if isinstance(fetched, str) else None,
+                              skipped=skipped)
         except (OSError, ValueError, AdvisoryDataError) as exc:
             db = _bundled()
             db.note = f"the updated copy {path} is unreadable ({exc}); using the bundled data"
@@ -216,16 +425,18 @@ def load() -> AdvisoryDB:
     return _bundled()
 
 
-def save_user_copy(raw_records: list[dict]) -> Path:
-    """Validate every record, then replace the user copy atomically (the old one stays on failure)."""
-    parse_document(raw_records)
+def save_user_copy(raw_records: list[dict]) -> tuple[Path, list[Advisory], list[tuple[str, str]]]:
+    """Keep the download as fetched, once at least one record is usable, replacing the user copy atomically
+    (the old one stays on failure). Records the console cannot use are stored too (a later version may
+    read them) and named again by every load. Returns the path, the usable advisories and the skipped."""
+    usable, skipped = parse_document(raw_records)
     path = user_copy_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     doc = {"fetched_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "records": raw_records}
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(doc))
     os.replace(tmp, path)
-    return path
+    return path, usable, skipped
 
 
 # --- matching ------------------------------------------------------------------------------------

@@ -409,7 +409,8 @@ def cmd_scan(args) -> int:
             raise ConfigError(f"Unknown check ID {', '.join(unknown)}. Known: {', '.join(sorted(REGISTRY))}.")
     fmt = args.format or ("table" if sys.stdout.isatty() and not args.output else "json")
     store = _store(cfg)
-    results = asyncio.run(scan_profiles(profiles, store, check_ids=args.check, aggressive=args.aggressive))
+    results = asyncio.run(scan_profiles(profiles, store, check_ids=args.check, aggressive=args.aggressive,
+                                        advisory_max_age_days=cfg.advisory_max_age_days))
     text = report.render(results, fmt)
     if args.output:
         from .files import write_private
@@ -431,14 +432,18 @@ def cmd_scan(args) -> int:
 
 
 def cmd_advisories(args) -> int:
+    from datetime import datetime, timezone
+
     from . import advisories
 
     action = args.action or "info"
     if action == "update":
         from .osv_update import update
 
-        count, path = asyncio.run(update())
-        print(f"Stored {count} advisories from OSV in {path}.")
+        result = asyncio.run(update())
+        print(f"Stored {result.stored} advisories from OSV in {result.path}.")
+        if result.skipped:
+            _err("Warning: " + advisories.describe_skipped(result.skipped))
         return EXIT_OK
     db = advisories.load()
     if action == "info":
@@ -446,8 +451,14 @@ def cmd_advisories(args) -> int:
         where = "bundled with strapi-console" if db.source == "bundled" else f"updated copy {db.path}"
         fetched = f", fetched {db.fetched_at}" if db.fetched_at else ""
         print(f"{s['records']} advisories, newest published {s['newest']} ({where}{fetched}).")
+        fresh = db.freshness(datetime.now(timezone.utc).date(), _load_config(args).advisory_max_age_days)
+        print(f"Data as of {fresh.as_of}, {fresh.age_text}"
+              + (f", older than {fresh.max_age_days} days: advisories published since are unknown, and scans "
+                 "cannot report a clean result." if fresh.stale else "."))
         if db.note:
             _err("Note: " + db.note)
+        if db.skipped:
+            _err("Warning: " + db.skipped_text())
         print("Refresh with: strapi-console advisories update")
         return EXIT_OK
     if action == "show":
@@ -458,6 +469,8 @@ def cmd_advisories(args) -> int:
             print(json.dumps(_advisory_dict(adv), indent=2))
             return EXIT_OK
         print(safe(f"{adv.id}  {adv.severity.upper()}  {' '.join(adv.aliases)}", 300))
+        if adv.severity_note:
+            print(safe(f"severity: {adv.severity_note}", 400))
         print(safe(adv.summary, 1000))
         print(safe(f"published {adv.published[:10]}, modified {adv.modified[:10]}"
                    + (f", {', '.join(adv.cwes)}" if adv.cwes else ""), 400))
@@ -488,7 +501,7 @@ def _advisory_dict(a) -> dict:
     return {"id": a.id, "aliases": list(a.aliases), "severity": a.severity, "summary": a.summary,
             "published": a.published, "packages": [{"name": x.name, "affected": x.range_text,
                                                      "fixed": [str(f) for f in x.fixes()]} for x in a.affected],
-            "references": list(a.references)}
+            "references": list(a.references), **({"severity_source": a.severity_note} if a.severity_note else {})}
 
 
 def _confirm(profile: Profile, lines: list[str], *, yes: bool, allow_write: bool, typed: str | None = None,

@@ -77,6 +77,21 @@ class ServerInfo:
         return None
 
     @property
+    def version_hint_basis(self) -> dict | None:
+        """What a bracketed ``version_hint`` rests on, when the exact version is unknown (reference §17, §21):
+        ``floor``, the lowest version the probes leave possible, ``basis`` in words, and ``guess``, true when
+        the hint claims more than the probes prove. The 'ai' key of /admin/project-type is present in 5.40.0
+        and absent in 5.24.1, and its first release is not known: '≥5.40' is a guess, 5.24.2 the floor."""
+        if self.strapi_version or not self.session_auth:
+            return None
+        if "ai" in self.project_type:
+            return {"floor": "5.24.2", "guess": True,
+                    "basis": "a guess: /admin/project-type has the 'ai' key, present in 5.40.0 and absent in 5.24.1 "
+                             "(its first release is not known); the server is at least 5.24.2"}
+        return {"floor": "5.24.0", "guess": False,
+                "basis": "inferred: /admin/access-token answers as session auth does (5.24 and later)"}
+
+    @property
     def node_version(self) -> str | None:
         return self.information.get("nodeVersion")
 

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import tomli_w
 
 from . import paths
+from .advisories import DEFAULT_MAX_AGE_DAYS
 from .errors import ConfigError, InsecureURLError, ProfileNotFound
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
@@ -43,6 +44,8 @@ LIST_KEYS = ("allowed_full_access_tokens", "declared_providers", "departed_admin
 SETTINGS_KEYS: dict[str, str] = {
     "secret_store": '"keyring" (default) or "memory" (keep tokens only for the session)',
     "rescan_minutes": "rescan every server in the TUI this often, in the background (default 0: off)",
+    "advisory_max_age_days": "days after which the advisory data is too old for a clean VER-*-ADVISORIES result "
+                             "(default 30)",
 }
 TOP_KEYS = {"profiles": "a table of profiles", "settings": "console-wide settings"}
 
@@ -113,6 +116,7 @@ class Config:
     profiles: dict[str, Profile] = field(default_factory=dict)
     secret_store: str = "keyring"
     rescan_minutes: int = 0
+    advisory_max_age_days: int = DEFAULT_MAX_AGE_DAYS
 
     def get(self, name: str) -> Profile:
         try:
@@ -144,6 +148,8 @@ class Config:
             settings["secret_store"] = self.secret_store
         if self.rescan_minutes:
             settings["rescan_minutes"] = self.rescan_minutes
+        if self.advisory_max_age_days != DEFAULT_MAX_AGE_DAYS:
+            settings["advisory_max_age_days"] = self.advisory_max_age_days
         if settings:
             doc["settings"] = settings
         doc["profiles"] = {n: p.to_toml() for n, p in sorted(self.profiles.items())}
@@ -277,6 +283,11 @@ def load(explicit: str | os.PathLike | None = None) -> Config:
     if rescan < 0:
         raise ConfigError(f"{path}: settings.rescan_minutes must be 0 (off) or more, not {rescan}.")
     cfg.rescan_minutes = rescan
+    max_age = _expect(path, "[settings]", "advisory_max_age_days",
+                      settings.get("advisory_max_age_days", DEFAULT_MAX_AGE_DAYS), int, "a whole number of days")
+    if max_age < 1:
+        raise ConfigError(f"{path}: settings.advisory_max_age_days must be at least 1, not {max_age}.")
+    cfg.advisory_max_age_days = max_age
     profiles = doc.get("profiles", {})
     if not isinstance(profiles, dict):
         raise ConfigError(f"{path}: 'profiles' must be a table: [profiles.NAME] sections.")

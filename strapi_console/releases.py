@@ -19,6 +19,8 @@ from .semver import Version
 
 CACHE_NAME = "github-releases.json"
 FRESH_SECONDS = 24 * 3600
+PER_PAGE = 100  # GitHub's largest page
+MAX_PAGES = 10  # enough for every Strapi release so far (a bound: the listing comes from the network)
 
 
 def api_base() -> str:
@@ -90,11 +92,31 @@ def _write_cache(payload: list, etag: str | None, fetched_at: float) -> None:
     os.replace(tmp, path)
 
 
-async def latest_releases(*, network: bool = True, timeout: float = 6.0) -> ReleaseInfo | None:
-    """Releases of strapi/strapi: from a fresh cache, else GitHub (revalidating), else a stale cache."""
+def _has_major(payload: list, major: int | None) -> bool:
+    return major is None or any(r.version.major == major for r in _parse(payload))
+
+
+def _keep(payload) -> list[dict]:
+    """Only what the console uses of each release (the cache stays small and holds no body text)."""
+    return [{"tag_name": r.get("tag_name"), "published_at": r.get("published_at"), "prerelease": r.get("prerelease"),
+             "draft": r.get("draft")} for r in (payload if isinstance(payload, list) else []) if isinstance(r, dict)]
+
+
+def _has_next(resp: httpx.Response) -> bool:
+    """GitHub says another page exists with a rel="next" Link; only that fact is read, never its URL."""
+    return 'rel="next"' in resp.headers.get("link", "")
+
+
+async def latest_releases(*, network: bool = True, timeout: float = 6.0, major: int | None = None) -> ReleaseInfo | None:
+    """Releases of strapi/strapi: from a fresh cache, else GitHub (revalidating), else a stale cache.
+
+    GitHub lists releases newest first, 100 a page, and the current major's releases crowd the older
+    major out of the first page: with ``major`` the listing is paged (at most MAX_PAGES) until a release of
+    that major appears, so a 4.x server is compared with 4.x's latest release, not with whatever page 1 held.
+    """
     cached = _read_cache()
     now = time.time()
-    if cached and now - float(cached.get("fetched_at", 0)) < FRESH_SECONDS:
+    if cached and now - float(cached.get("fetched_at", 0)) < FRESH_SECONDS and _has_major(cached["releases"], major):
         return ReleaseInfo(_parse(cached["releases"]), float(cached["fetched_at"]), "cache")
     problem = None
     if network:
@@ -103,24 +125,38 @@ async def latest_releases(*, network: bool = True, timeout: float = 6.0) -> Rele
             headers["If-None-Match"] = cached["etag"]
         try:
             async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False) as client:
-                resp = await client.get(f"{api_base()}/repos/strapi/strapi/releases", params={"per_page": 100},
+                resp = await client.get(f"{api_base()}/repos/strapi/strapi/releases", params={"per_page": PER_PAGE},
                                         headers=headers)
-            if resp.status_code == 304 and cached:
-                _write_cache(cached["releases"], cached.get("etag"), now)
-                return ReleaseInfo(_parse(cached["releases"]), now, "github")
-            if resp.status_code == 200:
-                payload = resp.json()
-                keep = [{"tag_name": r.get("tag_name"), "published_at": r.get("published_at"),
-                         "prerelease": r.get("prerelease"), "draft": r.get("draft")}
-                        for r in payload if isinstance(r, dict)]
-                _write_cache(keep, resp.headers.get("etag"), now)
-                return ReleaseInfo(_parse(keep), now, "github")
-            problem = f"GitHub answered {resp.status_code}"
+                if resp.status_code == 304 and cached:
+                    payload, etag, more = cached["releases"], cached.get("etag"), len(cached["releases"]) >= PER_PAGE
+                elif resp.status_code == 200:
+                    payload, etag, more = _keep(resp.json()), resp.headers.get("etag"), _has_next(resp)
+                else:
+                    raise _Unanswered(f"GitHub answered {resp.status_code}")
+                page = max(1, len(payload) // PER_PAGE)
+                while more and not _has_major(payload, major) and page < MAX_PAGES:
+                    page += 1
+                    resp = await client.get(f"{api_base()}/repos/strapi/strapi/releases",
+                                            params={"per_page": PER_PAGE, "page": page}, headers={
+                                                k: v for k, v in headers.items() if k != "If-None-Match"})
+                    if resp.status_code != 200:
+                        raise _Unanswered(f"GitHub answered {resp.status_code} for page {page} of the releases")
+                    payload, more = payload + _keep(resp.json()), _has_next(resp)
+            _write_cache(payload, etag, now)
+            note = None if _has_major(payload, major) else (
+                f"no {major}.x release in the newest {len(payload)} releases GitHub listed")
+            return ReleaseInfo(_parse(payload), now, "github", note)
+        except _Unanswered as exc:
+            problem = str(exc)
         except (httpx.HTTPError, ValueError, OSError) as exc:
             problem = f"GitHub unreachable ({type(exc).__name__})"
     if cached:
         return ReleaseInfo(_parse(cached["releases"]), float(cached.get("fetched_at", 0)), "stale cache", problem)
     return None
+
+
+class _Unanswered(Exception):
+    """GitHub answered, but not with the releases."""
 
 
 def fetched_at_iso(info: ReleaseInfo) -> str:

@@ -18,6 +18,7 @@ from . import __version__, scoring
 from .checks import REGISTRY, ScanContext, run_checks
 from .checks.registry import SEVERITIES, Finding
 from .client import ServerInfo
+from .advisories import DEFAULT_MAX_AGE_DAYS
 from .config import Profile
 from .errors import ConsoleError, SignedOut, StrapiError, TLSFailure
 from .secrets import SecretStore, end_user_key
@@ -95,7 +96,8 @@ class ServerResult:
 
 
 async def scan_profile(profile: Profile, store: SecretStore, *, check_ids: list[str] | None = None,
-                       transport: httpx.AsyncBaseTransport | None = None, aggressive: bool = False) -> ServerResult:
+                       transport: httpx.AsyncBaseTransport | None = None, aggressive: bool = False,
+                       advisory_max_age_days: int = DEFAULT_MAX_AGE_DAYS) -> ServerResult:
     try:
         credentials = await load_credentials(store, profile)
     except ConsoleError as exc:
@@ -134,7 +136,7 @@ async def scan_profile(profile: Profile, store: SecretStore, *, check_ids: list[
                                   session_ended=session_ended)
             if info.reachable and not info.error:
                 ctx = ScanContext(client=client, info=info, credentials=client.credentials, end_user=end_user,
-                                  aggressive=aggressive)
+                                  aggressive=aggressive, advisory_max_age_days=advisory_max_age_days)
                 main, public = await asyncio.gather(run_checks(ctx, check_ids),
                                                     _public_surface(profile, store, check_ids, transport))
                 result.findings = merge_surfaces(main, public, profile)
@@ -209,6 +211,6 @@ def exit_code(results: list[ServerResult], fail_on: str = "high", include_warn: 
 def scan_metadata() -> dict:
     from .advisories import cached
 
-    return {"tool": "strapi-console", "tool_version": __version__,
-            "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "advisory_db": cached().summary()}
+    now = datetime.now(timezone.utc)
+    return {"tool": "strapi-console", "tool_version": __version__, "generated_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "advisory_db": cached().summary(now.date())}

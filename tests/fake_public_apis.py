@@ -1,6 +1,6 @@
 """Loopback fakes of the two public services the console calls, built from their documented shapes:
 the OSV API (POST /v1/querybatch with next_page_token paging, GET /v1/vulns/{id}) and GitHub's
-releases API (GET /repos/strapi/strapi/releases with ETag revalidation)."""
+releases API (GET /repos/strapi/strapi/releases with ETag revalidation and per_page/page paging)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
+from urllib.parse import parse_qs, urlsplit
 
 PAGE = 3
 
@@ -75,7 +76,16 @@ class FakeAPIs:
                         self.send_response(304)
                         self.end_headers()
                         return
-                    return self._json(200, fake.releases, {"ETag": fake.etag})
+                    # GitHub's paging: per_page (at most 100) and page from 1, rel="next" while more remain
+                    query = parse_qs(urlsplit(self.path).query)
+                    per_page = min(int(query.get("per_page", ["30"])[0]), 100)
+                    page = int(query.get("page", ["1"])[0])
+                    chunk = fake.releases[(page - 1) * per_page:page * per_page]
+                    headers = {"ETag": fake.etag}
+                    if page * per_page < len(fake.releases):
+                        headers["Link"] = (f'<{fake.url}/repos/strapi/strapi/releases?per_page={per_page}&'
+                                           f'page={page + 1}>; rel="next"')
+                    return self._json(200, chunk, headers)
                 self._json(404, {"message": "Not Found"})
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

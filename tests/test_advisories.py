@@ -19,7 +19,9 @@ def core_ids(version, deps=None):
 
 def test_bundled_data_loads_completely():
     assert len(DB.advisories) == 41 and DB.source == "bundled"
-    assert DB.summary() == {"records": 41, "newest": "2026-05-14", "source": "bundled"}
+    # the bundled copy is current as of the last change of any record in it (2026-05-15T23:44:50Z)
+    assert DB.summary() == {"records": 41, "newest": "2026-05-14", "source": "bundled", "as_of": "2026-05-15"}
+    assert DB.skipped == []
 
 
 def test_current_v5_is_clean():

@@ -35,13 +35,45 @@ def test_update_follows_paging_and_replaces_the_user_copy(fake, capsys):
     assert "updated copy" in capsys.readouterr().out
 
 
-def test_malformed_record_keeps_the_old_data(fake, capsys):
+def _record(fake, rid: str, affected: list) -> None:
+    fake.records[rid] = {**fake.records["GHSA-rjg2-95x7-8qmx"], "id": rid, "affected": affected}
+
+
+def test_one_unusable_record_is_skipped_with_a_warning_and_the_others_are_saved(fake, capsys):
+    npm = {"ecosystem": "npm", "name": "@strapi/strapi"}
+    # usable although not sorted, and although the record also names a PyPI package and a GIT range
+    _record(fake, "GHSA-unso-rted-0001", [{"package": npm, "ranges": [
+        {"type": "SEMVER", "events": [{"fixed": "5.60.1"}, {"introduced": "5.60.0"}]}]}])
+    _record(fake, "GHSA-mixe-dddd-0002", [{"package": {"ecosystem": "PyPI", "name": "strapi"}, "ranges": [
+        {"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]}, {"package": npm, "ranges": [
+        {"type": "GIT", "repo": "https://github.com/strapi/strapi", "events": [{"introduced": "0"}]},
+        {"type": "SEMVER", "events": [{"introduced": "5.61.0"}, {"fixed": "5.61.2"}]}]}])
+    # unusable: an event the schema does not define, and a record whose 'affected' is not a list
+    _record(fake, "GHSA-unkn-own0-0003", [{"package": npm, "ranges": [
+        {"type": "SEMVER", "events": [{"introduced": "0"}, {"patched": "5.62.0"}]}]}])
+    fake.malformed.add("GHSA-rjg2-95x7-8qmx")
+    assert main(["advisories", "update"]) == 0
+    out, err = capsys.readouterr()
+    assert "Stored 42 advisories" in out  # 41 + 3 new - 2 unusable
+    assert "2 records skipped" in err and "GHSA-unkn-own0-0003" in err and "'patched'" in err
+    assert "GHSA-rjg2-95x7-8qmx" in err and "Traceback" not in err
+    db = advisories.load()
+    assert db.source == "user" and len(db.advisories) == 42
+    assert [rid for rid, _ in db.skipped] == ["GHSA-rjg2-95x7-8qmx", "GHSA-unkn-own0-0003"]
+    assert advisories.match_server(db, "5.60.0", {}).core[0].advisory.id == "GHSA-unso-rted-0001"
+    assert {m.advisory.id for m in advisories.match_server(db, "5.61.1", {}).core} == {"GHSA-mixe-dddd-0002"}
+    assert main(["advisories", "info"]) == 0
+    out, err = capsys.readouterr()
+    assert "42 advisories" in out and "2 records skipped" in err and "GHSA-unkn-own0-0003" in err
+
+
+def test_nothing_usable_keeps_the_old_data(fake, capsys):
     assert main(["advisories", "update"]) == 0
     before = advisories.user_copy_path().read_text()
-    fake.malformed.add("GHSA-rjg2-95x7-8qmx")
+    fake.malformed.update(fake.records)
     assert main(["advisories", "update"]) == 1
     err = capsys.readouterr().err
-    assert "malformed" in err and "current data is kept" in err and "Traceback" not in err
+    assert "No fetched record is usable" in err and "current data is kept" in err and "Traceback" not in err
     assert advisories.user_copy_path().read_text() == before
 
 

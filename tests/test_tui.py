@@ -390,6 +390,36 @@ async def test_colon_jumps_to_a_panel():
         assert app.current_mode == "headers"
 
 
+async def test_versions_panel_shows_the_data_age_and_u_updates_it_in_a_worker(monkeypatch):
+    """Panel 2 says how old the advisory data is; `u` runs `advisories update` (a fake OSV) without blocking."""
+    from fake_public_apis import FakeAPIs
+    from screens.versions_panel import VersionsPanel
+    from strapi_console import advisories
+
+    apis = FakeAPIs()
+    monkeypatch.setenv("STRAPI_CONSOLE_OSV_API", apis.url)
+    advisories.reset_cache()
+    app = StrapiConsoleApp(config=make_config(Profile("alpha", "http://127.0.0.1:9")))
+    try:
+        async with app.run_test(size=(100, 32)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("2")
+            await pilot.pause(0.3)
+            panel = app.screen
+            assert isinstance(panel, VersionsPanel)
+            source = lambda: str(panel.query_one("#advisory-source").render())  # noqa: E731
+            assert "advisory data of 2026-05-15" in source() and "older than 30 days" in source()
+            assert "u updates it" in source()
+            await pilot.press("u")
+            await settle(app, pilot, until=lambda: not panel.updating and "from today" in source())
+            assert "older than" not in source() and "updated" in source()
+            assert any("Stored 41 advisories from OSV" in n.message for n in app._notifications)
+            assert advisories.load().source == "user"
+    finally:
+        apis.close()
+        advisories.reset_cache()
+
+
 @pytest.mark.e2e
 async def test_versions_panel_shows_the_fleet_and_advisories(strapi5, strapi4):
     """Panel 2 on real servers: 5.54.0 clean, 4.26.2 with the critical GHSA-rjg2 and a migration target."""

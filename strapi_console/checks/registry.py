@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..advisories import DEFAULT_MAX_AGE_DAYS
 from ..client import ServerInfo, StrapiClient
 from ..errors import ConsoleError, Forbidden, SignedOut
 from ..redact import redact_data, redact_text
@@ -62,6 +63,7 @@ class ScanContext:
     credentials: Credentials | None
     end_user: Credentials | None = None  # a test end user's JWT (SEC-UP-JWT-DEFAULT, AUTH-UP-JWT-MODE)
     aggressive: bool = False  # probes that send login attempts or heavy queries (RATE-*, EXP-GQL-LIMITS)
+    advisory_max_age_days: int = DEFAULT_MAX_AGE_DAYS  # older advisory data cannot vouch for a clean VER-*-ADVISORIES result
     _memo: dict[str, asyncio.Future] = field(default_factory=dict, repr=False)
 
     @property

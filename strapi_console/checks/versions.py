@@ -35,17 +35,32 @@ def _today() -> date:
     return datetime.now(timezone.utc).date()
 
 
-def _db_evidence(db: advisories.AdvisoryDB) -> dict:
-    return {"advisory_db": db.summary()}
+def _freshness(ctx: ScanContext, db: advisories.AdvisoryDB) -> advisories.Freshness:
+    return db.freshness(_today(), ctx.advisory_max_age_days)
 
 
-def _bracket(hint: str | None) -> Range | None:
-    """Versions a server can be running when only anonymous probes bracketed it (≥5.24, ≥5.40)."""
-    if hint and hint.startswith("≥5."):
-        low = Version.try_parse(hint[1:] + ".0")
-        if low:
-            return Range((Interval(low, True, Version(6, 0, 0, (0,)), False),), f">={low} <6")
-    return None
+def _db_evidence(db: advisories.AdvisoryDB, fresh: advisories.Freshness) -> dict:
+    return {"advisory_db": {**db.summary(), **fresh.to_dict()}}
+
+
+def _nothing_matched(me, fresh: advisories.Freshness, text: str, evidence: dict):
+    """'No advisory affects X' is only as good as the data: a pass while the data is fresh, else a warn that
+    names its age and the command that refreshes it (advisories published since are unknown to it)."""
+    if not fresh.stale:
+        return me.finding("pass", f"{text} ({fresh.label})", evidence=evidence)
+    return me.finding("warn", f"{text} in the {fresh.label}: too old to vouch for; run `{advisories.UPDATE_COMMAND}`",
+                      evidence=evidence, fix={"kind": "manual", "summary": f"Refresh the advisory data: "
+                                              f"{advisories.UPDATE_COMMAND} (reaches api.osv.dev)"})
+
+
+def _bracket(info) -> tuple[Range, dict] | None:
+    """The versions a server can be running when only anonymous probes bracketed it, from the lowest version
+    the probes prove (not the guessed hint), and what that rests on."""
+    basis = info.version_hint_basis
+    floor = Version.try_parse(basis["floor"]) if basis else None
+    if floor is None:
+        return None
+    return Range((Interval(floor, True, Version(6, 0, 0, (0,)), False),), f">={floor} <6"), basis
 
 
 def _status_for(matches: list) -> tuple[str, str]:
@@ -57,33 +72,36 @@ def _status_for(matches: list) -> tuple[str, str]:
 async def strapi_advisories(ctx: ScanContext):
     me = spec("VER-STRAPI-ADVISORIES")
     db = advisories.cached()
+    fresh = _freshness(ctx, db)
     info = ctx.info
     version = info.information.get("strapiVersion") if info.information else info.anonymous_version
     if not Version.try_parse(version):
-        bracket = _bracket(info.version_hint)
-        if bracket is None:
+        bracketed = _bracket(info)
+        if bracketed is None:
             return me.finding("skip", reason="the Strapi version is unknown: sign in (any admin role can read "
-                                             "/admin/information)", evidence=_db_evidence(db))
+                                             "/admin/information)", evidence=_db_evidence(db, fresh))
+        bracket, basis = bracketed
         lists = advisories.package_lists()[5]["always"]
         possible = sorted({a.id for a in db.advisories for aff in a.affected
                            if aff.name in lists and aff.as_range().intersects(bracket)})
-        evidence = {"version": f"not known exactly ({info.version_hint}, from anonymous probes)", **_db_evidence(db)}
+        evidence = {"version": f"not known exactly ({info.version_hint}, from anonymous probes)",
+                    "version_basis": basis["basis"], "versions_considered": str(bracket), **_db_evidence(db, fresh)}
         if not possible:
-            return me.finding("pass", f"No advisory affects Strapi {info.version_hint}", evidence=evidence)
-        return me.finding("warn", f"Strapi {info.version_hint}: {len(possible)} advisories may apply; sign in to "
-                          "know the exact version", evidence=evidence, advisories=possible)
+            return _nothing_matched(me, fresh, f"No advisory affects Strapi {bracket}", evidence)
+        return me.finding("warn", f"Strapi {info.version_hint}: {len(possible)} advisories may apply ({fresh.label}); "
+                          "sign in to know the exact version", evidence=evidence, advisories=possible)
     matched = advisories.match_server(db, version, info.information.get("dependencies"))
     advice = advisories.upgrade_advice(db, version)
-    evidence = {"strapi_version": version, **_db_evidence(db)}
+    evidence = {"strapi_version": version, **_db_evidence(db, fresh)}
     if advice and advice.target:
         evidence["minimal_safe_version"] = advice.target
     if not matched.core:
-        return me.finding("pass", f"No published advisory affects Strapi {version}", evidence=evidence)
+        return _nothing_matched(me, fresh, f"No published advisory affects Strapi {version}", evidence)
     status, worst = _status_for(matched.core)
     evidence["matched"] = [m.to_dict() for m in matched.core]
     count = len({m.advisory.id for m in matched.core})
-    finding = me.finding(status, f"Strapi {version} is affected by {count} published advisor{'y' if count == 1 else 'ies'}",
-                         evidence=evidence, advisories=[m.advisory.id for m in matched.core],
+    finding = me.finding(status, f"Strapi {version} is affected by {count} published advisor{'y' if count == 1 else 'ies'}"
+                         f" ({fresh.label})", evidence=evidence, advisories=[m.advisory.id for m in matched.core],
                          fix={"kind": "manual", "summary": advice.text if advice else "Upgrade Strapi"})
     finding.severity = worst if worst in ("critical", "high") else me.severity if status == "fail" else worst
     return finding
@@ -94,31 +112,34 @@ async def strapi_advisories(ctx: ScanContext):
 async def deps_advisories(ctx: ScanContext):
     me = spec("VER-DEPS-ADVISORIES")
     db = advisories.cached()
+    fresh = _freshness(ctx, db)
     data = ctx.info.information
     version, deps = data.get("strapiVersion"), data.get("dependencies")
     if not isinstance(deps, dict):
-        return me.finding("skip", reason="/admin/information did not list the project's dependencies")
+        return me.finding("skip", reason="/admin/information did not list the project's dependencies",
+                          evidence=_db_evidence(db, fresh))
     matched = advisories.match_server(db, version, deps)
-    evidence = {"declared_packages": len(deps), **_db_evidence(db)}
+    evidence = {"declared_packages": len(deps), **_db_evidence(db, fresh)}
     if matched.unknown:
         evidence["unreadable_declarations"] = matched.unknown
     if not matched.deps:
         if matched.unknown:
             return me.finding("warn", "Packages with advisories are declared in a form the console cannot compare "
-                              f"({', '.join(f'{k}: {v}' for k, v in matched.unknown.items())})", evidence=evidence)
-        return me.finding("pass", "No advisory affects the declared plugins and providers", evidence=evidence)
+                              f"({', '.join(f'{k}: {v}' for k, v in matched.unknown.items())}; {fresh.label})",
+                              evidence=evidence)
+        return _nothing_matched(me, fresh, "No advisory affects the declared plugins and providers", evidence)
     evidence["matched"] = [m.to_dict() for m in matched.deps]
     definite = [m for m in matched.deps if m.how != "possibly"]
     ids = [m.advisory.id for m in matched.deps]
     if not definite:
         names = sorted({f"{m.package} {m.version}" for m in matched.deps})
-        return me.finding("warn", f"Possibly affected: declared ranges admit affected versions ({'; '.join(names)})",
-                          evidence=evidence, advisories=ids,
+        return me.finding("warn", f"Possibly affected: declared ranges admit affected versions ({'; '.join(names)}; "
+                          f"{fresh.label})", evidence=evidence, advisories=ids,
                           fix={"kind": "manual", "summary": "Check the installed versions (npm ls) and pin fixed ones"})
     status, worst = _status_for(definite)
     pkgs = sorted({m.package for m in definite})
     finding = me.finding(status, f"{len(pkgs)} declared package{'s are' if len(pkgs) > 1 else ' is'} affected by "
-                         f"published advisories ({', '.join(pkgs)})", evidence=evidence, advisories=ids,
+                         f"published advisories ({', '.join(pkgs)}; {fresh.label})", evidence=evidence, advisories=ids,
                          fix={"kind": "manual", "summary": "Upgrade: " + "; ".join(
                              sorted({f"{m.package} to {m.fixed or 'a fixed release'}" for m in definite}))})
     finding.severity = worst if status == "fail" else me.severity
@@ -130,13 +151,20 @@ async def deps_advisories(ctx: ScanContext):
 async def major_support(ctx: ScanContext):
     me = spec("VER-MAJOR-SUPPORT")
     version = ctx.info.strapi_version
-    hint = ctx.info.version_hint
     result = support.strapi_major(version, _today())
     if result is None:
-        if hint and hint.startswith("≥5"):
-            return me.finding("pass", f"Strapi {hint} is on the supported 5.x line", evidence={"version": hint})
-        return me.finding("skip", reason="the Strapi version is unknown: sign in to read it")
-    return me.finding(result.status, result.text, evidence={"strapi_version": version, "eol": result.eol},
+        basis = ctx.info.version_hint_basis
+        if basis is None:
+            return me.finding("skip", reason="the Strapi version is unknown: sign in to read it")
+        # A bracket from anonymous probes is not a version: say what it rests on, and pass nothing on it.
+        hint = ctx.info.version_hint
+        kind = "a guess" if basis["guess"] else "inferred"
+        return me.finding("skip", reason=f"the exact Strapi version is unknown: {hint} is {kind} from anonymous probes "
+                          "(that would be the supported 5.x line); sign in to confirm (any admin role can read "
+                          "/admin/information)",
+                          evidence={"version": hint, "version_basis": basis["basis"], "guess": basis["guess"],
+                                    "at_least": basis["floor"]})
+    return me.finding(result.status, result.text, evidence={"strapi_version": version, **result.evidence()},
                       fix=None if result.status == "pass" else {"kind": "manual", "summary": "Migrate to Strapi 5"})
 
 
@@ -148,7 +176,7 @@ async def node_runtime(ctx: ScanContext):
     result = support.node_runtime(node, _today())
     if result is None:
         return me.finding("skip", reason="/admin/information did not give a Node.js version")
-    return me.finding(result.status, result.text, evidence={"node_version": node, "eol": result.eol},
+    return me.finding(result.status, result.text, evidence={"node_version": node, **result.evidence()},
                       fix=None if result.status == "pass" else {"kind": "manual", "summary": "Move the server to a "
                                                                 "supported Node.js LTS that this Strapi version supports"})
 
@@ -160,7 +188,7 @@ async def strapi_latest(ctx: ScanContext):
     version = Version.try_parse(ctx.info.strapi_version)
     if version is None:
         return me.finding("skip", reason="the Strapi version is unknown: sign in to read it")
-    info = await releases.latest_releases()
+    info = await releases.latest_releases(major=version.major)
     if info is None:
         return me.finding("skip", reason="the latest Strapi release is unknown: GitHub is unreachable and nothing is "
                                          "cached yet")
@@ -170,6 +198,9 @@ async def strapi_latest(ctx: ScanContext):
                 "latest": str(newest.version) if newest else None}
     if info.note:
         evidence["note"] = info.note
+    if newest_major is None:  # no release of the major was listed: nothing to compare with, so no pass
+        return me.finding("skip", reason=f"GitHub's release list ({info.source}, {info.age_text}) holds no "
+                          f"{version.major}.x release to compare with", evidence=evidence)
     behind = info.after(version)
     if not behind:
         return me.finding("pass", f"Strapi {version} is the latest {version.major}.x release", evidence=evidence)
