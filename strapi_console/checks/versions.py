@@ -44,7 +44,7 @@ def _bracket(hint: str | None) -> Range | None:
     if hint and hint.startswith("≥5."):
         low = Version.try_parse(hint[1:] + ".0")
         if low:
-            return Range((Interval(low, True, Version(6, 0, 0, (0,)), False),), f">={low} <6")
+            return Range.from_intervals((Interval(low, True, Version(6, 0, 0, (0,)), False),), f">={low} <6")
     return None
 
 
