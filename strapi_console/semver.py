@@ -243,6 +243,10 @@ class Comparator:
 
     operator: str
     semver: Version | None
+    value: str = field(init=False, repr=False)  # node-semver's value: the operator and the version
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", "" if self.semver is None else self.operator + str(self.semver))
 
     @classmethod
     def parse(cls, text: str, *, loose: bool = False) -> "Comparator":
@@ -258,10 +262,6 @@ class Comparator:
             return cls(operator, Version.parse(m.group(2), loose=loose))
         except InvalidVersion as e:
             raise InvalidRange(f"not a semver comparator: {e}") from None
-
-    @property
-    def value(self) -> str:
-        return "" if self.semver is None else self.operator + str(self.semver)
 
     def __str__(self) -> str:
         return self.value
@@ -425,6 +425,37 @@ def _groups(m: re.Match, *indexes: int) -> str:
     return "".join(m.group(i) or "" for i in indexes)
 
 
+_SPACE_SET = frozenset(_SPACE_CHARS)
+_TRIM_RUN = _SPACE_SET | {"v", "="}
+
+
+def _comparator_trim(part: str) -> str:
+    """node-semver's COMPARATORTRIM replace (``> 1.2.3`` → ``>1.2.3``), in linear time.
+
+    A global regex scan retries at every character of a long run of 'v', '=' and spaces and scans to
+    the run's end each time (quadratic). A match can only start where such a run (after at most one
+    space and one '<'/'>') ends at a digit, 'x' or '*', and from there it always succeeds; one backward
+    pass finds those places, and the regex runs only there, so the result is the scan's result.
+    """
+    n = len(part)
+    run_end = [n] * (n + 1)  # run_end[i]: the first index at or after i outside the run
+    for i in range(n - 1, -1, -1):
+        run_end[i] = run_end[i + 1] if part[i] in _TRIM_RUN else i
+    out, done, i = [], 0, 0
+    while i < n:
+        j = i + 1 if part[i] in _SPACE_SET else i
+        if j < n and part[j] in "<>":
+            j += 1
+        k = run_end[j]
+        m = _COMPARATOR_TRIM.match(part, i) if k < n and part[k] in "0123456789xX*" else None
+        if m:
+            out += [part[done:i], _groups(m, 1, 2, 3)]
+            done = i = m.end()
+        else:
+            i += 1
+    return "".join(out) + part[done:]
+
+
 @lru_cache(maxsize=1000)
 def _parse_alternative(part: str, loose: bool, incpre: bool) -> tuple[tuple[Comparator, ...], bool]:
     """One ``||`` alternative as comparators, and whether node-semver would hand back a cached list.
@@ -434,7 +465,7 @@ def _parse_alternative(part: str, loose: bool, incpre: bool) -> tuple[tuple[Comp
     """
     part = _BUILD_ANYWHERE.sub("", part)
     part = (_HYPHEN_LOOSE if loose else _HYPHEN).sub(lambda m: _hyphen_replace(m, incpre), part, count=1)
-    part = _COMPARATOR_TRIM.sub(lambda m: _groups(m, 1, 2, 3), part)
+    part = _comparator_trim(part)
     part = _TILDE_TRIM.sub(lambda m: _groups(m, 1) + "~", part)
     part = _CARET_TRIM.sub(lambda m: _groups(m, 1) + "^", part)
     words = _S_RUN.split(" ".join(_desugar(w, loose, incpre) for w in part.split(" ")))
@@ -531,11 +562,13 @@ class Range:
         return True
 
     def intersects(self, other: "Range") -> bool:
-        """Some version is in both (node-semver's Range#intersects, with this range's options)."""
-        return any(_satisfiable(mine, self.options)
-                   and any(_satisfiable(theirs, self.options)
-                           and all(a.intersects(b, **self.options) for a in mine for b in theirs)
-                           for theirs in other.set)
+        """Some version is in both (node-semver's Range#intersects, with this range's options): a set
+        of each whose comparators all intersect, each set within itself and every one of mine with
+        every one of theirs."""
+        opts = self.options
+        theirs_ok = [_satisfiable(theirs, opts) for theirs in other.set]
+        return any(_satisfiable(mine, opts)
+                   and any(ok and _cross(mine, theirs, opts) for theirs, ok in zip(other.set, theirs_ok))
                    for mine in self.set)
 
     def within(self, other: "Range") -> bool:
@@ -560,14 +593,62 @@ def parse_range(text: str, *, loose: bool = False, include_prerelease: bool = Fa
     return Range.parse(text, loose=loose, include_prerelease=include_prerelease)
 
 
+def _has_digit_words(v: Version | None) -> bool:
+    return v is not None and any(isinstance(p, str) and _DIGITS.fullmatch(p) for p in v.prerelease)
+
+
+def _symmetric(comparators: tuple[Comparator, ...]) -> bool:
+    """Whether a.intersects(b) == b.intersects(a) for any two of these, so pairs can be checked in any
+    order: not so for ANY (an exact prerelease does not intersect ANY in the default mode, while ANY
+    intersects everything), nor for huge all-digit prerelease words (compared as doubles)."""
+    return not any(c.semver is None or _has_digit_words(c.semver) for c in comparators)
+
+
 def _satisfiable(comparators: tuple[Comparator, ...], options: dict) -> bool:
-    remaining = list(comparators)
-    probe = remaining.pop()
-    while remaining:
-        if not all(probe.intersects(other, **options) for other in remaining):
+    """node-semver's isSatisfiable: every later comparator intersects every earlier one."""
+    if _symmetric(comparators):
+        return _all_pairs_intersect(comparators, options)
+    return all(a.intersects(b, **options) for i, a in enumerate(comparators) for b in comparators[:i])
+
+
+def _cross(mine: tuple[Comparator, ...], theirs: tuple[Comparator, ...], options: dict) -> bool:
+    """Every comparator of ``mine`` intersects every one of ``theirs`` (each set is already satisfiable)."""
+    if _symmetric(mine) and _symmetric(theirs):
+        return _all_pairs_intersect(mine + theirs, options)
+    return all(a.intersects(b, **options) for a in mine for b in theirs)
+
+
+def _all_pairs_intersect(comparators: tuple[Comparator, ...], options: dict) -> bool:
+    """Every two of these symmetric comparators intersect, decided in linear time.
+
+    Among bounds, every pair intersects exactly when no ``<0.0.0`` bound is present and the highest
+    lower bound is below the lowest upper bound, or equal to it with both of those inclusive; a
+    pair with an exact version is asked as node-semver asks it.
+    """
+    exact = [c for c in comparators if c.operator == ""]
+    bounds = [c for c in comparators if c.operator]
+    for i, e in enumerate(exact):
+        if not all(e.intersects(o, **options) for o in exact[:i]) or not all(e.intersects(o, **options) for o in bounds):
             return False
-        probe = remaining.pop()
-    return True
+    if len(bounds) < 2:
+        return True
+    if options["include_prerelease"]:
+        nothing_below = any(c.value == _NULL_SET_VALUE for c in bounds)
+    else:
+        nothing_below = any(c.value.startswith("<0.0.0") for c in bounds)
+    if nothing_below:
+        return False
+    lows = [c for c in bounds if c.operator[0] == ">"]
+    highs = [c for c in bounds if c.operator[0] == "<"]
+    if not lows or not highs:
+        return True
+    top = max(c.semver for c in lows)  # type: ignore[type-var]
+    bottom = min(c.semver for c in highs)  # type: ignore[type-var]
+    order = top.compare(bottom)  # type: ignore[union-attr]
+    if order:
+        return order < 0
+    return (all(c.operator == ">=" for c in lows if c.semver.compare(top) == 0)  # type: ignore[union-attr]
+            and all(c.operator == "<=" for c in highs if c.semver.compare(bottom) == 0))  # type: ignore[union-attr]
 
 
 def satisfies(version: "Version | str | None", range_: "Range | str", *, loose: bool = False,
