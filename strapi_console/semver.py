@@ -16,7 +16,9 @@ Bounds, since every string here may come from a server or a package.json:
   such bound (it first collapses whitespace, so ``"1.2.3 <500,000 spaces> <1.3.0"`` is a valid range
   there); the console rejects such input instead of spending time on it;
 - whitespace is collapsed by one linear pass before any regex sees the text, and every regex uses
-  node-semver's bounded ("safe") quantifiers, so no input makes parsing slow.
+  node-semver's bounded ("safe") quantifiers; the two steps that would still be quadratic (the
+  comparator-trim scan over runs of ``v``/``=``/spaces, and asking every pair of comparators whether
+  they intersect) take linear time here, with the same answers.
 Rejections are :class:`InvalidVersion` / :class:`InvalidRange` with a short reason, never a bare
 ``ValueError`` from ``int()`` or a ``RecursionError``.
 """
@@ -49,7 +51,8 @@ def _shown(text: str) -> str:
 # --- the grammar: node-semver's regexes, with its bounded quantifiers -----------------------------
 # JavaScript's \s, trim() and split(/\s+/) know exactly these characters; Python's \s and str.strip()
 # know a slightly different set (and Python's \d matches any Unicode digit), so both are spelled out.
-_SPACE_CHARS = "\t\n\v\f\r \u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000\ufeff"
+_SPACE_CHARS = ("\t\n\v\f\r \u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B)))
+                + "\u2028\u2029\u202f\u205f\u3000\ufeff")
 _SPACE_CLASS = r"\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 _S = f"[{_SPACE_CLASS}]"
 _S_RUN = re.compile(_S + "+")
@@ -75,7 +78,8 @@ _GTLT = "((?:<|>)?=?)"
 _XID = rf"{_NUM}|x|X|\*"
 _XID_LOOSE = rf"{_NUM_LOOSE}|x|X|\*"
 _X_PLAIN = rf"[v={_SPACE_CLASS}]*({_XID})(?:\.({_XID})(?:\.({_XID})(?:{_PRE})?{_BUILD}?)?)?"
-_X_PLAIN_LOOSE = rf"[v={_SPACE_CLASS}]*({_XID_LOOSE})(?:\.({_XID_LOOSE})(?:\.({_XID_LOOSE})(?:{_PRE_LOOSE})?{_BUILD}?)?)?"
+_X_PLAIN_LOOSE = (rf"[v={_SPACE_CLASS}]*({_XID_LOOSE})"
+                  rf"(?:\.({_XID_LOOSE})(?:\.({_XID_LOOSE})(?:{_PRE_LOOSE})?{_BUILD}?)?)?")
 
 _FULL = re.compile(rf"^{_FULL_PLAIN}\Z")
 _LOOSE = re.compile(rf"^{_LOOSE_PLAIN}\Z")
@@ -628,7 +632,7 @@ def _all_pairs_intersect(comparators: tuple[Comparator, ...], options: dict) -> 
     exact = [c for c in comparators if c.operator == ""]
     bounds = [c for c in comparators if c.operator]
     for i, e in enumerate(exact):
-        if not all(e.intersects(o, **options) for o in exact[:i]) or not all(e.intersects(o, **options) for o in bounds):
+        if not all(e.intersects(o, **options) for o in exact[:i] + bounds):
             return False
     if len(bounds) < 2:
         return True
@@ -750,7 +754,7 @@ def _simple_subset(sub: tuple[Comparator, ...], dom: tuple[Comparator, ...], inc
             return None
     if exact:
         eq = exact[0]
-        if (gt is not None and not satisfies(eq, gt.value, **opts)) or (lt is not None and not satisfies(eq, lt.value, **opts)):
+        if any(bound is not None and not satisfies(eq, bound.value, **opts) for bound in (gt, lt)):
             return None
         return all(satisfies(eq, c.value, **opts) for c in dom)
     need_gt_pre = _needs_prerelease_bound(gt, incpre)
