@@ -57,8 +57,10 @@ class AffectedPackage:
         return v in self.versions or any(i.contains(v) for i in self.intervals)
 
     def as_range(self) -> Range:
+        """The affected versions as a range in node-semver's include-prerelease mode: exactly the
+        versions between the OSV bounds, prereleases included (OSV orders, it does not filter)."""
         extra = tuple(Interval(v, True, v, True) for v in self.versions)
-        return Range(self.intervals + extra, self.range_text)
+        return Range.from_intervals(self.intervals + extra, self.range_text)
 
     def _fix_of(self, i: Interval) -> Version | None:
         return i.hi if i.hi is not None and not i.hi_incl and i.hi in self.fixed else None
@@ -472,8 +474,17 @@ class ServerMatches:
 
 def _monorepo_version(strapi_version: Version, declared: str | None) -> Version:
     """A declared lockstep plugin runs at strapiVersion, unless package.json pins another exact version."""
-    exact = Version.try_parse(declared) if declared else None
+    exact = _exact_pin(declared)
     return exact if exact is not None and exact.major == strapi_version.major else strapi_version
+
+
+def _exact_pin(declared: str | None) -> Version | None:
+    """The one version a declared range pins (``5.54.0``, ``=5.54.0``, ``v5.54.0``), else None."""
+    rng = _declared_range(declared)
+    if rng is None or len(rng.set) != 1 or len(rng.set[0]) != 1:
+        return None
+    only = rng.set[0][0]
+    return only.semver if only.operator == "" else None
 
 
 def match_server(db: AdvisoryDB, strapi_version: str | None, dependencies: dict | None) -> ServerMatches:
@@ -520,12 +531,17 @@ def _str(v: Version | None) -> str | None:
 
 
 def _first_fix_after(aff: AffectedPackage, rng: Range) -> str | None:
-    fixes = [f for f in aff.fixes() if any(i.lo is None or f >= i.lo for i in rng.intervals)]
+    fixes = [f for f in aff.fixes() if any(lo is None or f >= lo for lo in rng.floors())]
     return str(fixes[0]) if fixes else None
 
 
 def _declared_range(value) -> Range | None:
-    """A declared dependency value as a range, or None for tags, git URLs, workspace: and file: specs."""
+    """A declared dependency value as a range, or None for tags, git URLs, workspace: and file: specs.
+
+    Read in node-semver's include-prerelease mode: the range is the set of versions it spans, prereleases
+    included. npm's default mode would leave ``5.0.0-beta.1`` out of ``<5.0.0``; for "could this project
+    run an affected version" the cautious answer counts it.
+    """
     if not isinstance(value, str):
         return None
     text = value.strip()
@@ -534,7 +550,7 @@ def _declared_range(value) -> Range | None:
     if not text or text in ("latest", "next", "beta") or ":" in text or "/" in text:
         return None
     try:
-        return parse_range(text)
+        return parse_range(text, include_prerelease=True)
     except InvalidRange:
         return None
 

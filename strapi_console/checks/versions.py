@@ -60,7 +60,7 @@ def _bracket(info) -> tuple[Range, dict] | None:
     floor = Version.try_parse(basis["floor"]) if basis else None
     if floor is None:
         return None
-    return Range((Interval(floor, True, Version(6, 0, 0, (0,)), False),), f">={floor} <6"), basis
+    return Range.from_intervals((Interval(floor, True, Version(6, 0, 0, (0,)), False),), f">={floor} <6"), basis
 
 
 def _status_for(matches: list) -> tuple[str, str]:
