@@ -30,7 +30,7 @@ def answer(case: dict, package: str) -> bool | str:
     return adv.affects(package, version)
 
 
-def run_tier(tier: str) -> tuple[list[dict], list[str]]:
+def run_tier(tier: str, *, record_it: bool = True) -> tuple[list[dict], list[str]]:
     doc = load(SUITE)
     cases = [c for c in doc["cases"] if c["tier"] == tier]
     assert cases, f"{SUITE} has no '{tier}' case: the suite changed shape"
@@ -40,7 +40,8 @@ def run_tier(tier: str) -> tuple[list[dict], list[str]]:
         if got != case["expected"]:
             disagreements.append(f"#{case['i']} {case['title']}: version {case['version']!r}, expected "
                                  f"{case['expected']}, got {got}")
-    record(f"osv {tier}", len(cases) - len(disagreements), len(cases))
+    if record_it:
+        record(f"osv {tier}", len(cases) - len(disagreements), len(cases))
     return cases, disagreements
 
 
@@ -52,6 +53,8 @@ def test_required_tier_agrees_case_for_case(tier):
 
 
 def test_not_npm_semver_tier_gets_no_answer_rather_than_a_wrong_one():
-    cases, disagreements = run_tier("not-npm-semver")
+    cases, disagreements = run_tier("not-npm-semver", record_it=False)
     wrong = [d for d in disagreements if "got True" in d or "got False" in d]
+    record("osv not-npm-semver (declined as not npm versions, never a wrong answer)", len(cases) - len(wrong),
+           len(cases))
     assert not wrong, "the console answered cases it cannot read:\n" + "\n".join(wrong)
