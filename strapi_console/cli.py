@@ -20,7 +20,7 @@ from . import __version__
 from . import config as config_mod
 from .config import Config, Profile
 from .errors import ConfigError, ConsoleError, Interrupted
-from .redact import redact_text
+from .redact import redact_text, redact_url
 from .secrets import SecretStore, end_user_key
 
 EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_INTERNAL, EXIT_INCOMPLETE, EXIT_FINDINGS = 0, 1, 2, 3, 4, 5
@@ -674,12 +674,13 @@ def cmd_webhooks(args) -> int:
     if args.action == "list":
         for h in hooks:
             headers = ", ".join(sorted(h.get("headers") or {})) or "no headers"
-            print(f"{h.get('id')!s:>4}  {h.get('name', ''):<24} {h.get('url', '')}  ({headers})")
+            print(f"{h.get('id')!s:>4}  {h.get('name', ''):<24} {redact_url(h.get('url', ''))}  ({headers})")
         return EXIT_OK
     if not args.webhook or not args.url:
         raise ConfigError("Usage: strapi-console webhooks PROFILE set-url WEBHOOK https://new.url/...")
     if urlsplit(args.url).scheme != "https" or not urlsplit(args.url).hostname:
-        raise ConfigError(f"'{args.url}' is not an https:// URL: the point is to stop sending webhooks in clear.")
+        raise ConfigError(f"'{redact_url(args.url)}' is not an https:// URL: the point is to stop sending webhooks "
+                          "in clear.")
     match = [h for h in hooks if h.get("name") == args.webhook or str(h.get("id")) == args.webhook]
     if not match:
         raise ConfigError(f"No webhook named '{args.webhook}' on {profile.name} "

@@ -21,6 +21,7 @@ import tomli_w
 
 from . import paths
 from .errors import ConfigError, InsecureURLError, ProfileNotFound
+from .redact import redact_url
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 KNOWN_TAGS = ("production", "staging", "development", "internet-facing")
@@ -162,11 +163,17 @@ def is_loopback_host(host: str) -> bool:
 def normalize_url(url: str, *, where: str, allow_http: bool) -> str:
     """Validate a server URL and return it without a trailing slash."""
     url = url.strip()
-    parts = urlsplit(url)
+    # echoed in errors with what may be a credential hidden (a mistyped URL can still hold one)
+    shown = redact_url(url) if "://" in url else (url if "@" not in url else "the value given")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:
+        raise ConfigError(f"{where}: '{shown}' is not a valid URL.") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"{where}: '{url}' is not a server URL. Use https://host[:port] (or http:// on loopback).")
+        raise ConfigError(f"{where}: '{shown}' is not a server URL. Use https://host[:port] (or http:// on loopback).")
     if parts.query or parts.fragment:
-        raise ConfigError(f"{where}: '{url}' must not have a query or fragment.")
+        raise ConfigError(f"{where}: '{shown}' must not have a query or fragment.")
     if parts.username or parts.password:
         raise ConfigError(f"{where}: credentials do not belong in the URL; use `strapi-console login`.")
     if parts.scheme == "http" and not allow_http and not is_loopback_host(parts.hostname):

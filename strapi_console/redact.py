@@ -98,9 +98,13 @@ def _redact_segment(segment: str) -> str:
 
 
 def _redact_pairs(text: str, separator: str) -> str:
-    """``a=1&b`` → ``a=<redacted>&<redacted>``: names stay, every value (or bare item) is hidden."""
-    return separator.join((pair.split("=", 1)[0] + "=" + REDACTED) if "=" in pair else (REDACTED if pair else pair)
-                          for pair in text.split(separator))
+    """``a=1&b&c=`` → ``a=<redacted>&<redacted>&c=``: names stay, every value (or bare item) is hidden;
+    an empty one stays empty (nothing to hide, and redacting twice does not stack)."""
+    def one(pair: str) -> str:
+        name, eq, value = pair.partition("=")
+        return (name + eq + REDACTED if value else pair) if eq else (REDACTED if pair else pair)
+
+    return separator.join(one(pair) for pair in text.split(separator))
 
 
 def redact_url(url: str) -> str:
