@@ -45,6 +45,7 @@ SETTINGS_KEYS: dict[str, str] = {
     "secret_store": '"keyring" (default) or "memory" (keep tokens only for the session)',
     "rescan_minutes": "rescan every server in the TUI this often, in the background (default 0: off)",
 }
+ALLOW_HTTP_HINT = "Use https://, or pass --allow-http (allow_http = true) if you accept the risk."
 TOP_KEYS = {"profiles": "a table of profiles", "settings": "console-wide settings"}
 
 
@@ -152,6 +153,9 @@ class Config:
 
 
 def is_loopback_host(host: str) -> bool:
+    """Loopback by name or address, as far as the URL alone can tell (used when a profile is saved, so a
+    config can be written offline). A name is only a claim: the connection-time check that every
+    address it resolves to is loopback, with that address pinned, is in :mod:`strapi_console.loopback`."""
     if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
         return True
     try:
@@ -178,9 +182,9 @@ def normalize_url(url: str, *, where: str, allow_http: bool) -> str:
         raise ConfigError(f"{where}: credentials do not belong in the URL; use `strapi-console login`.")
     if parts.scheme == "http" and not allow_http and not is_loopback_host(parts.hostname):
         raise InsecureURLError(
-            f"{where}: '{url}' is plain HTTP to a host that is not loopback: the password and tokens "
+            f"{where}: '{shown}' is plain HTTP to a host that is not loopback: the password and tokens "
             "would cross the network unencrypted.",
-            hint="Use https://, or pass --allow-http (allow_http = true) if you accept the risk.",
+            hint=ALLOW_HTTP_HINT,
         )
     return url.rstrip("/")
 
