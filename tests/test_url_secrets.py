@@ -98,3 +98,24 @@ def test_webhook_plan_shows_redacted_urls_and_sends_the_exact_one():
     plan = writes.WebhookPlan("1", "deploy", {"url": old}, new)
     assert SECRET not in " ".join(plan.describe()) and ROTATED not in " ".join(plan.describe())
     assert plan.changes == {"url": new} and plan.request()["body"]["url"] == new
+
+
+async def test_panel_4_lists_and_details_events_without_url_secrets():
+    from screens.app import StrapiConsoleApp
+    from screens.audit_panel import AuditPanel
+    from strapi_console import config as cm
+
+    url = f"https://hooks.slack.test/services/T0ABC/B0DEF/{SECRET}?token={ROTATED}"
+    app = StrapiConsoleApp(config=cm.load())
+    async with app.run_test(size=(140, 24)) as pilot:
+        await pilot.press("4")
+        panel = app.screen
+        assert isinstance(panel, AuditPanel)
+        panel._on_events([AuditEvent("p", "1", datetime.now(timezone.utc), "editor@example.com", "webhook.update",
+                                     url, f"url set to {url}", derived=False, payload={"webhook": {"url": url}})])
+        await pilot.pause(0.3)
+        table = panel.query_one("#events")
+        row = " ".join(str(table.cell_text(0, i)) for i in range(6))
+        detail = panel.query_one("#event-detail").text
+        assert "hooks.slack.test/services" in row + detail
+        assert SECRET not in row + detail and ROTATED not in row + detail
