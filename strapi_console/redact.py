@@ -109,7 +109,7 @@ def _redact_pairs(text: str, separator: str) -> str:
 
 def redact_url(url: str) -> str:
     """The URL with what may be a credential replaced by ``<redacted>``: the user-info part
-    (``user:password@``), every query value (``?token=…``), matrix parameter values (``;sid=…``), the
+    (``user:password@``, or a "port" that is not a number), every query value (``?token=…``), matrix parameter values (``;sid=…``), the
     fragment, and token-shaped path segments. Scheme, host, port, the other path segments and query
     names stay readable, so an operator still sees where a webhook posts. Text without ``://`` is
     returned as it is. Linear in the length of the URL (a server may send megabytes)."""
@@ -120,6 +120,9 @@ def redact_url(url: str) -> str:
     authority, tail = rest[:cut], rest[cut:]
     if "@" in authority:
         authority = REDACTED + "@" + authority.rsplit("@", 1)[1]
+    host, colon, port = authority.rpartition(":")
+    if colon and port and not port.isdigit() and "]" not in port:  # 'user:password' with the '@' forgotten
+        authority = host + ":" + REDACTED
     tail, _, fragment = tail.partition("#")
     path, sep, query = tail.partition("?")
     path = "/".join(_redact_segment(seg) for seg in path.split("/"))

@@ -27,6 +27,7 @@ SLACK_SECRET = "aB3dE5fG7hJ9kL1mN3pQ5rS7"
     ("https://deployer:p@ss-w0rd@ci.example.test:8443/hooks/build",
      f"https://{REDACTED}@ci.example.test:8443/hooks/build", "p@ss-w0rd"),
     ("https://ghp_tok3n@ci.example.test/x", f"https://{REDACTED}@ci.example.test/x", "ghp_tok3n"),
+    ("http://deployer:s3cr3t-pw/hooks", f"http://deployer:{REDACTED}/hooks", "s3cr3t-pw"),  # '@' forgotten
     # fragment (OAuth implicit flow style)
     ("https://app.example.test/cb#access_token=frag-s3cret", f"https://app.example.test/cb#{REDACTED}", "frag-s3cret"),
     # matrix parameters

@@ -119,3 +119,16 @@ async def test_panel_4_lists_and_details_events_without_url_secrets():
         detail = panel.query_one("#event-detail").text
         assert "hooks.slack.test/services" in row + detail
         assert SECRET not in row + detail and ROTATED not in row + detail
+
+
+def test_config_errors_do_not_echo_a_secret_typed_in_a_url():
+    import pytest
+
+    from strapi_console import config as cm
+    from strapi_console.errors import ConfigError
+
+    for typed in (f"https://cms.example.test/?token={SECRET}", f"ftp://ops:{SECRET}@cms.example.test/",
+                  f"ops:{SECRET}@cms.example.test", f"http://cms.example.test:{SECRET}"):
+        with pytest.raises(ConfigError) as caught:
+            cm.normalize_url(typed, where="--url", allow_http=False)
+        assert SECRET not in str(caught.value), typed
