@@ -25,6 +25,7 @@ def runs(quick: bool) -> list[list[str]]:
         ["request_economy.py"],
         ["fleet_scan.py", "--delay", "0.1", "--fleet", "20"],
         ["audit_tail.py", "--minutes", "1" if quick else "10", "--speed", "10"],
+        ["redact_urls.py"],
     ]
 
 

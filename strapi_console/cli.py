@@ -21,7 +21,7 @@ from . import config as config_mod
 from .config import Config, Profile
 from .display import SafeStream, json_text, safe
 from .errors import ConfigError, ConsoleError, Interrupted
-from .redact import redact_text
+from .redact import redact_text, redact_url
 from .secrets import SecretStore, end_user_key
 
 EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_INTERNAL, EXIT_INCOMPLETE, EXIT_FINDINGS = 0, 1, 2, 3, 4, 5
@@ -691,13 +691,14 @@ def cmd_webhooks(args) -> int:
     if args.action == "list":
         for h in hooks:
             headers = ", ".join(sorted(h.get("headers") or {})) or "no headers"
-            print(f"{safe(h.get('id'), 12):>4}  {safe(h.get('name', ''), 60):<24} {safe(h.get('url', ''), 300)}  "
-                  f"({safe(headers, 300)})")
+            print(f"{safe(h.get('id'), 12):>4}  {safe(h.get('name', ''), 60):<24} "
+                  f"{safe(redact_url(str(h.get('url', ''))), 300)}  ({safe(headers, 300)})")
         return EXIT_OK
     if not args.webhook or not args.url:
         raise ConfigError("Usage: strapi-console webhooks PROFILE set-url WEBHOOK https://new.url/...")
     if urlsplit(args.url).scheme != "https" or not urlsplit(args.url).hostname:
-        raise ConfigError(f"'{args.url}' is not an https:// URL: the point is to stop sending webhooks in clear.")
+        raise ConfigError(f"'{redact_url(args.url)}' is not an https:// URL: the point is to stop sending webhooks "
+                          "in clear.")
     match = [h for h in hooks if h.get("name") == args.webhook or str(h.get("id")) == args.webhook]
     if not match:
         raise ConfigError(f"No webhook named '{args.webhook}' on {profile.name} "

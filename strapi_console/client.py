@@ -18,11 +18,11 @@ from typing import Any
 
 import httpx
 
-from . import jwt, paths
+from . import jwt, loopback, paths
 from .config import Profile
 from .errors import (BadRequest, FeatureAbsent, NotFound, NotJSON, RateLimited, SignedOut, StrapiError,
                      UnexpectedShape, WrongCredentials)
-from .http import HttpSession, Response, map_status, parse_json
+from .http import HttpSession, Response, map_status, parse_json, ssl_context
 from .redact import register_secret
 from .secrets import Credentials
 
@@ -145,6 +145,8 @@ class StrapiClient:
         self.profile = profile
         self.credentials = credentials
         self.on_credentials = on_credentials
+        # plain HTTP goes only to addresses checked to be loopback at connection time (see loopback.py)
+        transport = loopback.guard(profile, transport, verify=ssl_context(profile.ca_bundle))
         self.http = HttpSession(profile.url, ca_bundle=profile.ca_bundle, transport=transport, deadline=deadline)
         self._refresh_lock = asyncio.Lock()
 

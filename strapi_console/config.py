@@ -22,6 +22,7 @@ import tomli_w
 from . import paths
 from .advisories import DEFAULT_MAX_AGE_DAYS
 from .errors import ConfigError, InsecureURLError, ProfileNotFound
+from .redact import redact_url
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 KNOWN_TAGS = ("production", "staging", "development", "internet-facing")
@@ -47,6 +48,7 @@ SETTINGS_KEYS: dict[str, str] = {
     "advisory_max_age_days": "days after which the advisory data is too old for a clean VER-*-ADVISORIES result "
                              "(default 30)",
 }
+ALLOW_HTTP_HINT = "Use https://, or pass --allow-http (allow_http = true) if you accept the risk."
 TOP_KEYS = {"profiles": "a table of profiles", "settings": "console-wide settings"}
 
 
@@ -157,6 +159,9 @@ class Config:
 
 
 def is_loopback_host(host: str) -> bool:
+    """Loopback by name or address, as far as the URL alone can tell (used when a profile is saved, so a
+    config can be written offline). A name is only a claim: the connection-time check that every
+    address it resolves to is loopback, with that address pinned, is in :mod:`strapi_console.loopback`."""
     if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
         return True
     try:
@@ -168,18 +173,24 @@ def is_loopback_host(host: str) -> bool:
 def normalize_url(url: str, *, where: str, allow_http: bool) -> str:
     """Validate a server URL and return it without a trailing slash."""
     url = url.strip()
-    parts = urlsplit(url)
+    # echoed in errors with what may be a credential hidden (a mistyped URL can still hold one)
+    shown = redact_url(url) if "://" in url else (url if "@" not in url else "the value given")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:
+        raise ConfigError(f"{where}: '{shown}' is not a valid URL.") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"{where}: '{url}' is not a server URL. Use https://host[:port] (or http:// on loopback).")
+        raise ConfigError(f"{where}: '{shown}' is not a server URL. Use https://host[:port] (or http:// on loopback).")
     if parts.query or parts.fragment:
-        raise ConfigError(f"{where}: '{url}' must not have a query or fragment.")
+        raise ConfigError(f"{where}: '{shown}' must not have a query or fragment.")
     if parts.username or parts.password:
         raise ConfigError(f"{where}: credentials do not belong in the URL; use `strapi-console login`.")
     if parts.scheme == "http" and not allow_http and not is_loopback_host(parts.hostname):
         raise InsecureURLError(
-            f"{where}: '{url}' is plain HTTP to a host that is not loopback: the password and tokens "
+            f"{where}: '{shown}' is plain HTTP to a host that is not loopback: the password and tokens "
             "would cross the network unencrypted.",
-            hint="Use https://, or pass --allow-http (allow_http = true) if you accept the risk.",
+            hint=ALLOW_HTTP_HINT,
         )
     return url.rstrip("/")
 

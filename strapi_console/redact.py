@@ -2,7 +2,8 @@
 
 Two mechanisms work together: every secret the console handles is registered here at the moment it
 is obtained (so it is scrubbed verbatim wherever it shows up), and pattern rules catch what was never
-registered (JWTs, bearer headers, cookie values, key-like fields).
+registered (JWTs, bearer headers, cookie values, key-like fields, the parts of a URL that may be a
+credential: :func:`redact_url`).
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ def redact_text(text: str, *, key_values: bool = True) -> str:
     text = _JWT_RE.sub(REDACTED, text)
     text = _BEARER_RE.sub(lambda m: m.group(1) + REDACTED, text)
     text = _COOKIE_RE.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
-    if key_values:  # free text such as exception messages: also scrub 'password=...'-style pairs
+    if key_values:  # free text such as exception messages: also scrub 'password=...'-style pairs and URLs
+        text = redact_urls_in_text(text)
         text = _KV_RE.sub(lambda m: m.group(1) + REDACTED, text)
     return text
 
@@ -72,17 +74,45 @@ def redact_data(value: Any) -> Any:
     return value
 
 
-# A path segment that looks like a credential: long, and mixing letters with digits (Slack's
-# /services/T0…/B0…/XXXX, Discord's /api/webhooks/ID/TOKEN, a bare API key). Words and ids stay.
-_TOKENISH_SEGMENT = re.compile(r"^(?:(?=[A-Za-z0-9_\-.~]*\d)(?=[A-Za-z0-9_\-.~]*[A-Za-z])[A-Za-z0-9_\-.~]{16,}"
-                               r"|[A-Za-z0-9]{24,})$")
+# A path segment that may be a credential: long (16+) and made of token characters (Slack's
+# /services/T0…/B0…/XXXX, Discord's /api/webhooks/ID/TOKEN, Teams' GUID@GUID, a UUID, a bare API key),
+# unless every piece between '-', '_', '.' and '~' reads as a word or a number ("strapi-content-updated-v2",
+# "release-2024-05-notes"; a piece of 32+ characters is never a word), so an operator still reads where
+# a webhook posts. Each pattern below is unambiguous (no nested quantifier can match the same text two
+# ways): matching stays linear in the length of the segment.
+_TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-.~%+=@:]{16,}")
+_PIECE_SPLIT = re.compile(r"[-_.~]")
+_WORD_PIECE = re.compile(r"[A-Z]?[a-z]+(?:[A-Z][a-z]+)*[0-9]{0,2}|[0-9]+|[A-Za-z0-9]{1,3}")
+
+
+def _tokenish(segment: str) -> bool:
+    return bool(_TOKEN_CHARS.fullmatch(segment)) and not all(
+        len(piece) < 32 and _WORD_PIECE.fullmatch(piece) for piece in _PIECE_SPLIT.split(segment) if piece)
+
+
+def _redact_segment(segment: str) -> str:
+    """One path segment: hidden when token-shaped; its matrix parameters (``;jsessionid=…``) keep their names."""
+    head, sep, params = segment.partition(";")
+    head = REDACTED if _tokenish(head) else head
+    return head + sep + (_redact_pairs(params, ";") if sep else "")
+
+
+def _redact_pairs(text: str, separator: str) -> str:
+    """``a=1&b&c=`` → ``a=<redacted>&<redacted>&c=``: names stay, every value (or bare item) is hidden;
+    an empty one stays empty (nothing to hide, and redacting twice does not stack)."""
+    def one(pair: str) -> str:
+        name, eq, value = pair.partition("=")
+        return (name + eq + REDACTED if value else pair) if eq else (REDACTED if pair else pair)
+
+    return separator.join(one(pair) for pair in text.split(separator))
 
 
 def redact_url(url: str) -> str:
     """The URL with what may be a credential replaced by ``<redacted>``: the user-info part
-    (``user:password@``), every query value (``?token=…``), the fragment, and token-shaped path
-    segments. Scheme, host, port, the other path segments and query names stay readable, so an
-    operator still sees where a webhook posts. Text that is not a URL is returned as it is."""
+    (``user:password@``, or a "port" that is not a number), every query value (``?token=…``), matrix parameter values (``;sid=…``), the
+    fragment, and token-shaped path segments. Scheme, host, port, the other path segments and query
+    names stay readable, so an operator still sees where a webhook posts. Text without ``://`` is
+    returned as it is. Linear in the length of the URL (a server may send megabytes)."""
     if not isinstance(url, str) or "://" not in url:
         return url
     scheme, rest = url.split("://", 1)
@@ -90,12 +120,36 @@ def redact_url(url: str) -> str:
     authority, tail = rest[:cut], rest[cut:]
     if "@" in authority:
         authority = REDACTED + "@" + authority.rsplit("@", 1)[1]
+    host, colon, port = authority.rpartition(":")
+    if colon and port and not port.isdigit() and "]" not in port:  # 'user:password' with the '@' forgotten
+        authority = host + ":" + REDACTED
     tail, _, fragment = tail.partition("#")
     path, sep, query = tail.partition("?")
-    path = "/".join(REDACTED if _TOKENISH_SEGMENT.match(seg) else seg for seg in path.split("/"))
+    path = "/".join(_redact_segment(seg) for seg in path.split("/"))
     if sep:
-        query = "&".join(
-            (pair.split("=", 1)[0] + "=" + REDACTED) if "=" in pair else (REDACTED if pair else pair)
-            for pair in query.split("&"))
+        query = _redact_pairs(query, "&")
     out = f"{scheme}://{authority}{path}{sep}{query}"
     return out + ("#" + REDACTED if fragment else "")
+
+
+# A URL inside free text: a scheme of at most 32 characters (so a failed start costs a bounded number
+# of steps: linear overall), '://', then everything up to white space, a quote or an angle bracket.
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,31}://[^\s\"'<>`]*")
+
+
+def redact_urls_in_text(text: str) -> str:
+    """Free text with :func:`redact_url` applied to every URL in it (messages, summaries, titles)."""
+    if not isinstance(text, str) or "://" not in text:
+        return text
+    return _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), text)
+
+
+def redact_urls(value: Any) -> Any:
+    """Deep copy of JSON-like data with :func:`redact_urls_in_text` applied to every string, for what is
+    only shown (scan evidence, audit event payloads). Not for what is written back to a server or kept
+    to undo a change: there the exact URL is needed, and it stays in memory."""
+    if isinstance(value, Mapping):
+        return {k: redact_urls(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_urls(v) for v in value]
+    return redact_urls_in_text(value) if isinstance(value, str) else value

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from . import admin_roles, journal, permissions, token_fixes, tokens
 from .client import StrapiClient
 from .errors import ConsoleError, NotFound, ReadOnlyError, UnexpectedShape
-from .redact import register_secret
+from .redact import redact_url, register_secret
 from .write_path import ConcurrentChange, TargetDeleted, VerifyFailed, journalled  # noqa: F401  (re-exported for callers)
 
 
@@ -358,7 +358,8 @@ class WebhookPlan:
         return {"url": self.url}
 
     def describe(self) -> list[str]:
-        return [f"webhook {self.name}: url {self.loaded.get('url')} → {self.url}"]
+        # shown before applying and kept in the journal's lines: the exact URLs stay in memory (and in changes)
+        return [f"webhook {self.name}: url {redact_url(self.loaded.get('url'))} → {redact_url(self.url)}"]
 
     def request(self) -> dict:
         return {"method": "PUT", "path": f"/admin/webhooks/{self.hook_id}", "body": {"url": self.url,

@@ -3,7 +3,9 @@ found in any file it wrote — config, data, cache and state dirs, journals, sna
 reports — nor in the README screenshots or the snapshot baselines.
 
 The secrets are the ones the console registered for redaction in this process (every sign-in, password,
-token and cookie it handled) and every credential the CLI subprocesses stored in their file keyrings. Excluded: the keyrings themselves, files a test asked for a secret to be written
+token and cookie it handled), every credential the CLI subprocesses stored in their file keyrings, and
+the secrets tests planted in server data the console reads (webhook URL tokens and passwords:
+leak_canaries.py). Excluded: the keyrings themselves, files a test asked for a secret to be written
 to (`*.key`), and the Strapi servers' own directories (server side, not the console's).
 """
 
@@ -14,6 +16,7 @@ import configparser
 import json
 from pathlib import Path
 
+from leak_canaries import PLANTED
 from strapi_console import redact
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +65,7 @@ def test_no_secret_in_any_file_the_suite_wrote(tmp_path_factory):
     base = tmp_path_factory.getbasetemp()
     secrets = set(redact._known)
     secrets |= _secrets_from_keyrings(_keyring_files(base))
+    secrets |= PLANTED
     secrets = {s for s in secrets if len(s) >= 12}  # short values would match by accident
     files = _swept_files(base) + list((ROOT / "screenshots").glob("*.svg")) + list(
         (ROOT / "tests" / "__snapshots__").rglob("*.svg"))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..redact import redact_data
+from ..redact import redact_data, redact_urls, redact_urls_in_text
 
 PAYLOAD_PREVIEW = 4096  # bytes of payload kept in the list; the detail keeps the whole (redacted) payload
 
@@ -28,6 +28,11 @@ class AuditEvent:
     alert: str | None = None
     by_console: str | None = None  # the journal entry when the console itself made the change
 
+    def __post_init__(self) -> None:
+        # what the list, the filters and `tail` show as text: a URL's secret parts never reach them
+        self.who, self.target, self.summary = (redact_urls_in_text(self.who), redact_urls_in_text(self.target),
+                                               redact_urls_in_text(self.summary))
+
     @property
     def key(self) -> tuple[str, bool, str]:
         return (self.profile, self.derived, self.source_id)
@@ -36,7 +41,7 @@ class AuditEvent:
         out = {"time": self.time.isoformat(timespec="milliseconds").replace("+00:00", "Z"), "server": self.profile,
                "who": self.who, "action": self.action, "target": self.target, "summary": self.summary,
                "source": "derived" if self.derived else "audit-log", "id": self.source_id,
-               "payload": redact_data(self.payload)}
+               "payload": redact_urls(redact_data(self.payload))}
         if self.alert:
             out["alert"] = self.alert
         if self.by_console:

@@ -4,13 +4,22 @@ roles), and what changed between two of them.
 Strapi's audit logs record none of these (issue #23493), and Community servers have no audit logs at
 all. A scan stores a snapshot in the data dir (AUD-DRIFT); the derived feed diffs one poll against
 the last. Changes the console made itself are matched to their journal entries.
+
+A URL read from the server (a webhook's, the users-permissions e-mail links) may carry a secret (a
+Slack-style path, ``?token=``, ``user:password@``). A snapshot keeps it twice, neither in clear: the URL
+with those parts hidden (:func:`~strapi_console.redact.redact_url`, for the reader) and a keyed digest of
+the exact URL (``<field>_digest``, HMAC-SHA256 under a per-install key in the data dir), so a change in a
+hidden part is still reported as drift without the secret ever reaching the disk or an event.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import os
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,7 +28,7 @@ from typing import Any
 from .. import admin_roles, journal, paths, shared_reads, tokens
 from ..client import StrapiClient
 from ..errors import Forbidden, NotFound
-from ..redact import redact_data
+from ..redact import redact_data, redact_url
 
 SECTIONS = ("api-tokens", "transfer-tokens", "webhooks", "up-settings", "up-providers", "up-roles", "admin-users",
             "admin-roles")
@@ -27,6 +36,65 @@ SECTIONS = ("api-tokens", "transfer-tokens", "webhooks", "up-settings", "up-prov
 JOURNAL_SECTIONS = {"api-token": "api-tokens", "transfer-token": "transfer-tokens", "up-advanced": "up-settings",
                     "up-providers": "up-providers", "up-role": "up-roles", "admin-role": "admin-roles",
                     "admin-user": "admin-users", "webhook": "webhooks"}
+
+
+DIGEST = "_digest"  # suffix of the field holding the keyed digest of a URL shown redacted
+FLAT_SECTIONS = ("up-settings", "up-providers")
+_KEYS: dict[Path, bytes] = {}
+
+
+def _digest_key() -> bytes:
+    """The per-install HMAC key (32 random bytes, mode 0600 in the data dir), created on first use.
+
+    Keyed rather than a bare hash: a digest of a URL whose only unknown is a short password could be
+    reversed by trying passwords; without the key it cannot."""
+    path = paths.data_dir() / "snapshots" / "url-digest.key"
+    if path not in _KEYS:
+        _KEYS[path] = _read_or_create_key(path)
+    return _KEYS[path]
+
+
+def _read_or_create_key(path: Path) -> bytes:
+    try:
+        key = path.read_bytes()
+        if len(key) == 32:
+            return key
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".url-digest.key.{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(secrets.token_bytes(32))
+    try:
+        os.link(tmp, path)  # first writer wins when two processes start at once
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(tmp)
+    return path.read_bytes()
+
+
+def url_fields(name: str, url: Any) -> dict[str, Any]:
+    """``{name: the URL with secret parts hidden, name_digest: keyed digest of the exact URL}``.
+
+    Anything that is not a URL string is kept as it is (no digest)."""
+    if not isinstance(url, str) or "://" not in url:
+        return {name: url}
+    mac = hmac.new(_digest_key(), url.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+    return {name: redact_url(url), name + DIGEST: mac}
+
+
+def _hide_urls(row: dict[str, Any], *, stored: bool = False) -> dict[str, Any]:
+    """The row with every URL-valued field replaced by :func:`url_fields`. Fresh from a server, every URL
+    is hidden and the digests are ours (a field the server named ``*_digest`` is overwritten); from a
+    ``stored`` snapshot, a URL that already has its digest was hidden when it was taken."""
+    urls = {name: value for name, value in row.items() if isinstance(value, str) and "://" in value
+            and not (stored and name + DIGEST in row)}
+    out = {name: value for name, value in row.items() if name not in urls}
+    for name, value in urls.items():
+        out.update(url_fields(name, value))
+    return out
 
 
 def _token_rows(found: list[tokens.Token] | None) -> dict[str, Any] | None:
@@ -42,11 +110,12 @@ async def _section(name: str, client: StrapiClient, memo) -> dict[str, Any] | No
     if name == "transfer-tokens":
         return _token_rows(await shared_reads.token_list(client, memo, "transfer"))
     if name == "webhooks":
-        return {str(h.get("id")): {"name": h.get("name"), "url": h.get("url"), "events": sorted(h.get("events") or []),
-                                   "enabled": h.get("isEnabled"), "header_names": sorted(h.get("headers") or {})}
+        return {str(h.get("id")): _hide_urls({"name": h.get("name"), "url": h.get("url"),
+                                              "events": sorted(h.get("events") or []), "enabled": h.get("isEnabled"),
+                                              "header_names": sorted(h.get("headers") or {})})
                 for h in await shared_reads.webhooks(client, memo)}
-    if name == "up-settings":
-        return dict(await shared_reads.up_advanced(client, memo))
+    if name == "up-settings":  # email_reset_password, email_confirmation_redirection are URLs
+        return _hide_urls(dict(await shared_reads.up_advanced(client, memo)))
     if name == "up-providers":
         return {k: bool(v.get("enabled")) for k, v in (await shared_reads.up_providers(client, memo)).items()}
     if name == "up-roles":
@@ -125,6 +194,11 @@ class Change:
                 b, a = self.before.get(k), self.after.get(k)
                 if b == a:
                     continue
+                if k.endswith(DIGEST):
+                    shown = k[:-len(DIGEST)]
+                    if self.before.get(shown) == self.after.get(shown):
+                        diffs.append(f"{shown} changed (in a part hidden as a possible secret)")
+                    continue
                 if isinstance(b, list) and isinstance(a, list):
                     gained, lost = sorted(set(a) - set(b)), sorted(set(b) - set(a))
                     parts = ([f"+{', '.join(gained[:4])}"] if gained else []) + ([f"-{', '.join(lost[:4])}"] if lost else [])
@@ -132,6 +206,8 @@ class Change:
                 else:
                     diffs.append(f"{k} {b!r} → {a!r}")
             return f"{self.section}: {self.name}: " + "; ".join(diffs)
+        if self.key.endswith(DIGEST):
+            return f"{self.section}: {self.key[:-len(DIGEST)]} changed (in a part hidden as a possible secret)"
         return f"{self.section}: {self.key} {self.before!r} → {self.after!r}"
 
     def payload(self) -> dict:
@@ -146,8 +222,11 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
         a, b = old.get(section), new.get(section)
         if a is None or b is None:
             continue  # not readable on one side: nothing can be said
-        if section in ("up-settings", "up-providers"):
+        if section in FLAT_SECTIONS:
             for key in sorted(set(a) | set(b)):
+                shown = key[:-len(DIGEST)] if key.endswith(DIGEST) else None
+                if shown is not None and a.get(shown) != b.get(shown):
+                    continue  # the redacted URL itself changed: that change says it
                 if a.get(key) != b.get(key):
                     changes.append(Change(section, key, "changed", a.get(key), b.get(key)))
             continue
@@ -184,9 +263,25 @@ def _path(profile: str) -> Path:
 
 def load(profile: str) -> dict[str, Any] | None:
     try:
-        return json.loads(_path(profile).read_text())
+        snapshot = json.loads(_path(profile).read_text())
     except (OSError, ValueError):
         return None
+    return _upgrade(snapshot) if isinstance(snapshot, dict) else None
+
+
+def _upgrade(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot stored before URLs were kept hidden: hide them now, with the digest of the exact URL it
+    still holds, so the next diff compares like with like (no false drift) and the next save drops them."""
+    sections = snapshot.get("sections")
+    if not isinstance(sections, dict):
+        return snapshot
+    hooks, settings = sections.get("webhooks"), sections.get("up-settings")
+    if isinstance(hooks, dict):
+        sections["webhooks"] = {k: _hide_urls(row, stored=True) if isinstance(row, dict) else row
+                                for k, row in hooks.items()}
+    if isinstance(settings, dict):
+        sections["up-settings"] = _hide_urls(settings, stored=True)
+    return snapshot
 
 
 def save(profile: str, snapshot: dict[str, Any]) -> None:

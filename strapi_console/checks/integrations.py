@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from .. import shared_reads, writes
 from ..errors import NotFound
+from ..redact import redact_url
 from ..semver import Version
 from .registry import ScanContext, check, spec
 
@@ -65,8 +66,9 @@ async def webhooks(ctx: ScanContext):
                                           or "token" in k.lower() or "secret" in k.lower()
                                           for k in (h.get("headers") or {}))]
     evidence = {"request": "GET /admin/webhooks",
-                "webhooks": [{"name": h.get("name"), "url": h.get("url"), "header_names": sorted(h.get("headers") or {}),
-                              "enabled": h.get("isEnabled")} for h in hooks]}
+                "webhooks": [{"name": h.get("name"), "url": redact_url(h.get("url")),
+                              "header_names": sorted(h.get("headers") or {}), "enabled": h.get("isEnabled")}
+                             for h in hooks]}
     if plain:
         names = ", ".join(str(h.get("name")) for h in plain)
         creds = " (with credential headers, sent in clear)" if any(h in with_creds for h in plain) else ""

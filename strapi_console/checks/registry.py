@@ -14,7 +14,7 @@ from typing import Any, Literal
 from ..advisories import DEFAULT_MAX_AGE_DAYS
 from ..client import ServerInfo, StrapiClient
 from ..errors import ConsoleError, Forbidden, SignedOut
-from ..redact import redact_data, redact_text
+from ..redact import redact_data, redact_text, redact_urls
 from ..secrets import Credentials
 
 Status = Literal["pass", "warn", "fail", "skip", "info", "error"]
@@ -46,9 +46,11 @@ class Finding:
             out["reason"] = redact_text(self.reason)
         if self.advisories is not None:
             out["advisories"] = sorted(set(self.advisories))
-        out["evidence"] = redact_data(self.evidence)
+        # evidence and fix are only shown: a URL a server sent keeps no secret part there (a plan keeps
+        # the exact values it writes back, out of reports)
+        out["evidence"] = redact_urls(redact_data(self.evidence))
         if self.fix:
-            out["fix"] = redact_data(self.fix)
+            out["fix"] = redact_urls(redact_data(self.fix))
         if self.references:
             out["references"] = list(self.references)
         return out

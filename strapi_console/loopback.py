@@ -1,0 +1,112 @@
+"""Plain HTTP only to this machine, checked where the connection is made.
+
+A profile may use ``http://`` without ``allow_http`` only when the server is this machine. A name
+proves nothing: ``localhost`` or ``cms.localhost`` is whatever ``/etc/hosts``, NSS or a DNS server says
+it is, and the answer may change between two lookups (DNS rebinding). The profile's URL is checked by
+name when it is saved (:func:`strapi_console.config.is_loopback_host`, so a config can be written
+offline); what decides is this transport, under the HTTP session, for every plain-HTTP request:
+
+1. the host name is resolved once for the request (``socket.getaddrinfo``);
+2. every address it resolves to must be loopback (127.0.0.0/8 or ::1); otherwise nothing is sent and
+   :class:`~strapi_console.errors.InsecureURLError` says where the name pointed, with the
+   ``--allow-http`` hint;
+3. the connection is made to one of those checked addresses: the request's host is replaced by the
+   address (the ``Host`` header keeps the name), so nothing resolves the name a second time.
+
+Why not check before handing the request to httpx: httpx (httpcore, anyio) would resolve the name
+again to connect, and a resolver answering 127.0.0.1 to the check and another address to the connect
+would pass. Pinning the checked address in the transport makes the checked address the connected one.
+The addresses are tried in the resolver's order (``localhost`` often gives ::1 first while Strapi
+listens on IPv4 only), each of them checked. HTTPS requests pass through untouched: TLS verification
+needs the name, and the name's certificate is what protects them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+
+import httpx
+
+from .config import ALLOW_HTTP_HINT, Profile
+from .errors import InsecureURLError
+
+
+def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+
+
+def is_loopback_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
+
+
+async def resolve(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to for a TCP connection, in the resolver's order, once each."""
+    loop = asyncio.get_running_loop()
+    infos = await loop.run_in_executor(None, lambda: socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM))
+    out: list[str] = []
+    for info in infos[:64]:  # a resolver's answer is untrusted input too: bounded
+        address = str(info[4][0])
+        if address not in out:
+            out.append(address)
+    return out
+
+
+def _refused(host: str, addresses: list[str]) -> InsecureURLError:
+    where = ", ".join(addresses[:4]) + (" …" if len(addresses) > 4 else "") if addresses else "no address"
+    return InsecureURLError(
+        f"'{host}' resolves to {where}, not only to this machine (loopback): plain HTTP would carry the "
+        "password and tokens across the network unencrypted. Nothing was sent.", hint=ALLOW_HTTP_HINT)
+
+
+class LoopbackOnlyTransport(httpx.AsyncBaseTransport):
+    """Sends plain-HTTP requests only to checked loopback addresses, pinned for the connection."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        if url.scheme != "http":
+            return await self.inner.handle_async_request(request)
+        literal = _address(url.host)
+        if literal is not None:
+            if not is_loopback_address(literal):
+                raise _refused(url.host, [str(literal)])
+            return await self.inner.handle_async_request(request)
+        try:
+            addresses = await resolve(url.host, url.port or 80)
+        except (socket.gaierror, UnicodeError) as exc:  # reported like any failed lookup
+            raise httpx.ConnectError(f"could not resolve {url.host}: {exc}", request=request) from exc
+        checked = [(a, _address(a)) for a in addresses]
+        if not checked or not all(ip is not None and is_loopback_address(ip) for _, ip in checked):
+            raise _refused(url.host, addresses)
+        failure: httpx.ConnectError | None = None
+        for address, _ in checked:
+            pinned = httpx.Request(request.method, url.copy_with(host=address), headers=request.headers,
+                                   stream=request.stream, extensions=request.extensions)
+            try:
+                response = await self.inner.handle_async_request(pinned)
+            except httpx.ConnectError as exc:  # nothing was sent: the next checked address may answer
+                failure = exc
+                continue
+            response.request = request
+            return response
+        assert failure is not None
+        raise failure
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def guard(profile: Profile, transport: httpx.AsyncBaseTransport | None, verify) -> httpx.AsyncBaseTransport | None:
+    """The transport a profile's session must use: a plain-HTTP profile without ``allow_http`` gets its
+    requests checked and pinned (around the given transport, or a default one); others are unchanged."""
+    if profile.allow_http or not profile.is_plain_http:
+        return transport
+    return LoopbackOnlyTransport(transport or httpx.AsyncHTTPTransport(verify=verify, trust_env=False))
