@@ -251,6 +251,16 @@ class ServerDetailScreen(Screen):
         self.app.refresh_profile(self.profile_name)
 
     def action_aggressive(self) -> None:
+        profile = self.app.config.profiles.get(self.profile_name) if self.profile_name else None
+        if profile is None:
+            return
+        asked = None if self.profile_name in self.app.aggressive else confirmation.for_probes(profile)
+        if asked is None:
+            self._toggle_aggressive()
+            return
+        self.app.push_screen(ConfirmScreen.asking(asked), lambda ok: self._toggle_aggressive() if ok else None)
+
+    def _toggle_aggressive(self) -> None:
         if self.profile_name:
             on = self.app.toggle_aggressive(self.profile_name)
             self.notify("Aggressive probes on: failed sign-ins with made-up identities and a deep GraphQL query are "

@@ -406,6 +406,13 @@ def cmd_scan(args) -> int:
         if unknown:
             raise ConfigError(f"Unknown check ID {', '.join(unknown)}. Known: {', '.join(sorted(REGISTRY))}.")
     fmt = args.format or ("table" if sys.stdout.isatty() and not args.output else "json")
+    if args.aggressive:  # failed sign-ins and a deep query on a production server: the operator types its name
+        from . import confirmation
+
+        for p in profiles:
+            asked = confirmation.for_probes(p)
+            if asked and not _confirm(asked, yes=False, heading=asked.title, out=sys.stderr):
+                raise ConfigError(f"The aggressive probes were not confirmed for {p.name}: nothing was sent.")
     store = _store(cfg)
     results = asyncio.run(scan_profiles(profiles, store, check_ids=args.check, aggressive=args.aggressive))
     text = report.render(results, fmt)

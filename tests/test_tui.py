@@ -20,6 +20,7 @@ from screens.login_form import LoginForm
 from screens.server_list import ServerListScreen
 from strapi_console import config as cm
 from strapi_console.config import Profile
+from strapi_console.errors import ConfigError
 from strapi_console.secrets import SERVICE
 
 
@@ -331,12 +332,45 @@ async def test_add_and_remove_a_profile_from_the_tui():
         await pilot.pause()
         assert "staging" in cm.load().profiles
         app.screen.select("staging")
+
+        # a save that fails (a full disk, a read-only config) removes nothing and says why, never "removed"
+        def broken_save():
+            raise ConfigError("Cannot write the config file: No space left on device.")
+
+        said: list[str] = []
+        real_notify = app.notify
+        app.notify = lambda message, **kw: (said.append(str(message)), real_notify(message, **kw))[1]
+        real_save, app.save_config = app.save_config, broken_save
+        await pilot.press("ctrl+d")
+        app.screen.dismiss(True)
+        await pilot.pause()
+        assert any("No space left" in m for m in said) and not any("removed" in m for m in said)
+        assert "staging" in app.config.profiles and "staging" in cm.load().profiles
+        app.save_config = real_save
+
         await pilot.press("ctrl+d")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("tab", "shift+tab")
         app.screen.dismiss(True)
         await pilot.pause()
         assert "staging" not in cm.load().profiles
+        assert any("Profile staging removed" in m for m in said)
+
+
+async def test_aggressive_probes_on_production_ask_for_the_profile_name():
+    """The same confirmation policy as the CLI: failed sign-ins and a deep query on production are typed for."""
+    app = StrapiConsoleApp(config=make_config(Profile("prod", "http://127.0.0.1:9", tags=["production"])))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("d")
+        await settle(app, pilot, until=lambda: app.screen.__class__.__name__ == "ServerDetailScreen")
+        await pilot.press("A")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen) and app.screen.confirm_text == "prod"
+        assert "Failed sign-ins with made-up identities" in app.screen.question
+        app.screen.dismiss(False)
+        await pilot.pause()
+        assert "prod" not in app.aggressive
 
 
 @pytest.mark.e2e

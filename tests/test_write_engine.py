@@ -87,3 +87,26 @@ def test_entries_of_one_second_keep_their_order_and_groups_come_back_whole():
     assert [e.step for e in journal.group_of(made[1])] == [0, 1, 2]
     assert journal.last_undoable("p").id == made[2].id  # an undo is not itself undone
 
+
+@pytest.mark.parametrize("role_type, action, check", [
+    ("public", "api::article.article.create", "AUTH-PUBLIC-WRITE"),
+    ("public", "plugin::users-permissions.user.find", "AUTH-PUBLIC-USERS"),
+    ("public", "plugin::upload.content-api.upload", "AUTH-PUBLIC-UPLOAD"),
+    ("public", "plugin::users-permissions.user.update", None),  # AUTH-AUTHENTICATED-ROLE never reads Public
+    ("authenticated", "plugin::users-permissions.user.update", "AUTH-AUTHENTICATED-ROLE"),
+    ("authenticated", "plugin::users-permissions.role.find", "AUTH-AUTHENTICATED-ROLE"),
+    ("partners", "plugin::users-permissions.role.find", None),  # a custom role: no check reads it
+    ("partners", "api::article.article.create", None),
+])
+def test_risk_names_the_check_that_reads_that_role(role_type, action, check):
+    assert permissions.risk(role_type, action) == check
+
+
+def test_aggressive_scan_of_a_production_profile_asks_for_its_name(tmp_path):
+    from conftest import cli_env, cli_runner
+
+    run = cli_runner(cli_env(tmp_path), timeout=60)
+    assert run("profile", "add", "prod", "--url", "https://cms.example.invalid", "--tag", "production").returncode == 0
+    out = run("scan", "prod", "--aggressive", "--format", "json")
+    assert out.returncode == 1 and "Confirmation needed: run this on a terminal." in out.stderr
+    assert "Send the aggressive probes to prod?" in out.stderr and out.stdout == ""  # stdout stays a report
