@@ -582,6 +582,8 @@ def _confirm_and_apply(args, profile: Profile, store: SecretStore, plan, *, sour
         raise ConfigError("This change creates a secret that is shown once: pass --key-file PATH, or run this on a "
                           "terminal.")
     asked = confirmation.for_plan(profile, plan, unlocked=args.allow_write, title=title)
+    if title:
+        print(title)
     if not _confirm(asked, yes=args.yes, given=getattr(args, "confirm", None)):
         print("Nothing was sent.")
         return EXIT_OK
