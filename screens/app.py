@@ -407,14 +407,21 @@ class StrapiConsoleApp(App[int]):
         async def go(confirmed: bool | None) -> None:
             if not confirmed:
                 return
-            self.config.profiles.pop(name, None)
+            removed = self.config.profiles.pop(name, None)
             try:
                 self.save_config()
-                await asyncio.to_thread(self.store.delete, name)
-            except ConsoleError as exc:
+            except ConsoleError as exc:  # not saved: the profile stays, here and on disk
+                if removed is not None:
+                    self.config.profiles[name] = removed
                 self.report_error(exc)
+                return
             self.states.pop(name, None)
             self.state_signal.publish(None)
+            try:
+                await asyncio.to_thread(self.store.delete, name)
+            except ConsoleError as exc:
+                self.report_error(exc, context=f"Profile {name} removed, but not its keyring entry")
+                return
             self.notify(f"Profile {name} removed, with its keyring entry.", title="Profiles")
 
         self.push_screen(ConfirmScreen(f"Remove profile {name} ({profile.url}) and forget its token?",

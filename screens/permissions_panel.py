@@ -17,7 +17,8 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import DataTable, Header, Input, Static
 
-from strapi_console import admin_roles, baselines, journal, paths, permissions, role_compare, writes
+from strapi_console import (admin_roles, baselines, confirmation, engine, journal, paths, permissions, role_compare,
+                            targets)
 from strapi_console.display import safe
 from strapi_console.errors import ConsoleError
 from strapi_console.files import write_private
@@ -272,12 +273,14 @@ class PermissionsPanel(Screen):
         if self.kind == "admin":
             if self.admin_role is None:
                 return None
-            plan = writes.admin_plan_for(self.admin_role, self.staged)
             # grants staged from a baseline keep the fields, locales and conditions the baseline gives them
-            plan.restore = [p for p in self.baseline_restore
-                            if self.staged.get(admin_roles.key_of(p["action"], p.get("subject"))) is True]
-            return plan
-        return writes.plan_for(self.role, self.staged) if self.role else None
+            restore = [p for p in self.baseline_restore
+                       if self.staged.get(admin_roles.key_of(p["action"], p.get("subject"))) is True]
+            try:
+                return targets.admin_role_plan(self.admin_role, self.staged, restore)
+            except ConsoleError:
+                return None  # the Super Admin role: nothing can be staged on it
+        return targets.role_plan(self.role, self.staged) if self.role else None
 
     def _render_pending(self) -> None:
         pending = self.query_one("#pending", PendingBar)
@@ -371,35 +374,37 @@ class PermissionsPanel(Screen):
 
     def action_apply(self) -> None:
         plan = self._plan() if self.staged else None
-        if plan is None or not plan.changes:
+        if plan is None or not plan.steps:
             self.notify("Nothing staged: space toggles a cell.")
             return
-        question = "Apply to the server?\n\n" + "\n".join(plan.describe())
-        confirm_text = self.profile.name if self.profile.production else None
+        asked = confirmation.for_plan(self.profile, plan, unlocked=True,
+                                      title="Apply to the server?")
+        role_id = self._current_role_id()
 
         def done(ok: bool | None) -> None:
             if ok:
-                self._apply(plan, self.role if self.kind == "up" else None)
+                self._apply(plan, role_id)
 
-        self.app.push_screen(ConfirmScreen(question, confirm_text=confirm_text), done)
+        self.app.push_screen(ConfirmScreen.asking(asked), done)
 
     @work(exclusive=True, group="permissions-write", exit_on_error=False)
-    async def _apply(self, plan, loaded: permissions.Role | None) -> None:
+    async def _apply(self, plan: engine.Plan, role_id: int | None) -> None:
         try:
             client = await self.app.open_client(self.profile)
             async with client:
-                entry = await writes.apply_plan(client, plan, read_only=self.read_only(), source="tui",
-                                                loaded=loaded)
-        except writes.ConcurrentChange as exc:
+                outcome = await engine.apply(client, plan, read_only=self.read_only(), source="tui")
+        except engine.ConcurrentChange as exc:
             self.app.report_error(exc)
-            self.load(None if isinstance(exc, writes.TargetDeleted) else plan.role_id)  # what the server has now
+            self.load(None if isinstance(exc, engine.TargetDeleted) else role_id)  # what the server has now
             return
         except ConsoleError as exc:
             self.app.report_error(exc)
             return
-        self.notify(f"{len(plan.changes)} change(s) written and verified (journal {entry.id}). u undoes.",
-                    title=plan.role_name)
-        self.load(plan.role_id)
+        for warning in outcome.warnings:
+            self.notify(warning, title="Another change landed", severity="warning", timeout=20)
+        self.notify(f"{plan.count} change(s) written and verified (journal {outcome.ref}). u undoes.",
+                    title=plan.title)
+        self.load(role_id)
         self.app.refresh_profile(self.profile_name)
 
     def action_undo(self) -> None:
@@ -409,25 +414,38 @@ class PermissionsPanel(Screen):
         if entry is None:
             self.notify("Nothing to undo for this server.")
             return
-        question = f"Undo {entry.id}?\n\n" + "\n".join(entry.describe())
-
-        def done(ok: bool | None) -> None:
-            if ok:
-                self._undo(entry)
-
-        self.app.push_screen(ConfirmScreen(question, confirm_text=self.profile.name if self.profile.production
-                                           else None), done)
+        self._plan_undo(entry)
 
     @work(exclusive=True, group="permissions-write", exit_on_error=False)
-    async def _undo(self, entry: journal.Entry) -> None:
+    async def _plan_undo(self, entry: journal.Entry) -> None:
+        """Undo is a write like any other: read the server now, then confirm what undo will send (now → target)."""
         try:
+            engine.refuse_read_only(self.profile, self.read_only())
             client = await self.app.open_client(self.profile)
             async with client:
-                done = await writes.undo(client, entry, read_only=self.read_only())
+                plan = await engine.plan_undo(client, entry)
         except ConsoleError as exc:
             self.app.report_error(exc)
             return
-        self.notify(f"Undone and verified (journal {done.id}).", title=self.profile.name)
+        asked = confirmation.for_plan(self.profile, plan, unlocked=True,
+                                      title=f"Undo {entry.id}? (now → after undo)")
+
+        def done(ok: bool | None) -> None:
+            if ok:
+                self._undo(plan)
+
+        self.app.push_screen(ConfirmScreen.asking(asked), done)
+
+    @work(exclusive=True, group="permissions-write", exit_on_error=False)
+    async def _undo(self, plan: engine.Plan) -> None:
+        try:
+            client = await self.app.open_client(self.profile)
+            async with client:
+                outcome = await engine.apply(client, plan, read_only=self.read_only(), source="undo")
+        except ConsoleError as exc:
+            self.app.report_error(exc)
+            return
+        self.notify(f"Undone and verified (journal {outcome.ref}).", title=self.profile.name)
         self.load(self._current_role_id())
         self.app.refresh_profile(self.profile_name)
 
@@ -486,12 +504,12 @@ class PermissionsPanel(Screen):
         if role is None or not path:
             return
         try:
-            plan = baselines.plan_from_baseline(role, baselines.load_file(path))
+            staged, restore = baselines.baseline_changes(role, baselines.load_file(path))
         except ConsoleError as exc:
             self.app.report_error(exc)
             return
-        self.staged = dict(plan.changes)
-        self.baseline_restore = list(getattr(plan, "restore", None) or [])
+        self.staged = staged
+        self.baseline_restore = restore
         self._rerender()
         self.notify(f"{len(self.staged)} change(s) staged from the baseline: review them (marked *), a applies, "
                     "x discards." if self.staged else "This role already matches the baseline.", title=role.name)

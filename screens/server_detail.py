@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 from rich.text import Text
@@ -13,13 +12,11 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
-from strapi_console import paths
+from strapi_console import confirmation, engine, paths, targets
 from strapi_console.checks.registry import SEVERITIES
 from strapi_console.display import safe
 from strapi_console.errors import ConsoleError
 from strapi_console.files import write_private
-from strapi_console.token_fixes import TokenPlan
-from strapi_console.writes import apply_plan
 
 from .confirm import ConfirmScreen
 from .formatting import lines, plain, status_text
@@ -223,24 +220,23 @@ class ServerDetailScreen(Screen):
     def action_regenerate(self) -> None:
         """Instead of deleting the tokens a TOK finding names, give them new keys (shown once)."""
         finding = self._highlighted()
-        plan = finding.plan if finding else None
-        if not isinstance(plan, TokenPlan) or any(a.kind == "admin" for a in plan.actions):
+        plan = targets.regeneration_of(finding.plan if finding else None)
+        if plan is None:
             self.notify("The highlighted finding names no API or transfer token to regenerate.")
             return
-        self._confirm_plan(finding, TokenPlan([dataclasses.replace(a, action="regenerate") for a in plan.actions]))
+        self._confirm_plan(finding, plan)
 
     def _confirm_plan(self, finding, plan) -> None:
         profile = self.app.config.profiles.get(self.profile_name)
         if profile is None:
             return
-        typed = getattr(plan, "confirm_text", None) or (profile.name if profile.production else None)
-        question = f"{finding.check_id}: apply to {profile.name}?\n\n" + "\n".join(plan.describe())
+        asked = confirmation.for_plan(profile, plan, unlocked=True, title=f"{finding.check_id}: apply to {profile.name}?")
 
         def done(ok: bool | None) -> None:
             if ok:
                 self._apply(plan, finding.check_id)
 
-        self.app.push_screen(ConfirmScreen(question, confirm_text=typed), done)
+        self.app.push_screen(ConfirmScreen.asking(asked), done)
 
     @work(exclusive=True, group="detail-write", exit_on_error=False)
     async def _apply(self, plan, check_id: str) -> None:
@@ -248,20 +244,32 @@ class ServerDetailScreen(Screen):
         try:
             client = await self.app.open_client(profile)
             async with client:
-                entry = await apply_plan(client, plan, read_only=self.app.policy.read_only(profile),
-                                         source=f"tui fix {check_id}")
+                outcome = await engine.apply(client, plan, read_only=self.app.policy.read_only(profile),
+                                             source=f"tui fix {check_id}")
         except ConsoleError as exc:
             self.app.report_error(exc)
             return
-        undo = "u in panel 3 or `journal undo` undoes it" if entry.extra.get("undoable", True) else "cannot be undone"
-        self.notify(f"Written and verified (journal {entry.id}); {undo}.", title=check_id)
-        for name, key in getattr(plan, "new_keys", {}).items():
-            self.app.push_screen(KeyShownScreen(name, key))
-        if hasattr(plan, "new_keys"):
-            plan.new_keys.clear()  # shown once; not kept in memory longer than needed
+        finally:
+            for name, key in plan.secrets.items():  # shown once, even when a later step failed
+                self.app.push_screen(KeyShownScreen(name, key))
+            plan.secrets.clear()  # not kept in memory longer than needed
+        for warning in outcome.warnings:
+            self.notify(warning, title="Another change landed", severity="warning", timeout=20)
+        undo = "u in panel 3 or `journal undo` undoes it" if plan.undoable else "cannot be undone"
+        self.notify(f"Written and verified (journal {outcome.ref}); {undo}.", title=check_id)
         self.app.refresh_profile(self.profile_name)
 
     def action_aggressive(self) -> None:
+        profile = self.app.config.profiles.get(self.profile_name) if self.profile_name else None
+        if profile is None:
+            return
+        asked = None if self.profile_name in self.app.aggressive else confirmation.for_probes(profile)
+        if asked is None:
+            self._toggle_aggressive()
+            return
+        self.app.push_screen(ConfirmScreen.asking(asked), lambda ok: self._toggle_aggressive() if ok else None)
+
+    def _toggle_aggressive(self) -> None:
         if self.profile_name:
             on = self.app.toggle_aggressive(self.profile_name)
             self.notify("Aggressive probes on: failed sign-ins with made-up identities and a deep GraphQL query are "

@@ -8,8 +8,9 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import admin_roles, permissions, writes
+from . import admin_roles, permissions, targets
 from .client import StrapiClient
+from .engine import Plan
 from .errors import ConfigError
 
 FORMAT = "strapi-console/role-baseline@1"
@@ -61,17 +62,17 @@ def diff(a: set[str], b: set[str]) -> tuple[list[str], list[str]]:
     return sorted(a - b), sorted(b - a)
 
 
-def plan_from_baseline(role, doc: dict):
-    """The changes that make ``role`` grant exactly what the baseline grants."""
+def baseline_changes(role, doc: dict) -> tuple[dict[str, bool], list[dict]]:
+    """The staged changes that make ``role`` grant exactly what the baseline grants, and (admin roles) the
+    exact permission objects, restrictions included, of the grants the baseline adds."""
     if isinstance(role, admin_roles.AdminRole):
         if doc.get("kind") != "admin":
             raise ConfigError("This baseline holds an end-user role; pass it to an end-user role.")
-        wanted = {admin_roles.key_of(p["action"], p.get("subject")) for p in doc.get("permissions", [])}
+        permissions_ = [p for p in doc.get("permissions", []) if isinstance(p, dict) and "action" in p]
+        wanted = {admin_roles.key_of(p["action"], p.get("subject")) for p in permissions_}
         have = role.granted()
-        plan = writes.admin_plan_for(role, {**{k: True for k in wanted - have}, **{k: False for k in have - wanted}})
-        plan.restore = [p for p in doc.get("permissions", [])
-                        if admin_roles.key_of(p["action"], p.get("subject")) in wanted - have]
-        return plan
+        restore = [p for p in permissions_ if admin_roles.key_of(p["action"], p.get("subject")) in wanted - have]
+        return {**{k: True for k in wanted - have}, **{k: False for k in have - wanted}}, restore
     if doc.get("kind") != "end-user":
         raise ConfigError("This baseline holds an admin role; pass --admin.")
     wanted = set(doc.get("enabled", []))
@@ -81,4 +82,12 @@ def plan_from_baseline(role, doc: dict):
         raise ConfigError(f"The baseline grants actions this server does not have: {', '.join(unknown[:5])}.",
                           hint="Both servers need the same content types and plugins.")
     have = role.enabled()
-    return writes.plan_for(role, {**{a: True for a in wanted - have}, **{a: False for a in have - wanted}})
+    return {**{a: True for a in wanted - have}, **{a: False for a in have - wanted}}, []
+
+
+def plan_from_baseline(role, doc: dict) -> Plan:
+    """A reviewed plan for ``role`` from a saved baseline (the same engine as every other fix)."""
+    changes, restore = baseline_changes(role, doc)
+    if isinstance(role, admin_roles.AdminRole):
+        return targets.admin_role_plan(role, changes, restore)
+    return targets.role_plan(role, changes)

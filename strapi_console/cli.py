@@ -408,6 +408,13 @@ def cmd_scan(args) -> int:
         if unknown:
             raise ConfigError(f"Unknown check ID {', '.join(unknown)}. Known: {', '.join(sorted(REGISTRY))}.")
     fmt = args.format or ("table" if sys.stdout.isatty() and not args.output else "json")
+    if args.aggressive:  # failed sign-ins and a deep query on a production server: the operator types its name
+        from . import confirmation
+
+        for p in profiles:
+            asked = confirmation.for_probes(p)
+            if asked and not _confirm(asked, yes=False, heading=asked.title, out=sys.stderr):
+                raise ConfigError(f"The aggressive probes were not confirmed for {p.name}: nothing was sent.")
     store = _store(cfg)
     results = asyncio.run(scan_profiles(profiles, store, check_ids=args.check, aggressive=args.aggressive,
                                         advisory_max_age_days=cfg.advisory_max_age_days))
@@ -504,26 +511,33 @@ def _advisory_dict(a) -> dict:
             "references": list(a.references), **({"severity_source": a.severity_note} if a.severity_note else {})}
 
 
-def _confirm(profile: Profile, lines: list[str], *, yes: bool, allow_write: bool, typed: str | None = None,
-             given: str | None = None) -> bool:
-    """Show the diff and ask. Production (or an unlocked read-only profile) needs the typed profile name;
-    a deletion or regeneration needs ``typed`` (the token's name), from the terminal or ``--confirm``."""
-    print("\n".join(["Changes:"] + [f"  {safe(line, 1000)}" for line in lines]))  # one line per change, always
-    needs_name = profile.production or (profile.default_read_only and allow_write)
-    if yes and not needs_name and (typed is None or given == typed):
-        return True
-    if yes and typed is not None and given != typed and not needs_name:
-        raise ConfigError(f"This cannot be undone: pass --confirm '{typed}' with --yes, or run it on a terminal.")
+def _ask(prompt: str, out) -> str:
+    out.write(safe(prompt, 400))
+    out.flush()
+    return input().strip()
+
+
+def _confirm(confirmation, *, yes: bool, given: str | None = None, heading: str = "Changes:", out=None) -> bool:
+    """Show what will change (what cannot be undone first) and ask, by the core's one confirmation policy.
+    ``--yes`` answers a yes/no question and, with ``--confirm NAME``, an object's name; never a profile's.
+    ``out`` is where the question goes (stderr when stdout carries a report). Each change is one line
+    (server text through safe(): a newline in a name cannot start another)."""
+    out = out or sys.stdout
+    out.write("\n".join([heading] + [f"  {safe(line, 1000)}" for line in confirmation.lines]) + "\n")
+    production = confirmation.needs_profile_name()
+    name = confirmation.object_name()
+    if yes and not production:
+        if name is None or given == name:
+            return True
+        raise ConfigError(f"This cannot be undone: pass --confirm '{name}' with --yes, or run it on a terminal.")
     if sys.stdin is None or not sys.stdin.isatty():
-        raise ConfigError("Confirmation needed: run this on a terminal" + ("" if needs_name else ", or pass --yes") + ".")
-    if needs_name and input(f"Type the profile name ({profile.name}) to apply to this production server: ").strip() \
-            != profile.name:
-        return False
-    if typed is not None:
-        return input(f"This cannot be undone. Type '{typed}' to go on: ").strip() == typed
-    if needs_name:
+        raise ConfigError("Confirmation needed: run this on a terminal" + ("" if production else ", or pass --yes") + ".")
+    for typed in confirmation.typed:
+        if _ask(f"{typed.prompt}: ", out) != typed.text:
+            return False
+    if confirmation.typed:
         return True
-    return input("Apply? [y/N] ").strip().lower() in ("y", "yes")
+    return _ask("Apply? [y/N] ", out).lower() in ("y", "yes")
 
 
 def _writable(profile: Profile, allow_write: bool) -> bool:
@@ -574,33 +588,44 @@ def _with_client(profile: Profile, store: SecretStore, work):
     return asyncio.run(run())
 
 
-def _confirm_and_apply(args, profile: Profile, store: SecretStore, plan, *, source: str, loaded=None) -> int:
-    """Show the plan's diff, ask, then apply it through the safe write path."""
-    from .writes import apply_plan
+def _confirm_and_apply(args, profile: Profile, store: SecretStore, plan, *, source: str, title: str = "") -> int:
+    """Show the plan (what cannot be undone first), ask, then apply it through the write engine."""
+    from . import confirmation, engine
 
-    typed = getattr(plan, "confirm_text", None)
+    if not plan.steps:
+        print(f"Nothing to change on {safe(profile.name, 60)}: the server already has the wanted values.")
+        return EXIT_OK
     key_file = getattr(args, "key_file", None)
-    if getattr(plan, "reveals_secret", False) and not key_file and not sys.stdout.isatty():
+    if plan.reveals_secret and not key_file and not sys.stdout.isatty():
         raise ConfigError("This change creates a secret that is shown once: pass --key-file PATH, or run this on a "
                           "terminal.")
-    if not _confirm(profile, plan.describe(), yes=args.yes, allow_write=args.allow_write, typed=typed,
-                    given=getattr(args, "confirm", None)):
+    asked = confirmation.for_plan(profile, plan, unlocked=args.allow_write, title=title)
+    if title:
+        print(safe(title, 400))
+    if not _confirm(asked, yes=args.yes, given=getattr(args, "confirm", None)):
         print("Nothing was sent.")
         return EXIT_OK
-
-    entry = _with_client(profile, store, lambda client: apply_plan(client, plan, read_only=False, source=source,
-                                                                    loaded=loaded))
-    for name, key in getattr(plan, "new_keys", {}).items():
+    read_only = profile.default_read_only and not args.allow_write
+    outcome = _with_client(profile, store, lambda client: engine.apply(client, plan, read_only=read_only,
+                                                                        source=source))
+    for name, key in plan.secrets.items():
         if key_file:
             from .files import write_private
 
             write_private(key_file, key + "\n")
-            print(f"The new {name} is in {key_file} (mode 0600). It is not shown again.")
+            print(f"The new {safe(name, 120)} is in {key_file} (mode 0600). It is not shown again.")
         else:
-            sys.stdout.write(f"New {name} (shown once, copy it now):\n{key}\n")
-    undo = (f"; undo with: strapi-console journal undo {profile.name}" if entry.extra.get("undoable", True)
+            sys.stdout.write(f"New {safe(name, 120)} (shown once, copy it now):\n{key}\n")
+    plan.secrets.clear()
+    for warning in outcome.warnings:
+        _err(f"Warning: {warning}")
+    if plan.undo_of is not None:
+        print(f"Undone and verified. Journal entry {outcome.ref}.")
+        return EXIT_OK
+    undo = (f"; undo with: strapi-console journal undo {profile.name} {outcome.ref}" if plan.undoable
             else " (cannot be undone)")
-    print(f"Applied and verified. Journal entry {entry.id}{undo}")
+    group = f" (a group of {len(outcome.entries)} changes)" if len(outcome.entries) > 1 else ""
+    print(f"Applied and verified. Journal entry {outcome.ref}{group}{undo}")
     return EXIT_OK
 
 
@@ -682,7 +707,7 @@ def cmd_webhooks(args) -> int:
     from urllib.parse import urlsplit
 
     from .shared_reads import no_memo, webhooks
-    from .writes import WebhookPlan
+    from .targets import webhook_plan
 
     cfg = _load_config(args)
     profile = cfg.get(args.name)
@@ -705,12 +730,12 @@ def cmd_webhooks(args) -> int:
                           f"(known: {', '.join(str(h.get('name')) for h in hooks) or 'none'}).")
     _writable(profile, args.allow_write)
     hook = match[0]
-    plan = WebhookPlan(str(hook["id"]), str(hook.get("name")), hook, args.url)
+    plan = webhook_plan(hook, args.url)
     return _confirm_and_apply(args, profile, store, plan, source="webhooks set-url")
 
 
 def cmd_tokens(args) -> int:
-    from . import token_fixes, tokens
+    from . import targets, tokens
 
     cfg = _load_config(args)
     profile = cfg.get(args.name)
@@ -737,12 +762,12 @@ def cmd_tokens(args) -> int:
     if args.action == "read-only" and args.kind != "api":
         raise ConfigError("Only API tokens have a type to make read-only.")
     _writable(profile, args.allow_write)
-    plan = token_fixes.plan(args.action, match[:1])
+    plan = targets.token_plan(args.action, match[:1])
     return _confirm_and_apply(args, profile, store, plan, source=f"tokens {args.action}")
 
 
 def cmd_journal(args) -> int:
-    from . import journal
+    from . import engine, journal
 
     if args.action == "list":
         found = journal.entries(args.name)
@@ -750,19 +775,22 @@ def cmd_journal(args) -> int:
             print(f"No changes recorded in {journal.journal_dir()}.")
         for e in found:
             undone = f" (undone by {e.undone_by})" if e.undone_by else ""
-            hint = " ← interrupted: run `journal show` to check" if e.status in ("pending", "uncertain") else ""
+            hint = " ← interrupted: run `journal check` to settle it" if e.status in ("pending", "uncertain") else ""
+            group = f" [group {e.group} step {e.step + 1}]" if e.group else ""
             print(f"{e.id}  {safe(e.profile, 40):<12} {e.status:<9} {safe(e.target.get('name', '?'), 60):<28} "
-                  f"{safe(e.source, 200)}{undone}{hint}")
+                  f"{safe(e.source, 200)}{group}{undone}{hint}")
         return EXIT_OK
     if args.action == "show":
         e = journal.get(args.entry)
+        server = e.server or {}
         print(safe(f"{e.id}  {e.status}  profile {e.profile} ({e.url})  by {e.operator} at {e.time}", 600))
+        print(safe(f"server: {server.get('url', e.url)}; project {server.get('project') or 'not reported'}; "
+                   f"instance {server.get('instance') or 'not reported'}", 600))
         print(safe(f"source: {e.source}" + (f"; undoes {e.undo_of}" if e.undo_of else "")
                    + (f"; {e.detail}" if e.detail else ""), 1000))
         for line in e.describe():
             print(f"  {safe(line, 1000)}")
         return EXIT_OK
-    from .writes import check_interrupted, undo
 
     cfg = _load_config(args)
     profile = cfg.get(args.name)
@@ -773,7 +801,7 @@ def cmd_journal(args) -> int:
             return EXIT_OK
 
         async def settle(client):
-            return [(e, await check_interrupted(client, e)) for e in open_entries]
+            return [(e, await engine.settle(client, e)) for e in open_entries]
 
         for e, outcome in _with_client(profile, _store(cfg), settle):
             print(f"{e.id}: {safe(outcome, 300)}. " + ("Undo it with: strapi-console journal undo "
@@ -784,14 +812,10 @@ def cmd_journal(args) -> int:
     if entry is None:
         print(f"Nothing to undo for {profile.name}.")
         return EXIT_OK
-    lines = [f"undo {entry.id}: " + line for line in entry.describe()]
-    if not _confirm(profile, lines, yes=args.yes, allow_write=args.allow_write):
-        print("Nothing was sent.")
-        return EXIT_OK
-
-    done = _with_client(profile, _store(cfg), lambda client: undo(client, entry, read_only=False))
-    print(f"Undone and verified. Journal entry {done.id}.")
-    return EXIT_OK
+    store = _store(cfg)
+    plan = _with_client(profile, store, lambda client: engine.plan_undo(client, entry))
+    return _confirm_and_apply(args, profile, store, plan, source="undo",
+                              title=f"Undo {entry.id} on {profile.name} (now → after undo)?")
 
 
 def cmd_permissions(args) -> int:
@@ -840,11 +864,11 @@ def cmd_permissions(args) -> int:
     doc = baselines.load_file(args.file)
     role = read(profile, args.role)
     plan = baselines.plan_from_baseline(role, doc)
-    if not plan.changes:
+    if not plan.steps:
         print(safe(f"{role.name} on {profile.name} already matches {args.file}.", 400))
         return EXIT_OK
     print(safe(f"Make {profile.name}:{role.name} match {args.file} (from {doc.get('source')}: {doc.get('role')})", 600))
-    return _confirm_and_apply(args, profile, store, plan, source=f"baseline {args.file}", loaded=role)
+    return _confirm_and_apply(args, profile, store, plan, source=f"baseline {args.file}")
 
 
 def cmd_demo(args, open_tui: OpenTUI | None) -> int:

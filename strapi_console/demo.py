@@ -19,10 +19,12 @@ from pathlib import Path
 from . import config as config_mod
 from .client import StrapiClient, register_first_admin
 from .config import Profile
+from .errors import ConfigError
 from .secrets import NO_KEYRING_HELP, SecretStore, keyring_usable
 from .strapi_server import StrapiServer, demo_project_dir, install
 
 DEMO_PROFILE = "demo"
+MAX_DEMO_NAMES = 9  # demo, demo-2 … demo-9
 DEMO_EMAIL = "demo-admin@strapi-console.invalid"
 
 
@@ -31,8 +33,22 @@ def random_password() -> str:
     return f"Demo-{secrets.token_urlsafe(15)}-a1B"
 
 
+def demo_profile_name(cfg) -> str:
+    """A profile name the demo may create and delete: never one of the operator's own profiles."""
+    for n in range(1, MAX_DEMO_NAMES + 1):
+        name = DEMO_PROFILE if n == 1 else f"{DEMO_PROFILE}-{n}"
+        if name not in cfg.profiles:
+            return name
+    raise ConfigError(f"Profiles {DEMO_PROFILE} to {DEMO_PROFILE}-{MAX_DEMO_NAMES} all exist in {cfg.path}: the demo "
+                      "will not overwrite one of your profiles.", hint="Remove one you no longer need.")
+
+
 def run_demo(args, open_tui) -> int:
     cfg = config_mod.load(args.config)
+    name = demo_profile_name(cfg)  # before anything starts: a refusal leaves nothing behind
+    if name != DEMO_PROFILE:
+        print(f"Note: you have a profile named '{DEMO_PROFILE}'; the demo uses '{name}' and leaves yours alone.",
+              file=sys.stderr)
     store = SecretStore(cfg.secret_store)
     if not store.memory_only and not keyring_usable()[0]:
         print("Note: " + NO_KEYRING_HELP.split(" Choices:")[0] + " The demo keeps its token in memory for this "
@@ -46,8 +62,8 @@ def run_demo(args, open_tui) -> int:
     for signum in (signal.SIGHUP, signal.SIGTERM):
         signal.signal(signum, _exit_on_signal)
     try:
-        profile = Profile(name=DEMO_PROFILE, url=server.url, email=DEMO_EMAIL, tags=["development"], read_only=False)
-        cfg.add(profile, replace=True)
+        profile = Profile(name=name, url=server.url, email=DEMO_EMAIL, tags=["development"], read_only=False)
+        cfg.add(profile)  # a free name: never one of the operator's profiles
         config_mod.save(cfg)
 
         async def setup() -> None:
@@ -59,10 +75,10 @@ def run_demo(args, open_tui) -> int:
 
         asyncio.run(setup())
         where = "memory (this session only)" if store.memory_only else f"the keyring ({store.backend_name})"
-        print(f"Demo Strapi 5 running at {server.url} (log: {server.log_path}); profile 'demo' is signed in, "
+        print(f"Demo Strapi 5 running at {server.url} (log: {server.log_path}); profile '{name}' is signed in, "
               f"token in {where}.", file=sys.stderr)
         if args.no_tui or open_tui is None:
-            print(f"Ready: {server.url}. Try `strapi-console scan demo` in another terminal. Ctrl-C stops it.",
+            print(f"Ready: {server.url}. Try `strapi-console scan {name}` in another terminal. Ctrl-C stops it.",
                   flush=True)
             _wait_for_interrupt()
             return 0
@@ -70,10 +86,10 @@ def run_demo(args, open_tui) -> int:
     finally:
         server.stop()
         try:
-            store.delete(DEMO_PROFILE)
             cfg = config_mod.load(args.config)
-            if DEMO_PROFILE in cfg.profiles and cfg.profiles[DEMO_PROFILE].url == server.url:
-                cfg.remove(DEMO_PROFILE)
+            if name in cfg.profiles and cfg.profiles[name].url == server.url:  # still the demo's own
+                store.delete(name)
+                cfg.remove(name)
                 config_mod.save(cfg)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)

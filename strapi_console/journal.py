@@ -3,6 +3,10 @@
 An entry is written *before* the request is sent (status ``pending``) and completed after the server
 was read back and verified (``applied``), so a killed process or a lost network leaves an entry from
 which the state can be checked and undone. One JSON file per entry, written atomically.
+
+An entry belongs to a server, not to a profile name: ``server`` holds the URL and the identifiers the
+server reported when the change was made (see :mod:`strapi_console.server_identity`). The steps of a
+fix that touches several objects share a ``group`` and are undone together.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import getpass
 import json
 import os
 import socket
+import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -43,9 +48,9 @@ class Entry:
     profile: str
     url: str
     operator: str
-    target: dict[str, Any]  # {"kind": "up-role", "id": 2, "name": "Public", "type": "public"}
-    before: dict[str, Any]  # {"enabled": [...], "changed": {"action": bool-before}}
-    after: dict[str, Any]  # {"changes": {"action": bool-after}}
+    target: dict[str, Any]  # {"kind": "up-role", "target": "up-role", "id": 2, "name": "Public"}
+    before: dict[str, Any]  # {"cells": {cell: value before}} (secret cells redacted)
+    after: dict[str, Any]  # {"cells": {cell: value written}, "lines": [...]}
     status: str = "pending"
     detail: str = ""
     undo_of: str | None = None
@@ -53,6 +58,14 @@ class Entry:
     finished: str | None = None
     source: str = ""  # "tui", "fix AUTH-PUBLIC-WRITE", "undo"
     extra: dict[str, Any] = field(default_factory=dict)
+    server: dict[str, Any] = field(default_factory=dict)  # {"url", "project", "instance"} when written
+    group: str | None = None  # the steps of one fix share it
+    step: int = 0  # position in the group (0-based)
+    created_ns: int = 0  # orders entries made within the same second (ids carry seconds only)
+
+    @property
+    def undoable(self) -> bool:
+        return bool(self.extra.get("undoable", True)) and self.undo_of is None
 
     @property
     def path(self) -> Path:
@@ -67,29 +80,27 @@ class Entry:
         os.replace(tmp, self.path)
 
     def describe(self) -> list[str]:
-        name = self.target.get("name", "?")
-        if self.after.get("lines"):
-            return list(self.after["lines"])
-        changes = sorted(self.after.get("changes", {}).items())
-        if self.target.get("kind") == "up-advanced":
-            before = self.before.get("changed", {})
-            return [f"{name}: {key} {before.get(key)!r} → {value!r}" for key, value in changes]
-        word = lambda on: "allowed" if on else "denied"  # noqa: E731
-        if self.target.get("kind") == "admin-role":
-            def what(key: str) -> str:
-                action, _, subject = key.partition("|")
-                return f"{action} on {subject}" if subject else action
+        """The lines the operator confirmed when the change was made."""
+        lines = self.after.get("lines")
+        if isinstance(lines, list) and lines:
+            return [str(line) for line in lines]
+        return [f"{self.target.get('name', '?')}: {cell} → {value!r}"
+                for cell, value in sorted((self.after.get("cells") or {}).items())]
 
-            return [f"{name}: {what(key)} {word(not on)} → {word(on)}" for key, on in changes]
-        return [f"{name}: {action} {word(not on)} → {word(on)}" for action, on in changes]
+
+def new_id() -> str:
+    now = datetime.now(timezone.utc)
+    return now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
 
 
 def begin(profile, target: dict, before: dict, after: dict, *, source: str, undo_of: str | None = None,
-          undoable: bool = True) -> Entry:
+          undoable: bool = True, server: dict | None = None, group: str | None = None, step: int = 0) -> Entry:
+    """Write the intent before anything is sent (status ``pending``)."""
     now = datetime.now(timezone.utc)
-    entry = Entry(id=now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6], time=now.isoformat(timespec="seconds"),
+    entry = Entry(id=new_id(), time=now.isoformat(timespec="seconds"),
                   profile=profile.name, url=profile.url, operator=operator(), target=target, before=before,
-                  after=after, source=source, undo_of=undo_of, extra={} if undoable else {"undoable": False})
+                  after=after, source=source, undo_of=undo_of, extra={} if undoable else {"undoable": False},
+                  server=dict(server or {}), group=group, step=step, created_ns=time.time_ns())
     entry.save()
     return entry
 
@@ -115,7 +126,7 @@ def entries(profile: str | None = None) -> list[Entry]:
             continue
         if profile is None or entry.profile == profile:
             out.append(entry)
-    return out
+    return sorted(out, key=lambda e: (e.time, e.created_ns, e.id))
 
 
 def get(entry_id: str) -> Entry:
@@ -125,8 +136,16 @@ def get(entry_id: str) -> Entry:
     raise ConfigError(f"No journal entry '{entry_id}' in {journal_dir()}.", hint="List them: strapi-console journal list")
 
 
+def group_of(entry: Entry) -> list[Entry]:
+    """Every step of the entry's group in the order applied (the entry alone when it has no group)."""
+    if not entry.group:
+        return [entry]
+    return sorted((e for e in entries(entry.profile) if e.group == entry.group), key=lambda e: e.step)
+
+
 def last_undoable(profile: str) -> Entry | None:
+    """The latest change not yet undone. An undo is not itself undone: u walks back through history."""
     for entry in reversed(entries(profile)):
-        if entry.status in ("applied", "uncertain") and not entry.undone_by and entry.extra.get("undoable", True):
+        if entry.status in ("applied", "uncertain") and not entry.undone_by and entry.undoable:
             return entry
     return None

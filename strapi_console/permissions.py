@@ -116,9 +116,11 @@ RISKS = {
 
 
 def risk(role_type: str, action_id: str) -> str | None:
-    """The check that fails when a role of this type is granted ``action_id`` (None: not a risk by itself).
+    """The check that fails when a role of this type is granted ``action_id`` (None: no check fails for it).
 
-    One table for the AUTH-* checks and the matrix's red cells, so the two never disagree."""
+    One table for the AUTH-* checks and the matrix's red cells, so the two never disagree: each check
+    reads one role type (the Public checks the Public role, AUTH-AUTHENTICATED-ROLE the Authenticated
+    role), so a cell is never blamed on a check that does not look at its role."""
     subject, action = action_id.rsplit(".", 1)
     if role_type == "public":
         if subject.startswith("api::") and action in WRITE_ACTIONS:
@@ -127,8 +129,10 @@ def risk(role_type: str, action_id: str) -> str | None:
             return "AUTH-PUBLIC-USERS"
         if subject.startswith("plugin::upload.") and action in ("upload", "destroy", "uploadFiles", "replaceFile"):
             return "AUTH-PUBLIC-UPLOAD"
-    if (subject == "plugin::users-permissions.user" and action in ("update", "destroy", "create")) \
-            or subject == "plugin::users-permissions.role":
+        return None
+    if role_type == "authenticated" and (
+            (subject == "plugin::users-permissions.user" and action in ("update", "destroy", "create"))
+            or subject == "plugin::users-permissions.role"):
         return "AUTH-AUTHENTICATED-ROLE"
     return None
 

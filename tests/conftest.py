@@ -108,6 +108,49 @@ async def stop_task(task: asyncio.Future) -> None:
         pass
 
 
+class Session:
+    """One sign-in reused by every client of a test (admin sign-in is limited to 5 per 5 minutes)."""
+
+    def __init__(self, target, email, password):
+        self.target, self.email, self.password, self.creds = target, email, password, None
+
+    def client(self, name: str = "s", **kw) -> StrapiClient:
+        def keep(creds):
+            self.creds = creds
+
+        return StrapiClient(Profile(name, self.target.url, **kw), self.creds, on_credentials=keep)
+
+    async def signed_in(self, name: str = "s", **kw) -> StrapiClient:
+        c = self.client(name, **kw)
+        if c.credentials is None:
+            await c.login(self.email, self.password)
+        return c
+
+
+class Killed(BaseException):
+    """Stands for a console killed at a chosen moment of a write (not an Exception: nothing catches it)."""
+
+
+async def apply_then_die(client, plan) -> str:
+    """Apply ``plan``'s single step but die right after the write was sent, before it is read back and the
+    journal entry finished: the entry is left open, as a killed console leaves it. Returns its id."""
+    from strapi_console import engine, journal
+
+    step = plan.steps[0]
+    real_send = step.target.send
+
+    async def send_then_die(c, body):
+        await real_send(c, body)
+        raise Killed
+
+    step.target.send = send_then_die
+    try:
+        await engine.apply(client, plan, read_only=False, source="test (killed)")
+    except Killed:
+        return journal.entries(client.profile.name)[-1].id
+    raise AssertionError("the write was not sent")
+
+
 def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     """Environment for a `strapi-console` subprocess: isolated dirs and a real file keyring backend."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STRAPI_CONSOLE", "PYTHON_KEYRING"))}

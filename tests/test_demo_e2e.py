@@ -35,13 +35,21 @@ def _start_demo(env):
 def test_demo_runs_a_signed_in_insecure_strapi_and_cleans_up(tmp_path):
     conftest._install(conftest.demo_project_dir())  # reuse the suite's npm install
     env = cli_env(tmp_path, XDG_CACHE_HOME=conftest.REAL_CACHE)
+    # the operator's own production profile happens to be named "demo": the demo must leave it alone
+    mine = subprocess.run([*console_cmd(), "profile", "add", "demo", "--url", "https://cms.example.test",
+                           "--tag", "production"], env=env, capture_output=True, text=True)
+    assert mine.returncode == 0, mine.stderr
     demo, port = _start_demo(env)
     url = f"http://127.0.0.1:{port}"
     try:
-        listed = subprocess.run([*console_cmd(), "profile", "list"], env=env, capture_output=True, text=True)
-        assert "demo" in listed.stdout and "signed in" in listed.stdout
+        listed = subprocess.run([*console_cmd(), "profile", "list", "--json"], env=env, capture_output=True,
+                                text=True)
+        profiles = {p["name"]: p for p in json.loads(listed.stdout)}
+        assert profiles["demo"]["url"] == "https://cms.example.test" and profiles["demo-2"]["url"] == url
+        plain = subprocess.run([*console_cmd(), "profile", "list"], env=env, capture_output=True, text=True).stdout
+        assert "signed in" in next(line for line in plain.splitlines() if "demo-2" in line)
 
-        scan = subprocess.run([*console_cmd(), "scan", "demo", "--format", "json"], env=env, capture_output=True,
+        scan = subprocess.run([*console_cmd(), "scan", "demo-2", "--format", "json"], env=env, capture_output=True,
                               text=True, timeout=120)
         assert scan.returncode == 5
         f = {x["check_id"]: x for x in json.loads(scan.stdout)["servers"][0]["findings"]}
@@ -70,8 +78,9 @@ def test_demo_runs_a_signed_in_insecure_strapi_and_cleans_up(tmp_path):
         out, err = demo.communicate(timeout=60)
     assert demo.returncode == 0, err
     assert "Traceback" not in err
-    listed = subprocess.run([*console_cmd(), "profile", "list"], env=env, capture_output=True, text=True)
-    assert listed.stdout.startswith("No profiles")
+    listed = subprocess.run([*console_cmd(), "profile", "list", "--json"], env=env, capture_output=True, text=True)
+    assert [(p["name"], p["url"]) for p in json.loads(listed.stdout)] == [("demo", "https://cms.example.test")]
+    assert "uses 'demo-2' and leaves yours alone" in err
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0, "the demo server is still running"
 

@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from conftest import cli_env, cli_runner
-from strapi_console import journal, permissions, writes
+from conftest import apply_then_die, cli_env, cli_runner
+from strapi_console import engine, journal, permissions, targets
 from strapi_console.client import StrapiClient
-from strapi_console.errors import ReadOnlyError
+from strapi_console.errors import ConsoleError, ReadOnlyError
 
 pytestmark = pytest.mark.e2e
 
@@ -75,14 +75,14 @@ def test_concurrent_change_is_refused(strapi5_perm):
             await console.login(email, password)
             await colleague.login(email, password)
             loaded = await permissions.role_by_type(console, "public")
-            plan = writes.plan_for(loaded, {"api::article.article.find": False})
+            plan = targets.role_plan(loaded, {"api::article.article.find": False})
             theirs = await permissions.read_role(colleague, loaded.id)
             await colleague.call("PUT", f"/users-permissions/roles/{loaded.id}",
                                  json_body=theirs.body_with({"api::category.category.findOne": True}))
             before_entries = len(journal.entries())
-            with pytest.raises(writes.ConcurrentChange) as info:
-                await writes.apply_role_plan(console, plan, read_only=False, source="test", loaded=loaded)
-            assert "category.findOne now allowed" in info.value.message
+            with pytest.raises(engine.ConcurrentChange) as info:
+                await engine.apply(console, plan, read_only=False, source="test")
+            assert "Public: category.findOne denied → allowed" in info.value.message
             assert len(journal.entries()) == before_entries  # nothing journalled, nothing sent
             now = await permissions.read_role(colleague, loaded.id)
             assert now.leaves()["api::article.article.find"] is True
@@ -111,12 +111,13 @@ def test_read_only_profile_sends_no_write(perm, strapi5_perm, tmp_path):
         async with StrapiClient(Profile("ro", strapi5_perm.url)) as c:
             await c.login(email, password)
             role = await permissions.role_by_type(c, "public")
+            before = c.request_count
             with pytest.raises(ReadOnlyError):
-                await writes.apply_role_plan(c, writes.plan_for(role, {"api::article.article.find": False}),
-                                             read_only=True, source="test")
-            return c.request_count
+                await engine.apply(c, targets.role_plan(role, {"api::article.article.find": False}),
+                                   read_only=True, source="test")
+            return c.request_count - before
 
-    asyncio.run(core_refuses())
+    assert asyncio.run(core_refuses()) == 0  # refused before anything was sent, not even the re-read
 
 
 def test_default_role_fix_through_advanced_settings(perm, strapi5_perm):
@@ -160,14 +161,16 @@ def test_admin_role_edit_and_exact_undo(strapi5_perm, tmp_path):
             before = await admin_roles.read_role(c, editor.id)
             key = admin_roles.key_of("plugin::content-manager.explorer.delete", "api::article.article")
             assert key in before.granted()
-            entry = await writes.apply_admin_role_plan(c, writes.admin_plan_for(before, {key: False}),
-                                                       read_only=False, source="test")
+            entry = (await engine.apply(c, targets.admin_role_plan(before, {key: False}), read_only=False,
+                                        source="test")).entry
             after = await admin_roles.read_role(c, editor.id)
             canon = lambda role: sorted(  # noqa: E731
                 json.dumps(admin_roles.clean(p), sort_keys=True) for p in role.permissions
                 if admin_roles.key_of(p["action"], p.get("subject")) != key)
             assert key not in after.granted() and canon(after) == canon(before)
-            await writes.undo(c, journal.get(entry.id), read_only=False)
+            undo = await engine.plan_undo(c, journal.get(entry.id))
+            assert undo.describe() == ["Editor: delete on api::article.article denied → allowed"]  # now → target
+            await engine.apply(c, undo, read_only=False, source="undo")
             restored = await admin_roles.read_role(c, editor.id)
             exact = lambda role: sorted(json.dumps(admin_roles.clean(p), sort_keys=True) for p in role.permissions)  # noqa
             assert exact(restored) == exact(before)
@@ -175,11 +178,10 @@ def test_admin_role_edit_and_exact_undo(strapi5_perm, tmp_path):
             superadmin = next(r for r in roles if r.code == "strapi-super-admin")
             sa = await admin_roles.read_role(c, superadmin.id)
             count = c.request_count
-            with pytest.raises(Exception) as info:
-                await writes.apply_admin_role_plan(c, writes.admin_plan_for(sa, {key: False}), read_only=False,
-                                                   source="test")
+            with pytest.raises(ConsoleError) as info:
+                targets.admin_role_plan(sa, {key: False})
             assert "Super Admin" in str(info.value)
-            assert c.request_count - count == 2  # the fresh read (role and permissions), never a PUT
+            assert c.request_count == count  # refused while planning: nothing sent
 
     asyncio.run(scenario())
 
@@ -218,15 +220,11 @@ def test_interrupted_write_is_recovered(perm, strapi5_perm):
         async with StrapiClient(strapi5_perm.profile("perm")) as c:
             await c.login(email, password)
             role = await permissions.role_by_type(c, "public")
-            plan = writes.plan_for(role, {"api::category.category.find": False})
-            entry = journal.begin(c.profile, {"kind": "up-role", "id": role.id, "name": role.name, "type": "public"},
-                                  before={"enabled": sorted(role.enabled()), "changed": plan.previous},
-                                  after={"changes": plan.changes}, source="tui")
-            await c.call("PUT", f"/users-permissions/roles/{role.id}", json_body=role.body_with(plan.changes))
-            return entry.id  # ... and the process died here, before finishing the entry
+            return await apply_then_die(c, targets.role_plan(role, {"api::category.category.find": False}))
 
     entry_id = asyncio.run(half_done())
-    assert "pending" in run("journal", "list").stdout and "interrupted" in run("journal", "list").stdout
+    assert journal.get(entry_id).status == "uncertain"  # interrupted during the write: outcome unknown
+    assert "interrupted" in run("journal", "list").stdout
     checked = run("journal", "check", "perm")
     assert f"{entry_id}: applied" in checked.stdout
     assert run("journal", "undo", "perm", entry_id, "--yes").returncode == 0
@@ -310,7 +308,7 @@ def test_departed_admin_still_active_fails_and_is_deactivated(strapi5_perm, tmp_
 
 def test_role_deleted_while_open_is_refused_and_nothing_is_journalled(strapi5_perm):
     """Another admin deletes the role between load and apply: a clear refusal, no request, no journal entry."""
-    from strapi_console.writes import TargetDeleted
+    from strapi_console.engine import TargetDeleted
 
     email, password = strapi5_perm.new_admin()
 
@@ -321,13 +319,13 @@ def test_role_deleted_while_open_is_refused_and_nothing_is_journalled(strapi5_pe
                               json_body={"name": "Partners", "description": "temporary", "permissions": {}})
             role_id = next(r.id for r in await permissions.list_roles(client) if r.name == "Partners")
             role = await permissions.read_role(client, role_id)
-            plan = writes.plan_for(role, {"api::article.article.find": True})
+            plan = targets.role_plan(role, {"api::article.article.find": True})
             async with StrapiClient(strapi5_perm.profile("other")) as other:
                 await other.login(email, password)
                 await other.call("DELETE", f"/users-permissions/roles/{role_id}")
             before = len(journal.entries("gone"))
             with pytest.raises(TargetDeleted) as info:
-                await writes.apply_plan(client, plan, read_only=False, source="test", loaded=role)
+                await engine.apply(client, plan, read_only=False, source="test")
             return str(info.value), before, len(journal.entries("gone")), await permissions.list_roles(client)
 
     message, before, after, roles = asyncio.run(scenario())

@@ -11,11 +11,12 @@ import time
 import httpx
 import pytest
 
-from conftest import StrapiTarget, _install, _register, cli_env, cli_runner, console_cmd, stop_task, wait_until
+from conftest import (StrapiTarget, _install, _register, apply_then_die, cli_env, cli_runner, console_cmd, stop_task,
+                      wait_until)
 from screens.app import StrapiConsoleApp
 from screens.confirm import ConfirmScreen
 from strapi_console import config as cm
-from strapi_console import journal, permissions, writes
+from strapi_console import engine, journal, permissions, targets
 from strapi_console.client import StrapiClient
 from strapi_console.config import Profile
 from strapi_console.secrets import SecretStore
@@ -162,15 +163,15 @@ def test_server_killed_mid_write_leaves_an_entry_to_check(victim):
         async with StrapiClient(profile, transport=KillOnWrite(victim.server)) as client:
             await client.login(victim.email, victim.password)
             role = await permissions.role_by_type(client, "public")
-            plan = writes.plan_for(role, {"api::article.article.create": False})
+            plan = targets.role_plan(role, {"api::article.article.create": False})
             with pytest.raises(Exception) as info:
-                await writes.apply_plan(client, plan, read_only=False, source="test")
+                await engine.apply(client, plan, read_only=False, source="test")
             return info.value
 
     error = asyncio.run(write())
     assert "refused" in str(error) or "closed" in str(error)
     entry = journal.entries("v")[-1]
-    assert entry.status == "uncertain" and entry.after["changes"] == {"api::article.article.create": False}
+    assert entry.status == "uncertain" and entry.after["cells"] == {"api::article.article.create": False}
 
     old = victim.server
     victim.server = StrapiServer.start(old.app_dir, workdir=old.workdir, port=old.port, env=old.env)
@@ -178,7 +179,7 @@ def test_server_killed_mid_write_leaves_an_entry_to_check(victim):
     async def settle():
         async with StrapiClient(profile) as client:
             await client.login(victim.email, victim.password)
-            outcome = await writes.check_interrupted(client, entry)
+            outcome = await engine.settle(client, entry)
             leaves = (await permissions.role_by_type(client, "public")).leaves()
         return outcome, leaves
 
@@ -204,17 +205,11 @@ def test_interrupted_write_is_settled_by_journal_check(victim, tmp_path):
         async with StrapiClient(Profile("v", victim.url)) as client:
             await client.login(victim.email, victim.password)
             role = await permissions.role_by_type(client, "public")
-            plan = writes.plan_for(role, {"api::article.article.create": False})
-            entry = journal.begin(Profile("v", victim.url), {"kind": "up-role", "id": role.id, "name": role.name,
-                                                             "type": "public"},
-                                  before={"enabled": sorted(role.enabled()), "changed": plan.previous},
-                                  after={"changes": plan.changes}, source="test (killed)")
-            await client.call("PUT", f"/users-permissions/roles/{role.id}", json_body=role.body_with(plan.changes))
-            return entry.id
+            return await apply_then_die(client, targets.role_plan(role, {"api::article.article.create": False}))
 
     entry_id = asyncio.run(pending_entry())
     listed = run("journal", "list")
-    assert "pending" in listed.stdout and "interrupted" in listed.stdout
+    assert "uncertain" in listed.stdout and "interrupted" in listed.stdout
     checked = run("journal", "check", "v")
     assert checked.returncode == 0, checked.stderr
     assert "applied" in checked.stdout

@@ -9,33 +9,14 @@ import secrets
 
 import pytest
 
-from conftest import cli_env, cli_runner
-from strapi_console import token_fixes, tokens, writes
+from conftest import Session, cli_env, cli_runner
+from strapi_console import engine, targets, tokens
 from strapi_console.client import StrapiClient
 from strapi_console.config import Profile
 from strapi_console.scan import scan_profile
 from strapi_console.secrets import SecretStore
 
 pytestmark = pytest.mark.e2e
-
-
-class Session:
-    """One sign-in reused by every client of a test (admin sign-in is limited to 5 per 5 minutes)."""
-
-    def __init__(self, target, email, password):
-        self.target, self.email, self.password, self.creds = target, email, password, None
-
-    def client(self, name: str = "s", **kw) -> StrapiClient:
-        def keep(creds):
-            self.creds = creds
-
-        return StrapiClient(Profile(name, self.target.url, **kw), self.creds, on_credentials=keep)
-
-    async def signed_in(self, name: str = "s", **kw) -> StrapiClient:
-        c = self.client(name, **kw)
-        if c.credentials is None:
-            await c.login(self.email, self.password)
-        return c
 
 
 @pytest.fixture
@@ -90,28 +71,24 @@ def test_full_access_token_made_read_only_then_undone(admin, strapi5_perm, cli):
     finding = result.findings[0]
     assert finding.status == "fail" and token["name"] in finding.title
     assert finding.fix["kind"] == "api" and finding.fix["request"]["method"] == "PUT"
-    assert [a.name for a in finding.plan.actions] == [token["name"]]  # declared tokens are left alone
+    assert [s.target.name for s in finding.plan.steps] == [token["name"]]  # declared tokens are left alone
 
     async def apply():
         async with await session.signed_in() as c:
-            return await writes.apply_plan(c, finding.plan, read_only=False, source="test")
+            return (await engine.apply(c, finding.plan, read_only=False, source="test")).entry
 
     entry = asyncio.run(apply())
     after = _all_tokens(call)
     assert after[token["id"]]["type"] == "read-only"
     assert {k: v for k, v in after.items() if k != token["id"]} == {k: v for k, v in before.items()
                                                                      if k != token["id"]}
-    assert entry.status == "applied" and entry.extra.get("undoable", True)
+    assert entry.status == "applied" and entry.undoable
 
-    # `journal undo` uses a profile of the same name; give the CLI's journal the entry's profile
+    # the entry belongs to the server, not to the profile name "s": another profile of the same server undoes it,
+    # and the confirmation says what undo sends (now → target), not the journal's old line
     undone = cli("journal", "undo", "tok", entry.id, "--yes")
-    assert undone.returncode != 0 and "belongs to profile s" in undone.stderr
-
-    async def undo():
-        async with await session.signed_in() as c:
-            return await writes.undo(c, entry, read_only=False)
-
-    asyncio.run(undo())
+    assert undone.returncode == 0, undone.stderr
+    assert f"'{token['name']}': type 'read-only' → 'full-access'" in undone.stdout
     assert _all_tokens(call) == before
 
 
@@ -122,14 +99,15 @@ def test_token_changed_since_the_scan_is_not_touched(admin):
     async def scenario():
         async with await session.signed_in() as c:
             found = [t for t in await tokens.list_tokens(c, "api") if t.id == token["id"]]
-            plan = token_fixes.plan("delete", found)
+            plan = targets.token_plan("delete", found)
             await c.call("PUT", f"/admin/api-tokens/{token['id']}", json_body={"description": "changed by a colleague"})
-            with pytest.raises(writes.ConcurrentChange) as info:
-                await writes.apply_plan(c, plan, read_only=False, source="test")
+            with pytest.raises(engine.ConcurrentChange) as info:
+                await engine.apply(c, plan, read_only=False, source="test")
             return info.value
 
     refused = asyncio.run(scenario())
-    assert "changed on the server" in refused.message and "Nothing was sent" in refused.message
+    assert "changed on the server" in refused.message and "Nothing was written" in refused.message
+    assert "description" in refused.message and "→ 'changed by a colleague'" in refused.message
     assert token["id"] in _all_tokens(call)
 
 
@@ -143,11 +121,14 @@ def test_delete_needs_the_typed_name_and_cannot_be_undone(admin, cli):
 
     done = cli("tokens", "tok", "delete", name, "--yes", "--confirm", name)
     assert done.returncode == 0, done.stderr
-    assert "cannot be undone" in done.stdout and "Every client using these keys gets 401" in done.stdout
+    # what cannot be undone is said first, before the change itself
+    lines = done.stdout.splitlines()
+    assert lines[1].startswith(f"  Cannot be undone: {name}:") and "every client using it gets 401" in lines[1]
+    assert f"'{name}': deleted" in lines[2] and "(cannot be undone)" in done.stdout
     assert token["id"] not in _all_tokens(call)
     # the journal keeps the entry, but undo skips it: nothing else to undo for this profile
     again = cli("journal", "undo", "tok", "--yes")
-    assert "Nothing to undo" in (again.stdout + again.stderr) or again.returncode != 0
+    assert again.returncode == 0 and "Nothing to undo for tok." in again.stdout
     assert name in cli("journal", "list").stdout
 
 
@@ -203,7 +184,8 @@ def test_undeclared_provider_is_disabled_and_undo_enables_it(admin, cli):
         assert finding["status"] == "warn" and "github" in finding["title"]
         assert "client-secret-value" not in json.dumps(scan)
         fixed = cli("fix", "tok", "AUTH-PROVIDERS", "--yes")
-        assert fixed.returncode == 0, fixed.stderr and "login provider github: enabled → disabled" in fixed.stdout
+        assert fixed.returncode == 0, fixed.stderr
+        assert "login provider github: enabled → disabled" in fixed.stdout
         after = call("GET", "/users-permissions/providers")
         assert after["github"]["enabled"] is False
         assert after["github"]["secret"] == "client-secret-value"  # the rest of the map survived the PUT

@@ -4,6 +4,7 @@ silent refresh, and an answer that is not Strapi. Network never blocks the UI (a
 from __future__ import annotations
 
 import asyncio
+import re
 
 import keyring
 import pytest
@@ -19,6 +20,7 @@ from screens.login_form import LoginForm
 from screens.server_list import ServerListScreen
 from strapi_console import config as cm
 from strapi_console.config import Profile
+from strapi_console.errors import ConfigError
 from strapi_console.secrets import SERVICE
 
 
@@ -185,6 +187,7 @@ async def test_a_server_answering_429_to_everything_for_a_minute(says_when):
         if says_when:
             headers["X-RateLimit-Reset"] = str(int(_time.time()) + 60)
         server.default = Canned(429, headers, RATE_LIMITED)
+        reset_at = int(headers.get("X-RateLimit-Reset", 0))
         app = StrapiConsoleApp(config=make_config(Profile("busy", server.url)))
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press("question_mark")  # keys answer while the scan meets the 429s
@@ -195,7 +198,13 @@ async def test_a_server_answering_429_to_everything_for_a_minute(says_when):
             assert cell(app, "busy", "state").startswith("✗")
             detail = str(app.screen.query_one("#server-detail").render())
             assert "rate limited" in detail
-            assert ("in 0 min 5" in detail) if says_when else ("did not say when" in detail)
+            if says_when:  # the server's own reset time, and a wait within its minute (however long the scan took)
+                from datetime import datetime
+
+                assert f"after {datetime.fromtimestamp(reset_at).strftime('%H:%M:%S')}" in detail
+                assert re.search(r"\(in (?:0 min \d{1,2}|1 min 0) s\)", detail), detail
+            else:
+                assert "did not say when" in detail
         # no retry against a one-minute window; at most two per request otherwise
         assert len(server.requests) <= (8 if says_when else 30), len(server.requests)
     finally:
@@ -323,12 +332,45 @@ async def test_add_and_remove_a_profile_from_the_tui():
         await pilot.pause()
         assert "staging" in cm.load().profiles
         app.screen.select("staging")
+
+        # a save that fails (a full disk, a read-only config) removes nothing and says why, never "removed"
+        def broken_save():
+            raise ConfigError("Cannot write the config file: No space left on device.")
+
+        said: list[str] = []
+        real_notify = app.notify
+        app.notify = lambda message, **kw: (said.append(str(message)), real_notify(message, **kw))[1]
+        real_save, app.save_config = app.save_config, broken_save
+        await pilot.press("ctrl+d")
+        app.screen.dismiss(True)
+        await pilot.pause()
+        assert any("No space left" in m for m in said) and not any("removed" in m for m in said)
+        assert "staging" in app.config.profiles and "staging" in cm.load().profiles
+        app.save_config = real_save
+
         await pilot.press("ctrl+d")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("tab", "shift+tab")
         app.screen.dismiss(True)
         await pilot.pause()
         assert "staging" not in cm.load().profiles
+        assert any("Profile staging removed" in m for m in said)
+
+
+async def test_aggressive_probes_on_production_ask_for_the_profile_name():
+    """The same confirmation policy as the CLI: failed sign-ins and a deep query on production are typed for."""
+    app = StrapiConsoleApp(config=make_config(Profile("prod", "http://127.0.0.1:9", tags=["production"])))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("d")
+        await settle(app, pilot, until=lambda: app.screen.__class__.__name__ == "ServerDetailScreen")
+        await pilot.press("A")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen) and app.screen.confirm_text == "prod"
+        assert "Failed sign-ins with made-up identities" in app.screen.question
+        app.screen.dismiss(False)
+        await pilot.pause()
+        assert "prod" not in app.aggressive
 
 
 @pytest.mark.e2e
@@ -507,8 +549,11 @@ async def test_permission_matrix_toggle_apply_undo(strapi5_perm):
             after = (await permissions.role_by_type(reader, "public")).leaves()
         assert after == {**original, "api::article.article.create": False}
 
-        await pilot.press("u")
-        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("u")  # undo reads the server first, then asks
+        await settle(app, pilot, until=lambda: isinstance(app.screen, ConfirmScreen))
+        # the confirmation says what undo will send (now → target), not the journal's old line
+        assert "Public: article.create denied → allowed" in app.screen.question
+        assert "allowed → denied" not in app.screen.question
         app.screen.dismiss(True)
         await settle(app, pilot, until=lambda: panel.role is not None and
                      panel.role.leaves()["api::article.article.create"])
@@ -634,6 +679,7 @@ async def test_baseline_exported_on_one_server_is_staged_and_applied_on_another(
         async with StrapiClient(profiles[1], store.get("prod")) as reader:
             assert (await perms.role_by_type(reader, "public")).enabled() == wanted
         await pilot.press("u")
+        await settle(app, pilot, until=lambda: isinstance(app.screen, ConfirmScreen))
         app.screen.dismiss(True)
         await settle(app, pilot, until=lambda: panel.role is not None and panel.role.enabled() == before)
 
@@ -762,6 +808,7 @@ async def test_panel_5_regenerates_then_fixes_a_token(strapi5_perm):
         confirm = app.screen
         assert isinstance(confirm, ConfirmScreen) and confirm.confirm_text == made["name"]
         assert "old key stops working" in confirm.question
+        scanned = app.state("tokens").result  # the scan before the regeneration
         confirm.dismiss(True)
         await settle(app, pilot, until=lambda: isinstance(app.screen, KeyShownScreen))
         key = app.screen.key
@@ -769,7 +816,10 @@ async def test_panel_5_regenerates_then_fixes_a_token(strapi5_perm):
         await pilot.press("c")
         assert app.clipboard == key
         await pilot.press("escape")
-        await settle(app, pilot, until=lambda: app.screen is panel and status("TOK-FULL-ACCESS") == "fail")
+        # the rescan after the regeneration (the finding fails before and after it: wait for the new result)
+        await settle(app, pilot, until=lambda: app.screen is panel and app.state("tokens").result is not scanned
+                     and not app.state("tokens").refreshing)
+        assert status("TOK-FULL-ACCESS") == "fail"
 
         table.move_cursor(row=[str(k.value) for k in table.rows].index("TOK-FULL-ACCESS"))
         await pilot.pause()

@@ -6,7 +6,7 @@ import re
 from datetime import datetime, timezone
 
 from .. import shared_reads
-from ..writes import AdminUserPlan
+from ..targets import admin_users_plan
 from .registry import ScanContext, check, spec
 
 GENERIC = re.compile(r"^(admin|administrator|root|test|demo|info|webmaster|dev)@", re.I)
@@ -36,7 +36,7 @@ async def admin_users(ctx: ScanContext):
     still_active = [u for u in users if u.get("isActive") and str(u.get("email") or "").lower() in departed]
     if still_active:
         evidence["departed_but_active"] = [u.get("email") for u in still_active]
-        plan = AdminUserPlan([{"id": u["id"], "email": u.get("email"), "isActive": True} for u in still_active])
+        plan = admin_users_plan(still_active)
         return me.finding("fail", f"{len(still_active)} admin(s) who left still have an active account: "
                           + ", ".join(str(u.get("email")) for u in still_active), evidence=evidence, plan=plan,
                           fix={"kind": "api", "summary": "Deactivate them now (their sessions and admin tokens stop "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .. import shared_reads
 from ..permissions import SENSITIVE_NAMES, Role, is_write, label, risk
-from ..writes import AdvancedPlan, plan_for
+from ..targets import advanced_plan, role_plan
 from .registry import ScanContext, check, spec
 
 UP_DOCS = "https://docs.strapi.io/cms/features/users-permissions"
@@ -35,7 +35,7 @@ def _role_finding(me, role: Role, bad: list[str], fail_title: str, pass_title: s
                 "enabled": sorted(label(a) for a in bad)}
     if not bad:
         return me.finding("pass", pass_title, evidence=evidence)
-    plan = plan_for(role, {a: False for a in bad})
+    plan = role_plan(role, {a: False for a in bad})
     finding = me.finding("fail", fail_title, evidence=evidence, fix=_fix(plan, summary))
     finding.plan = plan
     return finding
@@ -92,7 +92,7 @@ async def public_read(ctx: ScanContext):
     sensitive = [a for a in readable if SENSITIVE_NAMES.search(a.rsplit(".", 1)[0].split("::", 1)[1])]
     evidence = {"request": f"GET /users-permissions/roles/{role.id}", "public_types": types}
     if sensitive:
-        plan = plan_for(role, {a: False for a in sensitive})
+        plan = role_plan(role, {a: False for a in sensitive})
         finding = me.finding("warn", f"Types with sensitive names are public: {', '.join(label(a) for a in sensitive)}",
                              evidence=evidence, fix=_fix(plan, "Deny anonymous reading of these types after review"))
         finding.plan = plan
@@ -117,7 +117,7 @@ async def authenticated_role(ctx: ScanContext):
         return _role_finding(me, role, bad, "Every signed-up user can manage users or roles: "
                              + ", ".join(label(a) for a in bad), "", "Deny user and role management to Authenticated")
     if listing:
-        plan = plan_for(role, {a: False for a in listing})
+        plan = role_plan(role, {a: False for a in listing})
         finding = me.finding("warn", "Every signed-up user can list all users", fix=_fix(plan, "Deny user listing"),
                              evidence={"role": role.name, "enabled": [label(a) for a in listing]})
         finding.plan = plan
@@ -146,7 +146,7 @@ async def default_role(ctx: ScanContext):
     if not risky:
         return me.finding("pass", f"New users get '{role.name}', no more privileged than Authenticated",
                           evidence=evidence)
-    plan = AdvancedPlan(loaded=settings, changes={"default_role": "authenticated"})
+    plan = advanced_plan(settings, {"default_role": "authenticated"})
     finding = me.finding("fail", f"New users get '{role.name}', which can {', '.join(label(a) for a in risky[:4])}",
                          evidence=evidence, fix=_fix(plan, "Give new users the Authenticated role"))
     finding.plan = plan
@@ -160,7 +160,7 @@ async def registration(ctx: ScanContext):
     evidence = {"request": "GET /users-permissions/advanced", "allow_register": settings.get("allow_register")}
     if not settings.get("allow_register"):
         return me.finding("pass", "Anyone cannot sign up (registration is off)", evidence=evidence)
-    plan = AdvancedPlan(loaded=settings, changes={"allow_register": False})
+    plan = advanced_plan(settings, {"allow_register": False})
     finding = me.finding("warn", "Anyone can create an end-user account (POST /api/auth/local/register)",
                          evidence=evidence, fix=_fix(plan, "Turn self sign-up off (other settings unchanged)"))
     finding.plan = plan
@@ -177,7 +177,7 @@ async def email_confirm(ctx: ScanContext):
     if not settings.get("allow_register") or (settings.get("email_confirmation") and settings.get("unique_email")):
         return me.finding("pass", "Sign-up is off, or needs a confirmed, unique e-mail", evidence=evidence)
     changes = {k: True for k in ("email_confirmation", "unique_email") if not settings.get(k)}
-    plan = AdvancedPlan(loaded=settings, changes=changes)
+    plan = advanced_plan(settings, changes)
     finding = me.finding("warn", "Open sign-up without " + " and ".join(
         {"email_confirmation": "e-mail confirmation", "unique_email": "unique e-mails"}[k] for k in changes),
         evidence=evidence, fix=_fix(plan, "Require a confirmed, unique e-mail (an e-mail provider must be set up)"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from .. import writes
+from .. import targets
 from ..errors import StrapiError
 from .registry import ScanContext, check, spec
 
@@ -139,8 +139,8 @@ async def docs(ctx: ScanContext):
         plan = None
         if ctx.signed_in:
             try:
-                if not await writes.read_docs_access(ctx.client):
-                    plan = writes.DocsPlan()
+                if not await targets.read_docs_access(ctx.client):
+                    plan = targets.docs_plan()
                     fix = {"kind": "api", "summary": "Require a password (the console generates one and shows it "
                            "once), or uninstall the plugin in production", "request": plan.request()}
             except StrapiError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from .. import shared_reads, writes
+from .. import shared_reads, targets
 from ..errors import NotFound
 from ..redact import redact_url
 from ..semver import Version
@@ -37,13 +37,11 @@ async def providers(ctx: ScanContext):
     if "cognito" in enabled and version is not None and version <= Version.parse("4.5.6"):
         evidence["strapiVersion"] = str(version)
         return me.finding("fail", "Cognito login is enabled on a version open to forged tokens (CVE-2023-22893)",
-                          evidence=evidence, plan=writes.ProvidersPlan(
-                              {n: bool(p.get("enabled")) for n, p in found.items()}, {"cognito": False}),
+                          evidence=evidence, plan=targets.providers_plan(found, {"cognito": False}),
                           fix={"kind": "api", "summary": "Disable Cognito now, then upgrade Strapi",
                                "request": {"method": "PUT", "path": "/users-permissions/providers"}})
     if undeclared:
-        plan = writes.ProvidersPlan({n: bool(p.get("enabled")) for n, p in found.items()},
-                                    {n: False for n in undeclared})
+        plan = targets.providers_plan(found, {n: False for n in undeclared})
         return me.finding("warn", f"Login provider(s) enabled but not declared: {', '.join(undeclared)}",
                           evidence=evidence, plan=plan,
                           fix={"kind": "api", "summary": "Disable them, or list them in the profile's "

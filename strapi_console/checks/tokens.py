@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from .. import shared_reads, token_fixes, tokens
+from .. import shared_reads, targets, tokens
 from .registry import ScanContext, check, spec
 
 API_TOKENS_DOC = "https://docs.strapi.io/cms/features/api-tokens"
@@ -28,7 +28,7 @@ def _names(found: list[tokens.Token]) -> str:
 
 
 def _api_fix(action: str, found: list[tokens.Token], summary: str):
-    plan = token_fixes.plan(action, found)
+    plan = targets.token_plan(action, found)
     return {"kind": "api", "summary": summary, "request": plan.request()}, plan
 
 
