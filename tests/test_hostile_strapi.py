@@ -173,21 +173,11 @@ async def test_tui_panels_fill_from_the_fake(fake_strapi):
 
 # --- the corpus: does a scan survive each payload? (issue 12 fixes the sinks; flip these then) ---------
 
-@pytest.mark.xfail(strict=False, reason="issue 12 sinks")
-@pytest.mark.parametrize("payload", PAYLOADS, ids=ids())
-def test_scan_survives_payload_everywhere(fake_strapi, capsys, tmp_path, payload):
-    target = tmp_path / "server-chosen"
-    target.mkdir()
-    fake_strapi.fake.fill_strings(payload_for(payload, target))
-    code = main(["scan", "fake", "--format", "table"])
-    out = capsys.readouterr()
-    assert code in (0, 4, 5), out.err
-    assert "Unexpected internal error" not in out.err
-    assert list(target.iterdir()) == []  # nothing written where the server said
+# One scan per payload, with every CLI command that prints server text: tests/test_hostile_tui_cli.py
 
 
-@pytest.mark.xfail(strict=False, reason="issue 12 sinks")
-@pytest.mark.parametrize("body", sorted(BODIES))
+@pytest.mark.parametrize("body", [pytest.param(b, marks=pytest.mark.xfail(strict=True, reason="JSON depth bound"))
+                                  if b == "deep-nesting" else b for b in sorted(BODIES)])
 def test_a_broken_body_on_information_is_a_clear_error(fake_strapi, capsys, body):
     fake_strapi.fake.override("GET", "/admin/information", raw=BODIES[body],
                               headers={"Content-Type": "application/json"})
@@ -235,6 +225,8 @@ def test_cli_helpers_in_process_and_as_a_subprocess(fake_strapi, tmp_path):
 
 
 def test_writes_are_recorded_and_change_the_state(fake_strapi):
+    token = next(t for t in fake_strapi.state["api_tokens"] if t["name"] == "site-build")
+    token["type"] = "full-access"  # the write engine sends nothing when the token is read-only already
     code, out, err = fake_strapi.cli("tokens", "fake", "read-only", "site-build", "--yes")
     assert code == 0, err
     assert [(r.method, r.path) for r in fake_strapi.fake.writes()] == [("PUT", "/admin/api-tokens/2")]
