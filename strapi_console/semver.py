@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from functools import total_ordering
 
+from . import bounds
+
 _VERSION_RE = re.compile(
     r"^\s*[v=]?\s*(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
     r"(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?"
@@ -38,8 +40,9 @@ class Version:
         m = _VERSION_RE.match(text or "")
         if not m:
             raise InvalidVersion(f"not a semver version: {text!r}")
-        pre = tuple(int(p) if p.isdigit() else p for p in m.group(4).split(".")) if m.group(4) else ()
-        return cls(int(m.group(1)), int(m.group(2)), int(m.group(3)), pre)
+        pre = _prerelease(m.group(4)) if m.group(4) else ()
+        return cls(_part(m.group(1), text, InvalidVersion), _part(m.group(2), text, InvalidVersion),
+                   _part(m.group(3), text, InvalidVersion), pre)
 
     @classmethod
     def try_parse(cls, text: str | None) -> "Version | None":
@@ -148,14 +151,32 @@ def _partial(text: str) -> tuple[list[int | None], tuple]:
         raise InvalidRange(f"not a version or partial version: {text!r}")
     parts: list[int | None] = []
     for g in m.group(1, 2, 3):
-        parts.append(None if g is None or g in "*xX" else int(g))
+        parts.append(None if g is None or g in "*xX" else _part(g, text, InvalidRange))
     # Anything after a wildcard is a wildcard too (1.x.3 means 1.x).
     for i in range(3):
         if parts[i] is None:
             parts[i + 1:] = [None] * (2 - i)
             break
-    pre = tuple(int(p) if p.isdigit() else p for p in m.group(4).split(".")) if m.group(4) and parts[2] is not None else ()
+    pre = _prerelease(m.group(4)) if m.group(4) and parts[2] is not None else ()
     return parts, pre
+
+
+def _part(digits: str, text: str, error: type[ValueError]) -> int:
+    """A version number part; as in npm, one above 2^53-1 makes the text no version (and 5,000 digits a
+    server sends never reach int())."""
+    value = bounds.integer(digits, 0, bounds.MAX_SAFE_INTEGER)
+    if value is None:
+        raise error(f"a version number part is too large in {text[:60]!r}")
+    return value
+
+
+def _prerelease(text: str) -> tuple[int | str, ...]:
+    """Pre-release identifiers: numeric ones compare as numbers, unless too large (then as text, as npm)."""
+    out: list[int | str] = []
+    for p in text.split("."):
+        n = bounds.integer(p, 0, bounds.MAX_SAFE_INTEGER) if p.isdigit() else None
+        out.append(p if n is None else n)
+    return tuple(out)
 
 
 def _floor(parts, pre) -> Version:

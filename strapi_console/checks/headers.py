@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from .. import bounds
 from ..http import Response
 from .registry import ScanContext, check, spec
 
@@ -22,6 +23,12 @@ MIDDLEWARES = "config/middlewares.js"
 SAFE_REFERRER = {"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"}
 UNSAFE_REFERRER = {"origin", "origin-when-cross-origin", "unsafe-url"}
 ALL_REFERRER = SAFE_REFERRER | UNSAFE_REFERRER | {"no-referrer-when-downgrade"}
+
+
+def hsts_age(digits: str) -> int:
+    """An HSTS max-age in seconds; absurdly long digit strings count as the longest age (never int() them)."""
+    longest = int(bounds.MAX_DURATION)
+    return bounds.integer(digits, 0, longest, default=longest, clamp=True)
 
 
 def _https(ctx: ScanContext) -> bool:
@@ -124,7 +131,7 @@ async def hsts(ctx: ScanContext):
     if not m:
         return me.finding("fail", "Strict-Transport-Security has no valid max-age",
                           evidence={**evidence, **_obs("hsts", "hsts-header-invalid")}, fix=fix)
-    age = int(m.group(1))
+    age = hsts_age(m.group(1))
     if age == 0:
         return me.finding("fail", "HSTS max-age=0 switches HSTS off", evidence={**evidence, **_obs(
             "hsts", "hsts-header-invalid")}, fix=fix)
