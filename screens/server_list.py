@@ -214,6 +214,8 @@ class ServerListScreen(Screen):
                 lines.append(f"[red]{_escape(result.error)}[/]")
             elif result.auth_error:
                 lines.append(f"[yellow]{_escape(result.auth_error)}[/]  press [b]l[/b] to sign in")
+            if result.cut:
+                lines.append(f"[yellow]incomplete: {_escape(result.cut)}[/] (the checks it cut show as errors)")
             worst = result.worst()
             if worst:
                 lines.append(f"worst: {worst.status.upper()} {worst.severity} {worst.check_id} — {_escape(worst.title)}")

@@ -35,6 +35,8 @@ def table_text(results: list[ServerResult]) -> str:
             lines.append(f"  error: {redact_text(r.error)}")
         if r.auth_error:
             lines.append(f"  not signed in: {redact_text(r.auth_error)}")
+        if r.cut:
+            lines.append(f"  incomplete: {redact_text(r.cut)}")
         rank = {s: i for i, s in enumerate(SEVERITIES)}
         for f in sorted(r.findings, key=lambda f: (ORDER[f.status], rank[f.severity], f.check_id)):
             detail = f" — {redact_text(f.reason)}" if f.reason else ""
