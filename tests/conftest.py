@@ -77,6 +77,18 @@ def isolated(tmp_path, monkeypatch):
     keyring.set_keyring(previous)
 
 
+@pytest.fixture
+def fake_strapi():
+    """A fake Strapi 5.54 on loopback (tests/hostile_strapi.py) whose every string the test can set, with a
+    saved profile "fake" signed in through the console's real sign-in and keyring API. Gives a
+    SignedInFake: ``.fake`` (state, fill_strings, override, requests), ``.profile``, ``.store``, ``scan()``."""
+    from hostile_strapi import start_signed_in
+
+    signed = start_signed_in()
+    yield signed
+    signed.fake.close()
+
+
 async def wait_until(condition, timeout: float = 20.0) -> None:
     """Poll ``condition`` every 50 ms; fail the test if it does not hold within ``timeout`` (a hang guard)."""
     loop = asyncio.get_running_loop()
