@@ -52,7 +52,7 @@ class AuditEvent:
         whole = _compact(self.payload)
         self.payload_size = len(whole)
         if len(whole) > PAYLOAD_PREVIEW:
-            self.preview = _compact(redact_data(self.payload))[:PAYLOAD_PREVIEW]
+            self.preview = _compact(redact_data(_prune(self.payload, [PAYLOAD_PREVIEW])))[:PAYLOAD_PREVIEW]
             self.payload = {}
         held = len(self.preview) if self.preview is not None else footprint(self.payload)
         self.footprint = self._text_footprint() + held
@@ -94,6 +94,32 @@ class AuditEvent:
 
 def _compact(payload: Any) -> str:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _prune(value: Any, budget: list[int]) -> Any:
+    """The beginning of a payload, about ``budget[0]`` characters of it, in its shape: redacting that
+    costs what the preview costs, not what the server sent."""
+    if isinstance(value, str):
+        kept = value[:max(0, budget[0])]
+        budget[0] -= len(kept) + 2
+        return kept
+    if isinstance(value, dict):
+        out: dict[Any, Any] = {}
+        for k, v in value.items():
+            if budget[0] <= 0:
+                break
+            budget[0] -= len(str(k)) + 4
+            out[k] = _prune(v, budget)
+        return out
+    if isinstance(value, (list, tuple)):
+        items = []
+        for v in value:
+            if budget[0] <= 0:
+                break
+            items.append(_prune(v, budget))
+        return items
+    budget[0] -= 8
+    return value
 
 
 def footprint(value: Any) -> int:
