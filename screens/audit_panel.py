@@ -202,8 +202,7 @@ class AuditPanel(Screen):
             text = "[green]following[/] — ↑ to stop"
         else:
             text = f"[b]{self.unseen} new[/] — End to follow"
-        size = (f" · {len(self.buffer)}/{self.buffer.size} events kept "
-                f"({self.buffer.bytes / 2**20:.1f} of {self.buffer.max_bytes / 2**20:.0f} MB)")
+        size = f" · {len(self.buffer)}/{self.buffer.size} events kept"
         self.query_one("#audit-follow", Static).update(text + size)
 
     def _show(self, event: AuditEvent | None, whole: dict | None = None, note: str = "") -> None:

@@ -13,8 +13,9 @@ import json
 import math
 from typing import Any
 
-# Unix times a datetime can hold (year 1970 to 9999): the range of every server timestamp used as one.
-MAX_EPOCH = 253_402_300_799.0
+# Unix times worth using (1970 to the year 3000): a datetime holds them in any time zone, and nothing a
+# server says about a rate limit, a token or its clock is further away.
+MAX_EPOCH = 32_503_680_000.0
 # Seconds in 200 years: the longest duration (a lifetime, a lifespan, a wait) worth representing.
 MAX_DURATION = 200 * 365 * 86_400.0
 # npm's limit for a version number part (Number.MAX_SAFE_INTEGER): larger parts are not versions.
