@@ -27,7 +27,7 @@ from strapi_console.audit.community import CANNOT_SEE
 from strapi_console.audit.events import AuditEvent, EventBuffer
 from strapi_console.audit.filters import compile_filter
 from strapi_console.audit.tail import ServerStatus, Tail
-from strapi_console.errors import ConsoleError, isolate
+from strapi_console.errors import isolate
 from strapi_console.files import open_private
 
 from .event_list import EventList
@@ -304,7 +304,7 @@ class AuditPanel(Screen):
                 if e.truncated and self.tail:
                     try:
                         whole = await self.tail.whole_payload(e)
-                    except ConsoleError:
+                    except Exception:  # noqa: BLE001 — this event keeps its preview; the export goes on
                         whole = None
                 previews += e.truncated and whole is None
                 out.write(json.dumps(e.to_dict(whole), ensure_ascii=False, default=str) + "\n")

@@ -19,7 +19,7 @@ import pytest
 from conftest import stop_task, wait_until
 from fake_audit_server import FakeAuditServer, iso
 from hostile_strapi import make_jwt, save_profile, sign_in, start_signed_in
-from strapi_console import bounds
+from strapi_console import bounds, paths
 from strapi_console.audit.events import BUFFER_BYTES, PAYLOAD_PREVIEW, EventBuffer
 from strapi_console.audit.tail import Tail
 from strapi_console.cli import main
@@ -436,3 +436,35 @@ def test_json_depth_is_bounded_without_recursion():
     for text in ("[" * 65 + "]" * 65, DEEP.decode()):
         with pytest.raises(bounds.JSONTooDeep):
             bounds.loads(text)
+
+
+async def test_panel_detail_and_export_fetch_a_large_payload_again():
+    from screens.app import StrapiConsoleApp
+    from strapi_console import config as cm
+    from test_tui import settle
+
+    server = FakeAuditServer()
+    try:
+        server.add(1, payload={"model": "article", "entry": {"id": 1, "body": "y" * 200_000}})
+        cfg = cm.load()
+        cfg.add(Profile("ee", server.url))
+        store = SecretStore("memory")
+        store.set("ee", Credentials(kind="admin-token", access_token="detail-admin-token-0123456789"))
+        app = StrapiConsoleApp(config=cfg, store=store, tail_fast=0.05)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.press("4")
+            panel = app.screen
+            await settle(app, pilot, until=lambda: len(panel.buffer) == 1)
+            event = next(iter(panel.buffer))
+            assert event.truncated and not event.payload  # the buffer keeps a preview only
+            panel._show(event)
+            detail = panel.query_one("#event-detail")
+            await settle(app, pilot, until=lambda: "y" * 200_000 in detail.text)
+            assert next(iter(panel.buffer)).payload == {}  # shown, not kept
+            panel.action_export()
+            exports = paths.data_dir() / "exports"
+            await settle(app, pilot, until=lambda: exports.exists() and any(exports.glob("audit-*.jsonl")))
+            line = json.loads(next(exports.glob("audit-*.jsonl")).read_text().splitlines()[0])
+            assert len(line["payload"]["entry"]["body"]) == 200_000
+    finally:
+        server.close()
