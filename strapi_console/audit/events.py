@@ -73,11 +73,6 @@ class AuditEvent:
         """Only a preview of the payload is kept: the whole one must be fetched again."""
         return self.preview is not None
 
-    def __post_init__(self) -> None:
-        # what the list, the filters and `tail` show as text: a URL's secret parts never reach them
-        self.who, self.target, self.summary = (redact_urls_in_text(self.who), redact_urls_in_text(self.target),
-                                               redact_urls_in_text(self.summary))
-
     @property
     def key(self) -> tuple[str, bool, str]:
         return (self.profile, self.derived, self.source_id)
