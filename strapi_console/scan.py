@@ -16,7 +16,7 @@ import httpx
 
 from . import __version__, scoring
 from .checks import REGISTRY, ScanContext, run_checks
-from .checks.registry import SEVERITIES, Finding
+from .checks.registry import SEVERITIES, Finding, reading
 from .client import ServerInfo
 from .advisories import DEFAULT_MAX_AGE_DAYS
 from .config import Profile
@@ -149,15 +149,14 @@ async def scan_profile(profile: Profile, store: SecretStore, *, check_ids: list[
         return result
 
 
-SURFACE_FAMILIES = ("HDR", "TLS")  # checks that look at a URL, run again on the profile's public URL
-
-
 async def _public_surface(profile: Profile, store: SecretStore, check_ids: list[str] | None,
                           transport) -> list[Finding]:
-    """The header and TLS checks on the public URL (end users may reach the API through a CDN)."""
+    """The checks that read public_url (headers, TLS) on the public URL (end users may reach the API
+    through a CDN)."""
     if not profile.public_url or profile.public_url == profile.url:
         return []
-    ids = [c for c in (check_ids or list(REGISTRY)) if c.split("-")[0] in SURFACE_FAMILIES]
+    on_public = {s.id for s in reading("public_url")}
+    ids = [c for c in (check_ids or list(REGISTRY)) if c in on_public]
     if not ids:
         return []
     public = dataclasses.replace(profile, url=profile.public_url)
