@@ -108,21 +108,12 @@ class ServerDetailScreen(Screen):
         if result is None:
             head.update("refreshing…")
             return
-        posture = result.posture
-        grade = (posture.grade or f"n/a (coverage {round(posture.coverage * 100)}%)") if posture else "—"
-        cap = f" · cap {posture.cap} ({posture.cap_reason})" if posture and posture.cap else ""
-        web = result.web
-        theirs = web.to_dict().get("observatory") if web else None
-        web_text = (f"Web {web.grade} {web.score}" + (f" (Observatory {theirs['grade']} {theirs['score']})" if theirs
-                                                      else "") + " · ") if web else (
-            "Web n/a (plain HTTP) · " if profile and not profile.url.startswith("https") else "")
-        tls = result.tls
-        tls_text = f"TLS {tls[0]} · " if tls else ""
+        grades = result.grades  # computed once, at the end of the scan
+        summary = grades.summary(plain_http=bool(profile and profile.url.startswith("http://"))) if grades else ""
         first = Text.assemble((safe(self.profile_name, 60), "bold"), " ", safe(profile.url if profile else "", 120),
-                              f" · {web_text}{tls_text}posture {safe(grade, 40)}"
-                              + (f" {posture.score}" if posture else "") + safe(cap, 200))
-        if result.overall:
-            first.append_text(Text.assemble(" → ", (safe(result.overall, 8), "bold")))
+                              f" · {safe(summary, 400)}" if summary else "")
+        if grades and grades.overall:
+            first.append_text(Text.assemble(" → ", (safe(grades.overall, 8), "bold")))
         if self.profile_name in self.app.aggressive:
             first.append_text(Text.assemble(" · ", ("aggressive probes on", "bold magenta")))
         shown = [first]

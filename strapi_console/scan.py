@@ -21,6 +21,8 @@ from .client import ServerInfo
 from .advisories import DEFAULT_MAX_AGE_DAYS
 from .config import Profile
 from .errors import ConsoleError, SignedOut, StrapiError, TLSFailure
+from .grades import Grades, TLSGrade, grade as grade_server
+from .observatory import WebGrade
 from .secrets import SecretStore, end_user_key
 from .session import client_for, load_credentials
 
@@ -37,41 +39,30 @@ class ServerResult:
     had_credentials: bool = False
     session_ended: bool = False  # held credentials the server no longer accepts (and refresh failed)
     scanned_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    grades: Grades | None = None  # set once, by finish(), when the findings are final
+
+    def finish(self) -> ServerResult:
+        """Grade the server from its final findings, once, at the end of its scan: the reports and the TUI
+        read the stored grades."""
+        self.grades = grade_server(self.findings, reachable=self.reachable,
+                                   https=self.profile.url.startswith("https://"))
+        return self
 
     @property
     def posture(self) -> scoring.Posture | None:
-        return scoring.posture(self.findings) if self.reachable and self.findings else None
+        return self.grades.posture if self.grades else None
 
     @property
-    def web(self):
-        """The Observatory Web grade, for HTTPS profiles whose header checks ran: the console's results
-        (stricter where a check says why), with the Observatory's own score beside it when they differ."""
-        from .observatory import grade
-
-        if not self.reachable or not self.profile.url.startswith("https://"):
-            return None
-        theirs, ours = {}, {}
-        for f in self.findings:
-            obs = f.evidence.get("observatory")
-            if isinstance(obs, dict):
-                theirs[obs["test"]] = obs["result"]
-                own = f.evidence.get("console")
-                ours[obs["test"]] = own["result"] if isinstance(own, dict) else obs["result"]
-        return grade(ours, observatory=theirs) if ours else None
+    def web(self) -> WebGrade | None:
+        return self.grades.web if self.grades else None
 
     @property
-    def tls(self) -> tuple[str, str | None] | None:
-        from .checks.tls import tls_grade
-
-        return tls_grade(self.findings)
+    def tls(self) -> TLSGrade | None:
+        return self.grades.tls if self.grades else None
 
     @property
     def overall(self) -> str | None:
-        p = self.posture
-        if not p or not p.grade:
-            return None
-        grade = scoring.worse(p.grade, self.web.grade if self.web else None)
-        return scoring.worse(grade, self.tls[0] if self.tls else None)
+        return self.grades.overall if self.grades else None
 
     @property
     def incomplete(self) -> bool:
@@ -146,7 +137,7 @@ async def scan_profile(profile: Profile, store: SecretStore, *, check_ids: list[
                 ctx = ScanContext(client=client, info=ServerInfo(), credentials=None)
                 result.findings = await run_checks(ctx, [c for c in REGISTRY if c.startswith("TLS-")])
         result.request_count = client.request_count
-        return result
+        return result.finish()
 
 
 async def _public_surface(profile: Profile, store: SecretStore, check_ids: list[str] | None,

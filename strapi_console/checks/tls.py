@@ -286,29 +286,6 @@ async def cipher(ctx: ScanContext):
                                               "file": PROXY, "snippet": "ssl_prefer_server_ciphers off;"})
 
 
-def tls_grade(findings) -> tuple[str, str | None] | None:
-    """SSL Labs-style lightweight grade: (grade, cap reason)."""
-    by = {f.check_id: f for f in findings}
-    avail = by.get("TLS-AVAILABLE")
-    if avail is None or avail.status != "pass":
-        return None
-    status = lambda cid: by[cid].status if cid in by else None  # noqa: E731
-    if status("TLS-CIPHER") == "fail":
-        return "F", "TLS-CIPHER"
-    if status("TLS-CERT-TRUST") == "fail" or (status("TLS-CERT-EXPIRY") == "fail" and
-                                               "expired" in by["TLS-CERT-EXPIRY"].title):
-        return "T", "TLS-CERT-TRUST" if status("TLS-CERT-TRUST") == "fail" else "TLS-CERT-EXPIRY"
-    if status("TLS-CERT-HOSTNAME") == "fail":
-        return "M", "TLS-CERT-HOSTNAME"
-    if status("TLS-PROTO-LEGACY") == "fail" or status("TLS-CIPHER") == "warn":
-        return "B", "TLS-PROTO-LEGACY" if status("TLS-PROTO-LEGACY") == "fail" else "TLS-CIPHER"
-    hsts = by.get("HDR-HSTS")
-    if status("TLS-PROTO-13") == "warn" or (hsts is not None and hsts.status != "pass"):
-        return "A-", None
-    return "A+", None
-
-
-
 @check("TLS-CERT-KEY", "Key strength and signature", "high", panel="headers", settings=SURFACE, references=(TSSL,))
 async def cert_key(ctx: ScanContext):
     me, probe, early = await _cert_check(ctx, "TLS-CERT-KEY")
