@@ -123,10 +123,6 @@ class CheckSpec:
     probe: str | None = None  # for an aggressive check: what it sends, said when it is skipped
     references: tuple[str, ...] = ()
 
-    @property
-    def needs_auth(self) -> bool:
-        return "sign-in" in self.needs
-
     def finding(self, status: Status, title: str | None = None, **kw) -> Finding:
         return Finding(check_id=self.id, status=status, severity=self.severity, title=title or self.title,
                        references=list(self.references), **kw)
