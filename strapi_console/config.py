@@ -42,6 +42,10 @@ PROFILE_KEYS: dict[str, str] = {
     "departed_admins": "e-mail addresses of admins who have left (AUTH-ADMIN-USERS fails while they are active)",
 }
 LIST_KEYS = ("allowed_full_access_tokens", "declared_providers", "departed_admins")
+# The profile keys that change what a check concludes (the rest say how to reach and sign in to the
+# server). Each check declares which of these it reads; a test makes sure every one is read by some check.
+CHECK_SETTINGS = ("public_url", "tags", "allowed_full_access_tokens", "stale_token_days", "expects_signups",
+                  "declared_providers", "departed_admins")
 SETTINGS_KEYS: dict[str, str] = {
     "secret_store": '"keyring" (default) or "memory" (keep tokens only for the session)',
     "rescan_minutes": "rescan every server in the TUI this often, in the background (default 0: off)",
@@ -105,6 +109,13 @@ class Profile:
         if self.expects_signups:
             out["expects_signups"] = True
         return out
+
+    def check_settings(self) -> dict[str, Any]:
+        """The values of :data:`CHECK_SETTINGS`, read-only, as the checks see them."""
+        return {"public_url": self.public_url, "tags": tuple(self.tags),
+                "allowed_full_access_tokens": tuple(self.allowed_full_access_tokens),
+                "stale_token_days": self.stale_token_days, "expects_signups": self.expects_signups,
+                "declared_providers": tuple(self.declared_providers), "departed_admins": tuple(self.departed_admins)}
 
     @property
     def surfaces(self) -> list[str]:

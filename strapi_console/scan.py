@@ -18,12 +18,14 @@ import httpx
 
 from . import __version__, scoring
 from .checks import REGISTRY, ScanContext, run_checks
-from .checks.registry import SEVERITIES, Finding
+from .checks.registry import SEVERITIES, Finding, reading
 from .client import ServerInfo
 from .advisories import DEFAULT_MAX_AGE_DAYS
 from .config import Profile
 from .errors import ConsoleError, SignedOut, StrapiError, TLSFailure, isolate
+from .grades import Grades, TLSGrade, grade as grade_server
 from .http import RequestBudget
+from .observatory import WebGrade
 from .secrets import SecretStore, end_user_key
 from .session import client_for, load_credentials
 
@@ -42,41 +44,30 @@ class ServerResult:
     cut: str | None = None  # why the request budget or deadline stopped this scan before every check finished
     unexpected: bool = False  # the error is not one the console explains (a bug, or an answer nothing expected)
     scanned_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    grades: Grades | None = None  # set once, by finish(), when the findings are final
+
+    def finish(self) -> ServerResult:
+        """Grade the server from its final findings, once, at the end of its scan: the reports and the TUI
+        read the stored grades."""
+        self.grades = grade_server(self.findings, reachable=self.reachable,
+                                   https=self.profile.url.startswith("https://"))
+        return self
 
     @property
     def posture(self) -> scoring.Posture | None:
-        return scoring.posture(self.findings) if self.reachable and self.findings else None
+        return self.grades.posture if self.grades else None
 
     @property
-    def web(self):
-        """The Observatory Web grade, for HTTPS profiles whose header checks ran: the console's results
-        (stricter where a check says why), with the Observatory's own score beside it when they differ."""
-        from .observatory import grade
-
-        if not self.reachable or not self.profile.url.startswith("https://"):
-            return None
-        theirs, ours = {}, {}
-        for f in self.findings:
-            obs = f.evidence.get("observatory")
-            if isinstance(obs, dict):
-                theirs[obs["test"]] = obs["result"]
-                own = f.evidence.get("console")
-                ours[obs["test"]] = own["result"] if isinstance(own, dict) else obs["result"]
-        return grade(ours, observatory=theirs) if ours else None
+    def web(self) -> WebGrade | None:
+        return self.grades.web if self.grades else None
 
     @property
-    def tls(self) -> tuple[str, str | None] | None:
-        from .checks.tls import tls_grade
-
-        return tls_grade(self.findings)
+    def tls(self) -> TLSGrade | None:
+        return self.grades.tls if self.grades else None
 
     @property
     def overall(self) -> str | None:
-        p = self.posture
-        if not p or not p.grade:
-            return None
-        grade = scoring.worse(p.grade, self.web.grade if self.web else None)
-        return scoring.worse(grade, self.tls[0] if self.tls else None)
+        return self.grades.overall if self.grades else None
 
     @property
     def incomplete(self) -> bool:
@@ -127,7 +118,7 @@ async def scan_profile(profile: Profile, store: SecretStore, *, check_ids: list[
         result.cut = budget.cut
         result.findings = [_cut_finding(f, budget) if f.check_id in budget.refused and f.status != "error" else f
                            for f in result.findings]
-    return result
+    return result.finish()  # graded once, from the final findings (a budget cut turns some into errors first)
 
 
 def _cut_finding(finding: Finding, budget: RequestBudget) -> Finding:
@@ -190,15 +181,14 @@ async def _scan(profile: Profile, store: SecretStore, check_ids: list[str] | Non
         return result
 
 
-SURFACE_FAMILIES = ("HDR", "TLS")  # checks that look at a URL, run again on the profile's public URL
-
-
 async def _public_surface(profile: Profile, store: SecretStore, check_ids: list[str] | None,
                           transport, budget: RequestBudget) -> list[Finding]:
-    """The header and TLS checks on the public URL (end users may reach the API through a CDN)."""
+    """The checks that read public_url (headers, TLS) on the public URL (end users may reach the API
+    through a CDN)."""
     if not profile.public_url or profile.public_url == profile.url:
         return []
-    ids = [c for c in (check_ids or list(REGISTRY)) if c.split("-")[0] in SURFACE_FAMILIES]
+    on_public = {s.id for s in reading("public_url")}
+    ids = [c for c in (check_ids or list(REGISTRY)) if c in on_public]
     if not ids:
         return []
     public = dataclasses.replace(profile, url=profile.public_url)

@@ -26,11 +26,9 @@ def table_text(results: list[ServerResult]) -> str:
             facts.append(info.edition)
         if info and info.environment:
             facts.append(info.environment)
-        posture = r.posture
-        if posture:
-            grade = posture.grade or f"n/a (coverage {round(posture.coverage * 100)}%)"
-            cap = f", cap {posture.cap}: {posture.cap_reason}" if posture.cap else ""
-            facts.append(f"posture {grade} {posture.score}{cap}")
+        if r.grades and r.grades.posture:  # the grades stored at the end of the scan, as the JSON and the TUI show
+            facts.append(r.grades.summary(plain_http=r.profile.url.startswith("http://"))
+                         + (f" → {r.grades.overall}" if r.grades.overall else ""))
         lines.append(head + ("  ·  " + safe(" · ".join(facts), 400) if facts else ""))
         if r.error:
             lines.append(f"  error: {safe(redact_text(r.error), 600)}")
