@@ -28,7 +28,7 @@ def test_the_layering_rules_are_declared():
     assert {"strapi_console", "screens"} <= set(config["root_packages"]) and config["include_external_packages"]
     declared = {(s, f) for c in contracts for s in c.sources for f in c.forbidden}
     assert {("strapi_console", "textual"), ("strapi_console", "rich"), ("strapi_console", "screens"),
-            ("strapi_console.http", "strapi_console.client"), ("strapi_console.checks", "strapi_console.writes"),
+            ("strapi_console.http", "strapi_console.client"), ("strapi_console.checks", "strapi_console.engine"),
             ("screens", "httpx")} <= declared
     direct_only = {c.name for c in contracts if c.allow_indirect}
     assert all("httpx" in c.forbidden for c in contracts if c.name in direct_only)  # only screens→httpx is direct-only
