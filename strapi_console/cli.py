@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import difflib
 import getpass
 import json
 import os
+import shutil
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -34,6 +36,17 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         print(f"{self.prog}: {message}", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
+
+    def _check_value(self, action, value):
+        """A command or choice typed wrong names the closest one first, as a config typo does, instead of
+        argparse's bare list (argparse calls this for every value that has choices, subcommands included)."""
+        if action.choices is None or value in action.choices:
+            return
+        choices = [str(c) for c in action.choices]
+        close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.5)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise argparse.ArgumentError(action, f"invalid choice: '{safe(value, 80)}'.{hint} "
+                                             f"Choose from: {', '.join(choices)}.")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -220,6 +233,12 @@ def cmd_profile(args) -> int:
         cfg.add(profile, replace=args.replace)
         config_mod.save(cfg)
         print(f"Added profile '{name}' ({url}) to {cfg.path}.")
+        for option, given in (("--url", url), ("--public-url", public_url)):
+            base = config_mod.base_url_suggestion(given)
+            if base:
+                _err(f"Warning: {option} {given} ends in an admin or API path; the console wants the server's "
+                     f"base URL and adds /admin and /api itself, so scans of this profile would not find Strapi. "
+                     f"Did you mean {base}? Fix it with: strapi-console profile add {name} {option} {base} --replace")
         if profile.is_plain_http and not profile.is_loopback:
             _err("Warning: plain HTTP to a non-loopback host: the password and tokens cross the network unencrypted.")
         if profile.default_read_only:
@@ -389,9 +408,8 @@ def cmd_logout(args) -> int:
 
 def cmd_scan(args) -> int:
     cfg = _load_config(args)
-    from . import report
     from .checks import REGISTRY
-    from .scan import exit_code, scan_profiles
+    from .scan import scan_profiles
 
     if args.all and args.names:
         raise ConfigError("Name profiles or pass --all, not both.")
@@ -407,11 +425,24 @@ def cmd_scan(args) -> int:
         unknown = [c for c in args.check if c not in REGISTRY]
         if unknown:
             raise ConfigError(f"Unknown check ID {', '.join(unknown)}. Known: {', '.join(sorted(REGISTRY))}.")
-    fmt = args.format or ("table" if sys.stdout.isatty() and not args.output else "json")
     store = _store(cfg)
     results = asyncio.run(scan_profiles(profiles, store, check_ids=args.check, aggressive=args.aggressive,
                                         advisory_max_age_days=cfg.advisory_max_age_days))
-    text = report.render(results, fmt)
+    return report_scan(results, args)
+
+
+def report_scan(results, args) -> int:
+    """Write the report of a finished scan as ``args`` asks (format, output file, threshold), say on stderr
+    what kept it incomplete, and return the exit code. Shared by ``scan`` and ``demo --scan``."""
+    from . import report
+    from .checks import REGISTRY
+    from .scan import exit_code
+
+    on_terminal = sys.stdout.isatty() and not args.output
+    fmt = args.format or ("table" if on_terminal else "json")
+    code = exit_code(results, args.fail_on, include_warn=args.fail_on_warn)
+    width = shutil.get_terminal_size().columns if on_terminal else None
+    text = report.render(results, fmt, width=width, fail_on=args.fail_on, include_warn=args.fail_on_warn, code=code)
     if args.output:
         from .files import write_private
 
@@ -419,12 +450,19 @@ def cmd_scan(args) -> int:
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
-    code = exit_code(results, args.fail_on, include_warn=args.fail_on_warn)
     for r in results:  # stderr, so a JSON document on stdout stays clean
         if not r.reachable or r.error:
-            _err(f"{r.profile.name}: {r.error or 'unreachable'}")
+            base = config_mod.base_url_suggestion(r.profile.url)
+            _err(f"{r.profile.name}: {r.error or 'unreachable'}"
+                 + (f" (its URL points into the admin panel or an API: did you mean {base}?)" if base else ""))
         elif r.auth_error:
             _err(f"{r.profile.name}: checks needing sign-in were skipped: {r.auth_error}")
+        elif not r.had_credentials:
+            skipped = sum(1 for f in r.findings if f.status == "skip" and f.check_id in REGISTRY
+                          and REGISTRY[f.check_id].needs_auth)
+            if skipped:
+                _err(f"{r.profile.name}: not signed in, so {skipped} checks that need an admin session were "
+                     f"skipped ({config_mod.sign_in_hint(r.profile)}).")
     return code
 
 
