@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from ..advisories import DEFAULT_MAX_AGE_DAYS
 from ..client import ServerInfo, StrapiClient
+from ..config import sign_in_hint
 from ..errors import ConsoleError, Forbidden, SignedOut
 from ..redact import redact_data, redact_text
 from ..secrets import Credentials
@@ -136,8 +137,8 @@ async def _run_one(spec_: CheckSpec, ctx: ScanContext) -> Finding:
 
 async def _evaluate(spec_: CheckSpec, ctx: ScanContext) -> Finding:
     if spec_.needs_auth and not ctx.signed_in:
-        return spec_.finding("skip", reason=f"no admin credentials for this profile (strapi-console login "
-                                            f"{ctx.client.profile.name})")
+        return spec_.finding("skip", reason=f"no admin credentials for this profile "
+                                            f"({sign_in_hint(ctx.client.profile)})")
     try:
         return await spec_.fn(ctx)
     except Forbidden as exc:
