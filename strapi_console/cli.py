@@ -99,12 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan = sub.add_parser("scan", help="run the security checks headless")
     scan.add_argument("names", nargs="*", metavar="NAME")
     scan.add_argument("--all", action="store_true", help="scan every profile")
-    scan.add_argument("--format", choices=["table", "json", "jsonl", "sarif"], default=None,
-                      help="output format (default: table on a terminal, json otherwise)")
-    scan.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
-    scan.add_argument("--fail-on", default="high", choices=["critical", "high", "medium", "low", "info"],
-                      help="exit 5 when a failed check has this severity or worse (default: high)")
-    scan.add_argument("--fail-on-warn", action="store_true", help="count warnings too for --fail-on")
+    _report_options(scan)
     scan.add_argument("--check", action="append", metavar="ID", help="run only this check (repeatable)")
     scan.add_argument("--aggressive", action="store_true",
                       help="also run probes that send failed sign-ins (made-up identities) or heavy queries")
@@ -194,10 +189,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="run the bundled demo Strapi server and open the console on it")
     demo.add_argument("--no-tui", action="store_true", help="start the server and wait for Ctrl-C instead")
+    demo.add_argument("--scan", action="store_true",
+                      help="headless: scan the demo server signed in, print the report, stop the server and exit "
+                           "with scan's exit code (works without a keyring: the session never leaves this process)")
+    _report_options(demo)
 
     tui = sub.add_parser("tui", help="open the TUI (same as no command)")
     tui.add_argument("names", nargs="*", metavar="NAME", help="only these profiles")
     return p
+
+
+def _report_options(parser) -> None:
+    """The report options ``scan`` and ``demo --scan`` share."""
+    parser.add_argument("--format", choices=["table", "json", "jsonl", "sarif"], default=None,
+                        help="output format (default: table on a terminal, json otherwise)")
+    parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    parser.add_argument("--fail-on", default="high", choices=["critical", "high", "medium", "low", "info"],
+                        help="exit 5 when a failed check has this severity or worse (default: high)")
+    parser.add_argument("--fail-on-warn", action="store_true", help="count warnings too for --fail-on")
 
 
 def _load_config(args) -> Config:
@@ -887,7 +896,14 @@ def cmd_permissions(args) -> int:
 def cmd_demo(args, open_tui: OpenTUI | None) -> int:
     from .demo import run_demo
 
-    return run_demo(args, open_tui)
+    def scan_demo(profile: Profile, store: SecretStore, cfg: Config) -> int:
+        from .scan import scan_profiles
+
+        results = asyncio.run(scan_profiles([profile], store, advisory_max_age_days=cfg.advisory_max_age_days))
+        with _safe_output():
+            return report_scan(results, args)
+
+    return run_demo(args, open_tui, scan=scan_demo)
 
 
 class _safe_output:

@@ -77,7 +77,7 @@ def _grade_text(r: ServerResult) -> str:
 
 
 def summary_line(r: ServerResult) -> str:
-    """'84 checks: 12 fail (2 critical, 3 high, ...), 5 warn, 30 skip, 3 info, 34 pass. Grade F.'"""
+    """'Grade F. 84 checks: 12 fail (2 critical, 3 high, ...), 5 warn, 30 skip, 3 info, 34 pass.'"""
     by_status = {s: 0 for s in ORDER}
     for f in r.findings:
         by_status[f.status] += 1
@@ -86,7 +86,7 @@ def summary_line(r: ServerResult) -> str:
     parts = [f"{by_status['fail']} fail" + (f" ({severities})" if severities else "")]
     parts += [f"{by_status[s]} {s}" for s in ("warn", "error", "skip", "info", "pass") if by_status[s]]
     grade = r.overall or _grade_text(r)
-    return f"{len(r.findings)} checks: {', '.join(parts)}. Grade {grade}."
+    return f"Grade {grade}. {len(r.findings)} checks: {', '.join(parts)}."
 
 
 def exit_meaning(results: list[ServerResult], code: int, fail_on: str, include_warn: bool) -> str:
