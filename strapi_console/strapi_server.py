@@ -61,8 +61,9 @@ def _project_files_hash(project: Path) -> str:
 def check_node() -> None:
     for tool in ("node", "npm"):
         if shutil.which(tool) is None:
-            raise StrapiSetupError(f"'{tool}' is not on PATH: the bundled Strapi server needs Node.js 20 and npm.",
-                                   hint="Install Node.js 20 (with npm) and try again.")
+            raise StrapiSetupError(f"'{tool}' is not on PATH: the bundled Strapi server needs Node.js and npm.",
+                                   hint="Install Node.js 22 LTS with npm (the bundled Strapi 5.54 declares Node 20-26, "
+                                        "the demo project 20-24; Node 20 reached end of life on 2026-04-30).")
 
 
 NPM_CI = ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=info"]  # info: fetches and install scripts are logged
