@@ -245,7 +245,7 @@ def cmd_profile(args) -> int:
         for option, given in (("--url", url), ("--public-url", public_url)):
             base = config_mod.base_url_suggestion(given)
             if base:
-                _err(f"Warning: {option} {given} ends in an admin or API path; the console wants the server's "
+                _err(f"Warning: {option} {given} points into the admin panel or an API; the console wants the server's "
                      f"base URL and adds /admin and /api itself, so scans of this profile would not find Strapi. "
                      f"Did you mean {base}? Fix it with: strapi-console profile add {name} {option} {base} --replace")
         if profile.is_plain_http and not profile.is_loopback:
@@ -895,6 +895,9 @@ def cmd_permissions(args) -> int:
 
 def cmd_demo(args, open_tui: OpenTUI | None) -> int:
     from .demo import run_demo
+
+    if not args.scan and (args.format or args.output or args.fail_on_warn or args.fail_on != "high"):
+        raise ConfigError("--format, --output and --fail-on shape the report of `demo --scan`: add --scan.")
 
     def scan_demo(profile: Profile, store: SecretStore, cfg: Config) -> int:
         from .scan import scan_profiles

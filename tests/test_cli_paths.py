@@ -70,6 +70,20 @@ def test_base_urls_get_no_warning(capsys, url):
     assert "Warning" not in capsys.readouterr().err
 
 
+def test_a_scan_that_finds_no_strapi_at_an_admin_url_suggests_the_base(capsys):
+    from conftest import OFFLINE_URL
+
+    main(["profile", "add", "adm", "--url", OFFLINE_URL + "/admin"])
+    capsys.readouterr()
+    assert main(["scan", "adm", "--format", "json"]) == 4
+    assert f"did you mean {OFFLINE_URL}?" in capsys.readouterr().err
+
+
+def test_report_options_of_demo_need_scan(capsys):
+    assert main(["demo", "--no-tui", "--format", "sarif"]) == 1
+    assert "add --scan" in capsys.readouterr().err
+
+
 # --- the scan table on a terminal ------------------------------------------------------------------
 
 
