@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from ..advisories import DEFAULT_MAX_AGE_DAYS
 from ..client import ServerInfo, StrapiClient
-from ..config import CHECK_SETTINGS
+from ..config import CHECK_SETTINGS, sign_in_hint
 from ..errors import ConsoleError, Forbidden, SignedOut
 from ..http import current_check
 from ..redact import redact_data, redact_text, redact_urls
@@ -195,8 +195,8 @@ async def _run_one(spec_: CheckSpec, ctx: ScanContext) -> Finding:
 def _unmet(spec_: CheckSpec, ctx: ScanContext) -> Finding | None:
     """The skip for a check whose needs this scan does not meet, else None."""
     if "sign-in" in spec_.needs and not ctx.signed_in:  # counts against coverage: signing in would evaluate it
-        return spec_.finding("skip", reason=f"no admin credentials for this profile (strapi-console login "
-                                            f"{ctx.client.profile.name})")
+        return spec_.finding("skip", reason=f"no admin credentials for this profile "
+                                            f"({sign_in_hint(ctx.client.profile)})")
     if "end-user" in spec_.needs and ctx.end_user is None:
         return spec_.not_applicable(END_USER_HINT.format(name=ctx.client.profile.name))
     if "aggressive" in spec_.needs and not ctx.aggressive:
