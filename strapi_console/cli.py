@@ -179,6 +179,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help="default: text on a terminal, jsonl otherwise")
     tl.add_argument("--once", action="store_true", help="one poll per server, then exit (scripts, cron)")
 
+    tr = sub.add_parser("triage", help="on call: what happened on a server in a window, in order, and what the "
+                        "console cannot see there")
+    tr.add_argument("name", metavar="PROFILE")
+    tr.add_argument("--since", default="24h", metavar="AGE", help="how far back, e.g. 30m, 6h, 2d (default 24h)")
+    tr.add_argument("--format", choices=["text", "json", "markdown"], default="text",
+                    help="text (default), json, or markdown (an incident report for the postmortem)")
+    tr.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
     demo = sub.add_parser("demo", help="run the bundled demo Strapi server and open the console on it")
     demo.add_argument("--no-tui", action="store_true", help="start the server and wait for Ctrl-C instead")
 
@@ -703,6 +710,31 @@ def cmd_tail(args) -> int:
     return EXIT_OK
 
 
+def cmd_triage(args) -> int:
+    from datetime import datetime, timedelta, timezone
+
+    from . import triage
+
+    cfg = _load_config(args)
+    profile = cfg.get(args.name)
+    since = datetime.now(timezone.utc) - timedelta(seconds=parse_age(args.since))
+    found = _with_client(profile, _store(cfg), lambda client: triage.gather(client, since=since))
+    if args.format == "json":
+        text = json_text(triage.as_json(found), indent=2) + "\n"
+    elif args.format == "markdown":
+        text = triage.markdown(found)
+    else:
+        text = "\n".join(triage.text_lines(found, safe)) + "\n"
+    if args.output:
+        from .files import write_private
+
+        write_private(args.output, text)
+        print(f"Wrote the triage of {profile.name} ({len(found.events)} events) to {args.output}.")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
 def cmd_webhooks(args) -> int:
     from urllib.parse import urlsplit
 
@@ -903,7 +935,7 @@ def main(argv: list[str] | None = None, *, open_tui: OpenTUI | None = None) -> i
         handler = {"profile": cmd_profile, "login": cmd_login, "logout": cmd_logout, "scan": cmd_scan,
                    "advisories": cmd_advisories, "fix": cmd_fix, "journal": cmd_journal,
                    "permissions": cmd_permissions, "tokens": cmd_tokens, "webhooks": cmd_webhooks,
-                   "tail": cmd_tail}.get(args.command)
+                   "tail": cmd_tail, "triage": cmd_triage}.get(args.command)
         if args.command == "demo":
             return cmd_demo(args, open_tui)
         with _safe_output():
