@@ -186,6 +186,10 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--format", choices=["text", "json", "markdown"], default="text",
                     help="text (default), json, or markdown (an incident report for the postmortem)")
     tr.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    from .containment_cli import add_contain_parser
+
+    add_contain_parser(sub, _destructive_options)
+
     demo = sub.add_parser("demo", help="run the bundled demo Strapi server and open the console on it")
     demo.add_argument("--no-tui", action="store_true", help="start the server and wait for Ctrl-C instead")
 
@@ -629,8 +633,10 @@ def _confirm_and_apply(args, profile: Profile, store: SecretStore, plan, *, sour
     if plan.undo_of is not None:
         print(f"Undone and verified. Journal entry {outcome.ref}.")
         return EXIT_OK
-    undo = (f"; undo with: strapi-console journal undo {profile.name} {outcome.ref}" if plan.undoable
-            else " (cannot be undone)")
+    kept = sum(1 for s in plan.steps if not s.target.undoable)
+    undo = (" (cannot be undone)" if kept == len(plan.steps) else
+            f"; undo with: strapi-console journal undo {profile.name} {outcome.ref}"
+            + (f" (all but the {kept} step(s) that cannot be undone)" if kept else ""))
     group = f" (a group of {len(outcome.entries)} changes)" if len(outcome.entries) > 1 else ""
     print(f"Applied and verified. Journal entry {outcome.ref}{group}{undo}")
     return EXIT_OK
@@ -733,6 +739,13 @@ def cmd_triage(args) -> int:
     else:
         sys.stdout.write(text)
     return EXIT_OK
+
+
+def cmd_contain(args) -> int:
+    from .containment_cli import run_contain
+
+    return run_contain(args, load_config=_load_config, store=_store, with_client=_with_client,
+                       confirm_and_apply=_confirm_and_apply, writable=_writable, err=_err)
 
 
 def cmd_webhooks(args) -> int:
@@ -935,7 +948,7 @@ def main(argv: list[str] | None = None, *, open_tui: OpenTUI | None = None) -> i
         handler = {"profile": cmd_profile, "login": cmd_login, "logout": cmd_logout, "scan": cmd_scan,
                    "advisories": cmd_advisories, "fix": cmd_fix, "journal": cmd_journal,
                    "permissions": cmd_permissions, "tokens": cmd_tokens, "webhooks": cmd_webhooks,
-                   "tail": cmd_tail, "triage": cmd_triage}.get(args.command)
+                   "tail": cmd_tail, "triage": cmd_triage, "contain": cmd_contain}.get(args.command)
         if args.command == "demo":
             return cmd_demo(args, open_tui)
         with _safe_output():

@@ -465,6 +465,9 @@ def _blind(result: Triage, licensed: bool, stored: dict | None, taken: dict | No
             out.append("snapshot sections this account cannot read: " + ", ".join(unread))
     if api is not None:
         out.append("tokens: Strapi keeps only each token's last use, so earlier uses in the window are not seen")
+        if api and not any(t.last_used_at for t in api[:MAX_OBJECTS]):
+            out.append(f"tokens: none of the {len(api)} API token(s) shows any use: this server may not record "
+                       "token use at all (Strapi 4.26 does not), so no use in the account is not proof of none")
     if sessions is None:
         out.append("admin sign-ins: not recorded on this version (sessions can be listed from 5.50, and only your "
                    "own)" if info.session_auth is not False else
