@@ -619,14 +619,16 @@ def _confirm_and_apply(args, profile: Profile, store: SecretStore, plan, *, sour
     read_only = profile.default_read_only and not args.allow_write
     outcome = _with_client(profile, store, lambda client: engine.apply(client, plan, read_only=read_only,
                                                                         source=source))
-    for name, key in plan.secrets.items():
-        if key_file:
-            from .files import write_private
+    if key_file and plan.secrets:
+        from .files import write_private
 
-            write_private(key_file, key + "\n")
-            print(f"The new {safe(name, 120)} is in {key_file} (mode 0600). It is not shown again.")
-        else:
-            sys.stdout.write(f"New {safe(name, 120)} (shown once, copy it now):\n{key}\n")
+        # one key: the file holds it alone; several (a containment group): one "name<TAB>key" line each
+        keys = list(plan.secrets.items())
+        write_private(key_file, keys[0][1] + "\n" if len(keys) == 1 else "".join(f"{n}\t{k}\n" for n, k in keys))
+        print(f"The new {', '.join(safe(n, 120) for n, _ in keys)} {'is' if len(keys) == 1 else 'are'} in {key_file} "
+              "(mode 0600). It is not shown again.")
+    for name, key in [] if key_file else plan.secrets.items():
+        sys.stdout.write(f"New {safe(name, 120)} (shown once, copy it now):\n{key}\n")
     plan.secrets.clear()
     for warning in outcome.warnings:
         _err(f"Warning: {warning}")
