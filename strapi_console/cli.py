@@ -36,6 +36,19 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+def _positive(kind):
+    """An argparse type: a number above zero (a budget of 0 or NaN seconds is a typo, not a setting)."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+        if not 0 < value < float("inf"):
+            raise argparse.ArgumentTypeError(f"'{text}' must be above 0")
+        return value
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="strapi-console", description="A terminal security console for Strapi servers. "
                 "With no command, opens the TUI.")
@@ -93,6 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="exit 5 when a failed check has this severity or worse (default: high)")
     scan.add_argument("--fail-on-warn", action="store_true", help="count warnings too for --fail-on")
     scan.add_argument("--check", action="append", metavar="ID", help="run only this check (repeatable)")
+    scan.add_argument("--max-requests", type=_positive(int), default=None, metavar="N",
+                      help="per-server request budget of one scan (default 1000); a scan cut by it is incomplete")
+    scan.add_argument("--max-seconds", type=_positive(float), default=None, metavar="S",
+                      help="per-server deadline of one scan (default 300)")
     scan.add_argument("--aggressive", action="store_true",
                       help="also run probes that send failed sign-ins (made-up identities) or heavy queries")
 
@@ -402,7 +419,7 @@ def cmd_scan(args) -> int:
     cfg = _load_config(args)
     from . import report
     from .checks import REGISTRY
-    from .scan import exit_code, scan_profiles
+    from .scan import ScanLimits, exit_code, scan_profiles
 
     if args.all and args.names:
         raise ConfigError("Name profiles or pass --all, not both.")
@@ -427,8 +444,10 @@ def cmd_scan(args) -> int:
             if asked and not _confirm(asked, yes=False, heading=asked.title, out=sys.stderr):
                 raise ConfigError(f"The aggressive probes were not confirmed for {p.name}: nothing was sent.")
     store = _store(cfg)
+    defaults = ScanLimits()
+    limits = ScanLimits(requests=args.max_requests or defaults.requests, seconds=args.max_seconds or defaults.seconds)
     results = asyncio.run(scan_profiles(profiles, store, check_ids=args.check, aggressive=args.aggressive,
-                                        advisory_max_age_days=cfg.advisory_max_age_days))
+                                        advisory_max_age_days=cfg.advisory_max_age_days, limits=limits))
     text = report.render(results, fmt)
     if args.output:
         from .files import write_private
@@ -443,6 +462,8 @@ def cmd_scan(args) -> int:
             _err(f"{r.profile.name}: {r.error or 'unreachable'}")
         elif r.auth_error:
             _err(f"{r.profile.name}: checks needing sign-in were skipped: {r.auth_error}")
+        if r.cut:
+            _err(f"{r.profile.name}: incomplete: {r.cut}; the checks it cut are reported with status error.")
     return code
 
 
@@ -674,12 +695,18 @@ def cmd_tail(args) -> int:
     store = _store(cfg)
     said: dict[str, str] = {}
 
-    def on_events(events) -> None:
+    async def on_events(events) -> None:
         for e in events:
             if not keep(e):
                 continue
             if fmt == "jsonl":
-                sys.stdout.write(json_text(e.to_dict()) + "\n")
+                whole = None
+                if e.truncated:  # the tail keeps a preview of a large payload: the stream gets the whole one
+                    try:
+                        whole = await tail.whole_payload(e)
+                    except ConsoleError as exc:
+                        _err(f"{e.profile}: event {e.source_id}: only a preview of its payload is written ({exc})")
+                sys.stdout.write(json_text(e.to_dict(whole)) + "\n")
             else:
                 mark = f" [ALERT: {safe(e.alert, 120)}]" if e.alert else ""
                 sys.stdout.write(f"{e.time.astimezone().strftime('%Y-%m-%d %H:%M:%S')}  {safe(e.profile, 40):<12} "
@@ -687,10 +714,12 @@ def cmd_tail(args) -> int:
         sys.stdout.flush()
 
     reported: set[str] = set()
+    failed: set[str] = set()  # servers whose latest state is an error
 
     def on_status(status) -> None:
         if status.polls or status.error:
             reported.add(status.profile)
+        (failed.add if status.error else failed.discard)(status.profile)
         note = status.error or (f"{status.mode} feed" + (" (derived: cannot see " + ", ".join(CANNOT_SEE) + ")"
                                                          if status.mode == "derived" else ""))
         if not status.error and status.clock_skew is not None and abs(status.clock_skew) >= 2:
@@ -715,7 +744,8 @@ def cmd_tail(args) -> int:
         await tail.run()
 
     asyncio.run(run())
-    return EXIT_OK
+    # --once: like scan, a server that could not be read makes the run incomplete (the others are printed)
+    return EXIT_INCOMPLETE if args.once and failed else EXIT_OK
 
 
 def cmd_triage(args) -> int:

@@ -1,8 +1,10 @@
 """Scanning: for each profile, probe the server, read what the credentials allow, run every check.
 
 Servers are scanned concurrently; inside one server the anonymous probes, /admin/information and the
-checks run concurrently too. An unreachable server or a failed sign-in is recorded, never raised, so
-one bad server does not lose the others' results.
+checks run concurrently too. Whatever goes wrong inside one server's scan (unreachable, a failed
+sign-in, an answer no code path expected) is recorded as that server's error, never raised, so one bad
+or hostile server does not lose the others' results. Each server's scan has a request budget and a
+deadline (:class:`ScanLimits`); a scan they cut is reported as incomplete, with the checks it cut.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from .checks.registry import SEVERITIES, Finding
 from .client import ServerInfo
 from .advisories import DEFAULT_MAX_AGE_DAYS
 from .config import Profile
-from .errors import ConsoleError, SignedOut, StrapiError, TLSFailure
+from .errors import ConsoleError, SignedOut, StrapiError, TLSFailure, isolate
+from .http import RequestBudget
 from .secrets import SecretStore, end_user_key
 from .session import client_for, load_credentials
 
@@ -36,6 +39,8 @@ class ServerResult:
     request_count: int = 0
     had_credentials: bool = False
     session_ended: bool = False  # held credentials the server no longer accepts (and refresh failed)
+    cut: str | None = None  # why the request budget or deadline stopped this scan before every check finished
+    unexpected: bool = False  # the error is not one the console explains (a bug, or an answer nothing expected)
     scanned_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     @property
@@ -76,7 +81,7 @@ class ServerResult:
     @property
     def incomplete(self) -> bool:
         """Unreachable, sign-in failed, or too few checks could run to grade (coverage gate, Part C3)."""
-        if not self.reachable or self.auth_error is not None or self.error:
+        if not self.reachable or self.auth_error is not None or self.error or self.cut:
             return True
         posture = self.posture
         return posture is not None and posture.grade is None
@@ -95,9 +100,44 @@ class ServerResult:
         return bad[0] if bad else None
 
 
+@dataclass(frozen=True)
+class ScanLimits:
+    """What one scan may spend on one server. The defaults are far above what a normal server needs (a
+    full scan of a real Strapi sends about 40 requests and takes seconds)."""
+
+    requests: int = 1000
+    seconds: float = 300.0
+
+
 async def scan_profile(profile: Profile, store: SecretStore, *, check_ids: list[str] | None = None,
                        transport: httpx.AsyncBaseTransport | None = None, aggressive: bool = False,
-                       advisory_max_age_days: int = DEFAULT_MAX_AGE_DAYS) -> ServerResult:
+                       advisory_max_age_days: int = DEFAULT_MAX_AGE_DAYS,
+                       limits: ScanLimits | None = None) -> ServerResult:
+    """Scan one server. Never raises (except cancellation): every failure is the result's error."""
+    limits = limits or ScanLimits()
+    budget = RequestBudget(limits.requests, limits.seconds)
+    try:
+        result = await _scan(profile, store, check_ids, transport, aggressive, budget, advisory_max_age_days)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — isolation: one server's failure is that server's result
+        error = isolate(exc, f"The scan of {profile.name}")
+        result = ServerResult(profile, False, error=str(error), unexpected=True, request_count=budget.sent)
+    if budget.cut:
+        result.cut = budget.cut
+        result.findings = [_cut_finding(f, budget) if f.check_id in budget.refused and f.status != "error" else f
+                           for f in result.findings]
+    return result
+
+
+def _cut_finding(finding: Finding, budget: RequestBudget) -> Finding:
+    """A check that was refused a request cannot vouch for its result, whatever it concluded without it."""
+    return dataclasses.replace(finding, status="error", title=f"{finding.title} (not finished: scan cut)",
+                               reason=f"not finished: {budget.cut}", fix=None, plan=None)
+
+
+async def _scan(profile: Profile, store: SecretStore, check_ids: list[str] | None, transport, aggressive: bool,
+                budget: RequestBudget, advisory_max_age_days: int) -> ServerResult:
     try:
         credentials = await load_credentials(store, profile)
     except ConsoleError as exc:
@@ -109,6 +149,7 @@ async def scan_profile(profile: Profile, store: SecretStore, *, check_ids: list[
     except ConsoleError:
         end_user = None
     client = client_for(profile, store, credentials, transport=transport)
+    client.http.budget = budget
     async with client:
         try:
             probes = [client.anonymous_info()] + ([client.information()] if credentials else [])
@@ -138,7 +179,7 @@ async def scan_profile(profile: Profile, store: SecretStore, *, check_ids: list[
                 ctx = ScanContext(client=client, info=info, credentials=client.credentials, end_user=end_user,
                                   aggressive=aggressive, advisory_max_age_days=advisory_max_age_days)
                 main, public = await asyncio.gather(run_checks(ctx, check_ids),
-                                                    _public_surface(profile, store, check_ids, transport))
+                                                    _public_surface(profile, store, check_ids, transport, budget))
                 result.findings = merge_surfaces(main, public, profile)
         except StrapiError as exc:
             result = ServerResult(profile, False, error=str(exc), had_credentials=credentials is not None)
@@ -153,7 +194,7 @@ SURFACE_FAMILIES = ("HDR", "TLS")  # checks that look at a URL, run again on the
 
 
 async def _public_surface(profile: Profile, store: SecretStore, check_ids: list[str] | None,
-                          transport) -> list[Finding]:
+                          transport, budget: RequestBudget) -> list[Finding]:
     """The header and TLS checks on the public URL (end users may reach the API through a CDN)."""
     if not profile.public_url or profile.public_url == profile.url:
         return []
@@ -162,6 +203,7 @@ async def _public_surface(profile: Profile, store: SecretStore, check_ids: list[
         return []
     public = dataclasses.replace(profile, url=profile.public_url)
     client = client_for(public, store, None, transport=transport)
+    client.http.budget = budget
     async with client:
         return await run_checks(ScanContext(client=client, info=ServerInfo(), credentials=None), ids)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from . import permissions, tokens
+from . import bounds, permissions, tokens
 from .client import StrapiClient
 
 Memo = Callable[[str, Callable[[], Awaitable[Any]]], Awaitable[Any]]
@@ -59,7 +59,7 @@ async def admin_users(client: StrapiClient, memo: Memo) -> list[dict]:
             data = (await client.get("/admin/users", params={"page": page, "pageSize": 100})).get("data") or {}
             users += [u for u in data.get("results") or [] if isinstance(u, dict)]
             pagination = data.get("pagination") or {}
-            if page >= int(pagination.get("pageCount") or 1) or page >= 50:
+            if page >= bounds.integer(pagination.get("pageCount"), 1, 50, default=1, clamp=True):
                 return users
             page += 1
 

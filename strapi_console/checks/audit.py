@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from .. import shared_reads
+from .. import bounds, shared_reads
 from ..audit import snapshots
 from ..audit.community import CANNOT_SEE
 from ..times import parse_time
@@ -24,7 +24,8 @@ async def _first_entry(ctx: ScanContext, order: str) -> tuple[int, dict | None] 
             return None
         if not isinstance(answer, dict) or not isinstance(answer.get("results"), list):
             return None
-        total = int((answer.get("pagination") or {}).get("total") or len(answer["results"]))
+        pagination = answer.get("pagination") if isinstance(answer.get("pagination"), dict) else {}
+        total = bounds.integer(pagination.get("total"), 0, bounds.MAX_SAFE_INTEGER) or len(answer["results"])
         return total, (answer["results"][0] if answer["results"] else None)
     return await ctx.memo(f"audit-first:{order}", fetch)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from .headers import _https, surfaces
+from .headers import _https, hsts_age, surfaces
 from .registry import ScanContext, check, spec
 
 OSHP = "https://owasp.org/www-project-secure-headers/"
@@ -21,7 +21,7 @@ async def hsts_preload(ctx: ScanContext):
     values = (await surfaces(ctx))["admin"].headers.get_list("strict-transport-security")
     value = values[0] if len(values) == 1 else ""
     m = re.search(r"max-age\s*=\s*\"?(\d+)", value, re.I)
-    age = int(m.group(1)) if m else 0
+    age = hsts_age(m.group(1)) if m else 0
     flags = {f.strip().lower() for f in value.split(";")[1:]}
     evidence = {"strict-transport-security": values, "note": "the preload list itself is not queried (no call to "
                 "hstspreload.org from the console)"}

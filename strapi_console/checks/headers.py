@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from .. import bounds
 from .. import observatory_rules as rules
 from ..errors import StrapiError, TLSFailure, Unreachable
 from ..http import Response
@@ -24,6 +25,12 @@ MIDDLEWARES = "config/middlewares.js"
 # Strapi's own session cookies, which the Observatory's name test ('login', 'sess') misses: the admin's
 # jwtToken and refresh cookie, the Users & Permissions refresh cookie (security-checks.md HDR-COOKIES)
 STRAPI_SESSION_MARKERS = ("jwt", "token", "refresh")
+
+
+def hsts_age(digits: str) -> int:
+    """An HSTS max-age in seconds; absurdly long digit strings count as the longest age (never int() them)."""
+    longest = int(bounds.MAX_DURATION)
+    return bounds.integer(digits, 0, longest, default=longest, clamp=True)
 
 
 def _https(ctx: ScanContext) -> bool:
@@ -130,7 +137,7 @@ async def hsts(ctx: ScanContext):
     if result == "hsts-header-invalid":
         return me.finding("fail", "Strict-Transport-Security has no valid max-age", evidence=evidence, fix=fix)
     m = re.search(r"max-age\s*=\s*\"?(\d+)", values[0], re.I)
-    days = f"{int(m.group(1)) // 86400} days" if m else "an unreadable max-age"
+    days = f"{hsts_age(m.group(1)) // 86400} days" if m else "an unreadable max-age"
     if result == "hsts-implemented-max-age-less-than-six-months":
         return me.finding("warn", f"HSTS max-age is {days} (under six months)", evidence=evidence, fix=fix)
     return me.finding("pass", f"HSTS for {days}", evidence=evidence)

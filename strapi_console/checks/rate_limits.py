@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 
+from .. import bounds
 from ..errors import StrapiError
 from .registry import ScanContext, check, spec
 
@@ -45,10 +46,9 @@ async def _attempts(ctx: ScanContext, path: str, body: dict, most: int, headers:
 
 def _limit_of(attempts: list[tuple[int, dict]]) -> int | None:
     for _, rate in attempts:
-        try:
-            return int(rate["x-ratelimit-limit"])
-        except (KeyError, ValueError):
-            continue
+        limit = bounds.integer(rate.get("x-ratelimit-limit"), 0, bounds.MAX_SAFE_INTEGER)
+        if limit is not None:
+            return limit
     return None
 
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from ..advisories import DEFAULT_MAX_AGE_DAYS
 from ..client import ServerInfo, StrapiClient
 from ..errors import ConsoleError, Forbidden, SignedOut
+from ..http import current_check
 from ..redact import redact_data, redact_text, redact_urls
 from ..secrets import Credentials
 
@@ -130,6 +131,7 @@ def spec(check_id: str) -> CheckSpec:
 
 
 async def _run_one(spec_: CheckSpec, ctx: ScanContext) -> Finding:
+    current_check.set(spec_.id)  # this check's own task: a request budget that refuses it can name it
     finding = await _evaluate(spec_, ctx)
     if spec_.id.endswith("-ADVISORIES") and finding.advisories is None:
         finding.advisories = []  # the contract: always present on VER-*ADVISORIES, even when none matched

@@ -20,6 +20,8 @@ def server_dict(r: ServerResult) -> dict:
         out["error"] = redact_text(r.error)
     if r.auth_error:
         out["auth_error"] = redact_text(r.auth_error)
+    if r.cut:
+        out["incomplete"] = redact_text(r.cut)  # the checks it cut are findings with status "error"
     posture = r.posture
     if r.reachable and posture is not None:
         web = r.web

@@ -36,6 +36,8 @@ def table_text(results: list[ServerResult]) -> str:
             lines.append(f"  error: {safe(redact_text(r.error), 600)}")
         if r.auth_error:
             lines.append(f"  not signed in: {safe(redact_text(r.auth_error), 600)}")
+        if r.cut:
+            lines.append(f"  incomplete: {safe(redact_text(r.cut), 600)}")
         rank = {s: i for i, s in enumerate(SEVERITIES)}
         for f in sorted(r.findings, key=lambda f: (ORDER[f.status], rank[f.severity], f.check_id)):
             detail = f" — {safe(redact_text(f.reason), 600)}" if f.reason else ""
