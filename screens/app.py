@@ -215,8 +215,17 @@ class StrapiConsoleApp(App[int]):
         for p in self.profiles():
             commands.append(SimpleCommand(markup_literal(f"server {p.name}"), lambda n=p.name: self._jump_to_server(n),
                                           markup_literal(f"select {p.url} in the server list", 200)))
+            commands.append(SimpleCommand(markup_literal(f"triage {p.name}"), lambda n=p.name: self.open_triage(n),
+                                          markup_literal(f"what happened on {p.name}, and contain it", 200)))
         commands.append(SimpleCommand("refresh all", self.refresh_all, "refresh every server"))
         self.search_commands(commands, placeholder="Jump to a panel or server…")
+
+    def open_triage(self, name: str) -> None:
+        """On call: the account of the server's last day and its containment plan, on one screen."""
+        from .triage import TriageScreen
+
+        self.select_profile(name)
+        self.push_screen(TriageScreen(name))
 
     def _jump_to_server(self, name: str) -> None:
         self.select_profile(name)

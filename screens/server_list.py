@@ -28,6 +28,7 @@ class ServerListScreen(Screen):
     BINDINGS = [
         Binding("enter", "open", "Open", id="servers.open"),
         Binding("d", "findings", "Findings", id="servers.findings"),
+        Binding("t", "triage", "Triage", id="servers.triage"),
         Binding("s", "sort", "Sort", id="servers.sort"),
         Binding("r", "refresh", "Refresh", id="servers.refresh"),
         Binding("R", "refresh_all", "Refresh all", key_display="R", id="servers.refresh-all"),
@@ -248,6 +249,11 @@ class ServerListScreen(Screen):
             from .server_detail import ServerDetailScreen
 
             self.app.push_screen(ServerDetailScreen(name))
+
+    def action_triage(self) -> None:
+        name = self.selected()
+        if name:
+            self.app.open_triage(name)
 
     def action_sort(self) -> None:
         self.worst_first = not self.worst_first

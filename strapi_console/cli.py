@@ -204,6 +204,17 @@ def build_parser() -> argparse.ArgumentParser:
                     help="default: text on a terminal, jsonl otherwise")
     tl.add_argument("--once", action="store_true", help="one poll per server, then exit (scripts, cron)")
 
+    tr = sub.add_parser("triage", help="on call: what happened on a server in a window, in order, and what the "
+                        "console cannot see there")
+    tr.add_argument("name", metavar="PROFILE")
+    tr.add_argument("--since", default="24h", metavar="AGE", help="how far back, e.g. 30m, 6h, 2d (default 24h)")
+    tr.add_argument("--format", choices=["text", "json", "markdown"], default="text",
+                    help="text (default), json, or markdown (an incident report for the postmortem)")
+    tr.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    from .containment_cli import add_contain_parser
+
+    add_contain_parser(sub, _destructive_options)
+
     demo = sub.add_parser("demo", help="run the bundled demo Strapi server and open the console on it")
     demo.add_argument("--no-tui", action="store_true", help="start the server and wait for Ctrl-C instead")
     demo.add_argument("--scan", action="store_true",
@@ -676,22 +687,26 @@ def _confirm_and_apply(args, profile: Profile, store: SecretStore, plan, *, sour
     read_only = profile.default_read_only and not args.allow_write
     outcome = _with_client(profile, store, lambda client: engine.apply(client, plan, read_only=read_only,
                                                                         source=source))
-    for name, key in plan.secrets.items():
-        if key_file:
-            from .files import write_private
+    if key_file and plan.secrets:
+        from .files import write_private
 
-            write_private(key_file, key + "\n")
-            print(f"The new {safe(name, 120)} is in {key_file} (mode 0600). It is not shown again.")
-        else:
-            sys.stdout.write(f"New {safe(name, 120)} (shown once, copy it now):\n{key}\n")
+        # one key: the file holds it alone; several (a containment group): one "name<TAB>key" line each
+        keys = list(plan.secrets.items())
+        write_private(key_file, keys[0][1] + "\n" if len(keys) == 1 else "".join(f"{n}\t{k}\n" for n, k in keys))
+        print(f"The new {', '.join(safe(n, 120) for n, _ in keys)} {'is' if len(keys) == 1 else 'are'} in {key_file} "
+              "(mode 0600). It is not shown again.")
+    for name, key in [] if key_file else plan.secrets.items():
+        sys.stdout.write(f"New {safe(name, 120)} (shown once, copy it now):\n{key}\n")
     plan.secrets.clear()
     for warning in outcome.warnings:
         _err(f"Warning: {warning}")
     if plan.undo_of is not None:
         print(f"Undone and verified. Journal entry {outcome.ref}.")
         return EXIT_OK
-    undo = (f"; undo with: strapi-console journal undo {profile.name} {outcome.ref}" if plan.undoable
-            else " (cannot be undone)")
+    kept = sum(1 for s in plan.steps if not s.target.undoable)
+    undo = (" (cannot be undone)" if kept == len(plan.steps) else
+            f"; undo with: strapi-console journal undo {profile.name} {outcome.ref}"
+            + (f" (all but the {kept} step(s) that cannot be undone)" if kept else ""))
     group = f" (a group of {len(outcome.entries)} changes)" if len(outcome.entries) > 1 else ""
     print(f"Applied and verified. Journal entry {outcome.ref}{group}{undo}")
     return EXIT_OK
@@ -778,6 +793,38 @@ def cmd_tail(args) -> int:
     asyncio.run(run())
     # --once: like scan, a server that could not be read makes the run incomplete (the others are printed)
     return EXIT_INCOMPLETE if args.once and failed else EXIT_OK
+
+
+def cmd_triage(args) -> int:
+    from datetime import datetime, timedelta, timezone
+
+    from . import triage
+
+    cfg = _load_config(args)
+    profile = cfg.get(args.name)
+    since = datetime.now(timezone.utc) - timedelta(seconds=parse_age(args.since))
+    found = _with_client(profile, _store(cfg), lambda client: triage.gather(client, since=since))
+    if args.format == "json":
+        text = json_text(triage.as_json(found), indent=2) + "\n"
+    elif args.format == "markdown":
+        text = triage.markdown(found)
+    else:
+        text = "\n".join(triage.text_lines(found, safe)) + "\n"
+    if args.output:
+        from .files import write_private
+
+        write_private(args.output, text)
+        print(f"Wrote the triage of {profile.name} ({len(found.events)} events) to {args.output}.")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_contain(args) -> int:
+    from .containment_cli import run_contain
+
+    return run_contain(args, load_config=_load_config, store=_store, with_client=_with_client,
+                       confirm_and_apply=_confirm_and_apply, writable=_writable, err=_err)
 
 
 def cmd_webhooks(args) -> int:
@@ -990,7 +1037,7 @@ def main(argv: list[str] | None = None, *, open_tui: OpenTUI | None = None) -> i
         handler = {"profile": cmd_profile, "login": cmd_login, "logout": cmd_logout, "scan": cmd_scan,
                    "advisories": cmd_advisories, "fix": cmd_fix, "journal": cmd_journal,
                    "permissions": cmd_permissions, "tokens": cmd_tokens, "webhooks": cmd_webhooks,
-                   "tail": cmd_tail}.get(args.command)
+                   "tail": cmd_tail, "triage": cmd_triage, "contain": cmd_contain}.get(args.command)
         if args.command == "demo":
             return cmd_demo(args, open_tui)
         with _safe_output():

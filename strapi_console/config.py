@@ -41,12 +41,13 @@ PROFILE_KEYS: dict[str, str] = {
     "expects_signups": "true if end-user self sign-up is intended (AUTH-REGISTRATION)",
     "declared_providers": "names of the login providers meant to be enabled (AUTH-PROVIDERS), e.g. [\"email\"]",
     "departed_admins": "e-mail addresses of admins who have left (AUTH-ADMIN-USERS fails while they are active)",
+    "known_webhook_hosts": "host names your webhooks post to (containment keeps these, disables the others)",
 }
-LIST_KEYS = ("allowed_full_access_tokens", "declared_providers", "departed_admins")
+LIST_KEYS = ("allowed_full_access_tokens", "declared_providers", "departed_admins", "known_webhook_hosts")
 # The profile keys that change what a check concludes (the rest say how to reach and sign in to the
 # server). Each check declares which of these it reads; a test makes sure every one is read by some check.
 CHECK_SETTINGS = ("public_url", "tags", "allowed_full_access_tokens", "stale_token_days", "expects_signups",
-                  "declared_providers", "departed_admins")
+                  "declared_providers", "departed_admins", "known_webhook_hosts")
 SETTINGS_KEYS: dict[str, str] = {
     "secret_store": '"keyring" (default) or "memory" (keep tokens only for the session)',
     "rescan_minutes": "rescan every server in the TUI this often, in the background (default 0: off)",
@@ -73,6 +74,7 @@ class Profile:
     expects_signups: bool = False
     declared_providers: list[str] = field(default_factory=list)
     departed_admins: list[str] = field(default_factory=list)
+    known_webhook_hosts: list[str] = field(default_factory=list)
 
     @property
     def production(self) -> bool:

@@ -212,7 +212,7 @@ async def test_a_check_whose_need_is_unmet_is_skipped_with_the_reason_before_it_
     ids = [c for c, s in REGISTRY.items() if need in s.needs]
     assert ids
     findings = await run_checks(_ctx(Profile("p", "http://127.0.0.1:9")), ids)  # no client: any request would fail
-    reasons = {"sign-in": "no admin credentials for this profile (strapi-console login p)",
+    reasons = {"sign-in": "no admin credentials for this profile (sign in: strapi-console login p)",
                "aggressive": "runs only with --aggressive",
                "end-user": "strapi-console login p --end-user IDENTIFIER"}
     for f in findings:
