@@ -118,7 +118,8 @@ class Profile:
         return {"public_url": self.public_url, "tags": tuple(self.tags),
                 "allowed_full_access_tokens": tuple(self.allowed_full_access_tokens),
                 "stale_token_days": self.stale_token_days, "expects_signups": self.expects_signups,
-                "declared_providers": tuple(self.declared_providers), "departed_admins": tuple(self.departed_admins)}
+                "declared_providers": tuple(self.declared_providers), "departed_admins": tuple(self.departed_admins),
+                "known_webhook_hosts": tuple(self.known_webhook_hosts)}
 
     @property
     def surfaces(self) -> list[str]:

@@ -277,3 +277,10 @@ def test_the_table_tool_rewrites_only_between_the_markers(tmp_path):
     assert catalog.main(["--check", str(readme)]) == 0
     readme.write_text("no markers\n")
     assert catalog.main([str(readme)]) == 2
+
+
+def test_every_check_setting_has_a_value_for_the_checks():
+    """A setting a check may declare is one the profile hands to checks (else the check errors at run time)."""
+    from strapi_console.config import Profile
+
+    assert set(Profile("p", "https://x.example").check_settings()) == set(CHECK_SETTINGS)
