@@ -1,21 +1,25 @@
-"""Shown once when no keyring can store secrets (normal over SSH): the choices, said plainly."""
+"""Shown once when the keyring cannot hold secrets (none over SSH, one that failed to load, one that keeps
+them in clear): what is wrong and the choices, said plainly."""
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-TEXT = """[b]No keyring can store secrets here[/b]  (backend: {backend})
+from strapi_console.errors import ConsoleError, NoKeyringError
 
-This is normal over SSH without a desktop session (no D-Bus secret service).
+TEXT = """[b]{title}[/b]
+
+{message}
 
 [b]Keep in memory[/b]: the token lives only in this process; quitting forgets it and you sign in again next time.
 
-[b]Configure a file keyring[/b] instead (then restart the console):
-  pip install keyrings.alt
+[b]Or configure an encrypted file keyring[/b] (then restart the console):
+  pip install keyrings.alt pycryptodome
   export PYTHON_KEYRING_BACKEND=keyrings.alt.file.EncryptedKeyring
 or, with keyrings.cryptfile:
   export PYTHON_KEYRING_BACKEND=keyrings.cryptfile.cryptfile.CryptFileKeyring"""
@@ -25,13 +29,16 @@ class KeyringChoiceScreen(ModalScreen[str]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="keyring.cancel"),
                 Binding("m", "memory", "Keep in memory", id="keyring.memory")]
 
-    def __init__(self, backend: str) -> None:
+    def __init__(self, problem: ConsoleError) -> None:
         super().__init__()
-        self.backend = backend
+        self.problem = problem  # why the keyring cannot be used: none, one that failed to load, one in clear
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(TEXT.format(backend=self.backend))
+            text = self.problem.message + (f" {self.problem.hint}" if self.problem.hint else "")
+            if isinstance(self.problem, NoKeyringError) and type(self.problem) is NoKeyringError:
+                text = self.problem.message.split(" Choices:")[0]  # the choices follow, said once
+            yield Static(TEXT.format(title=escape(self.problem.title), message=escape(text)))
             with Horizontal(classes="buttons"):
                 yield Button("Keep in memory (m)", variant="primary", id="memory")
                 yield Button("Cancel", id="cancel")

@@ -43,6 +43,8 @@ LIST_KEYS = ("allowed_full_access_tokens", "declared_providers", "departed_admin
 SETTINGS_KEYS: dict[str, str] = {
     "secret_store": '"keyring" (default) or "memory" (keep tokens only for the session)',
     "rescan_minutes": "rescan every server in the TUI this often, in the background (default 0: off)",
+    "allow_plaintext_keyring": "true to accept a keyring backend that keeps secrets in clear in a file "
+                               "(keyrings.alt PlaintextKeyring); default false: refused",
 }
 TOP_KEYS = {"profiles": "a table of profiles", "settings": "console-wide settings"}
 
@@ -113,6 +115,7 @@ class Config:
     profiles: dict[str, Profile] = field(default_factory=dict)
     secret_store: str = "keyring"
     rescan_minutes: int = 0
+    allow_plaintext_keyring: bool = False
 
     def get(self, name: str) -> Profile:
         try:
@@ -144,6 +147,8 @@ class Config:
             settings["secret_store"] = self.secret_store
         if self.rescan_minutes:
             settings["rescan_minutes"] = self.rescan_minutes
+        if self.allow_plaintext_keyring:
+            settings["allow_plaintext_keyring"] = True
         if settings:
             doc["settings"] = settings
         doc["profiles"] = {n: p.to_toml() for n, p in sorted(self.profiles.items())}
@@ -277,6 +282,8 @@ def load(explicit: str | os.PathLike | None = None) -> Config:
     if rescan < 0:
         raise ConfigError(f"{path}: settings.rescan_minutes must be 0 (off) or more, not {rescan}.")
     cfg.rescan_minutes = rescan
+    cfg.allow_plaintext_keyring = _expect(path, "[settings]", "allow_plaintext_keyring",
+                                          settings.get("allow_plaintext_keyring", False), bool, "true or false")
     profiles = doc.get("profiles", {})
     if not isinstance(profiles, dict):
         raise ConfigError(f"{path}: 'profiles' must be a table: [profiles.NAME] sections.")

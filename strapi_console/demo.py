@@ -19,7 +19,7 @@ from pathlib import Path
 from . import config as config_mod
 from .client import StrapiClient, register_first_admin
 from .config import Profile
-from .secrets import NO_KEYRING_HELP, SecretStore, keyring_usable
+from .secrets import SecretStore
 from .strapi_server import StrapiServer, demo_project_dir, install
 
 DEMO_PROFILE = "demo"
@@ -33,9 +33,10 @@ def random_password() -> str:
 
 def run_demo(args, open_tui) -> int:
     cfg = config_mod.load(args.config)
-    store = SecretStore(cfg.secret_store)
-    if not store.memory_only and not keyring_usable()[0]:
-        print("Note: " + NO_KEYRING_HELP.split(" Choices:")[0] + " The demo keeps its token in memory for this "
+    store = SecretStore.for_config(cfg)
+    problem = store.keyring_problem()
+    if problem is not None:
+        print(f"Note: {problem.message.split(' Choices:')[0]} The demo keeps its token in memory for this "
               "session only.", file=sys.stderr)
         store.use_memory()
     app_dir = install(demo_project_dir(), log=lambda m: print(m, file=sys.stderr))

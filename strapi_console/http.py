@@ -329,6 +329,10 @@ class HttpSession:
             cookies=_no_cookies(), headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             trust_env=False,
         )
+        # httpx copies ``cookies`` into a jar of its own with the default policy, which would keep the refresh
+        # cookie of a sign-in and replay it on every request (a probe of /admin/access-token would spend it):
+        # the refusing policy is set on the client's own jar.
+        self._client.cookies.jar.set_policy(DefaultCookiePolicy(allowed_domains=[]))
         self._concurrency = concurrency
         self.request_count = 0
         self.clock_skew: float | None = None  # server Date minus local time, seconds (from the last answer)

@@ -17,11 +17,11 @@ import httpx
 from . import __version__, scoring
 from .checks import REGISTRY, ScanContext, run_checks
 from .checks.registry import SEVERITIES, Finding
-from .client import ServerInfo
+from .client import ServerInfo, StrapiClient
 from .config import Profile
 from .errors import ConsoleError, SignedOut, StrapiError, TLSFailure
 from .secrets import SecretStore, end_user_key
-from .session import client_for, load_credentials
+from .session import Sessions
 
 
 @dataclass
@@ -89,56 +89,62 @@ class ServerResult:
 
 
 async def scan_profile(profile: Profile, store: SecretStore, *, check_ids: list[str] | None = None,
-                       transport: httpx.AsyncBaseTransport | None = None, aggressive: bool = False) -> ServerResult:
+                       transport: httpx.AsyncBaseTransport | None = None, aggressive: bool = False,
+                       sessions: Sessions | None = None) -> ServerResult:
+    """Scan one server through the profile's shared session (``sessions``; a registry of its own otherwise)."""
+    if sessions is None:
+        async with Sessions(store, transport=transport) as own:
+            return await scan_profile(profile, store, check_ids=check_ids, transport=transport,
+                                      aggressive=aggressive, sessions=own)
+    session = sessions.get(profile)
+    client = session.client
     try:
-        credentials = await load_credentials(store, profile)
+        await session.ready()  # the keyring is read in a thread, never on the event loop
     except ConsoleError as exc:
-        credentials, cred_error = None, str(exc)
+        cred_error = str(exc)
     else:
         cred_error = None
+    credentials = client.credentials
+    end_user = await session.end_user()
+    requests_before = client.request_count
     try:
-        end_user = store.get(end_user_key(profile.name))
-    except ConsoleError:
-        end_user = None
-    client = client_for(profile, store, credentials, transport=transport)
-    async with client:
-        try:
-            probes = [client.anonymous_info()] + ([client.information()] if credentials else [])
-            answers = await asyncio.gather(*probes, return_exceptions=True)
-            info = answers[0]
-            if isinstance(info, BaseException):
-                raise info
-            if isinstance(info.failure, TLSFailure):
-                raise info.failure
-            auth_error, session_ended = cred_error, False
-            if credentials:
-                information = answers[1]
-                session_ended = isinstance(information, SignedOut)
-                if session_ended:
-                    auth_error, client.credentials = str(information), None
-                elif isinstance(information, StrapiError):
-                    if info.reachable and info.error is None:
-                        auth_error = str(information)
-                elif isinstance(information, BaseException):
-                    raise information
-                else:
-                    info.information = information
-            result = ServerResult(profile, info.reachable, info=info, error=info.error, auth_error=auth_error,
-                                  had_credentials=credentials is not None,
-                                  session_ended=session_ended)
-            if info.reachable and not info.error:
-                ctx = ScanContext(client=client, info=info, credentials=client.credentials, end_user=end_user,
-                                  aggressive=aggressive)
-                main, public = await asyncio.gather(run_checks(ctx, check_ids),
-                                                    _public_surface(profile, store, check_ids, transport))
-                result.findings = merge_surfaces(main, public, profile)
-        except StrapiError as exc:
-            result = ServerResult(profile, False, error=str(exc), had_credentials=credentials is not None)
-            if isinstance(exc, TLSFailure):  # the TLS checks say exactly what is wrong with the certificate
-                ctx = ScanContext(client=client, info=ServerInfo(), credentials=None)
-                result.findings = await run_checks(ctx, [c for c in REGISTRY if c.startswith("TLS-")])
-        result.request_count = client.request_count
-        return result
+        probes = [client.anonymous_info()] + ([client.information()] if credentials else [])
+        answers = await asyncio.gather(*probes, return_exceptions=True)
+        info = answers[0]
+        if isinstance(info, BaseException):
+            raise info
+        if isinstance(info.failure, TLSFailure):
+            raise info.failure
+        auth_error, session_ended = cred_error, False
+        if credentials:
+            information = answers[1]
+            session_ended = isinstance(information, SignedOut)
+            if session_ended:
+                # this scan goes on without credentials; the shared session is left to its other users
+                auth_error, credentials = str(information), None
+            elif isinstance(information, StrapiError):
+                if info.reachable and info.error is None:
+                    auth_error = str(information)
+            elif isinstance(information, BaseException):
+                raise information
+            else:
+                info.information = information
+        result = ServerResult(profile, info.reachable, info=info, error=info.error, auth_error=auth_error,
+                              had_credentials=credentials is not None or session_ended,
+                              session_ended=session_ended)
+        if info.reachable and not info.error:
+            ctx = ScanContext(client=client, info=info, credentials=client.credentials if credentials else None,
+                              end_user=end_user, aggressive=aggressive)
+            main, public = await asyncio.gather(run_checks(ctx, check_ids),
+                                                _public_surface(profile, store, check_ids, transport))
+            result.findings = merge_surfaces(main, public, profile)
+    except StrapiError as exc:
+        result = ServerResult(profile, False, error=str(exc), had_credentials=credentials is not None)
+        if isinstance(exc, TLSFailure):  # the TLS checks say exactly what is wrong with the certificate
+            ctx = ScanContext(client=client, info=ServerInfo(), credentials=None)
+            result.findings = await run_checks(ctx, [c for c in REGISTRY if c.startswith("TLS-")])
+    result.request_count = client.request_count - requests_before  # other users of the session may add some
+    return result
 
 
 SURFACE_FAMILIES = ("HDR", "TLS")  # checks that look at a URL, run again on the profile's public URL
@@ -153,8 +159,7 @@ async def _public_surface(profile: Profile, store: SecretStore, check_ids: list[
     if not ids:
         return []
     public = dataclasses.replace(profile, url=profile.public_url)
-    client = client_for(public, store, None, transport=transport)
-    async with client:
+    async with StrapiClient(public, transport=transport) as client:  # anonymous: no session to share
         return await run_checks(ScanContext(client=client, info=ServerInfo(), credentials=None), ids)
 
 
@@ -183,8 +188,12 @@ def merge_surfaces(main: list[Finding], public: list[Finding], profile: Profile)
     return out
 
 
-async def scan_profiles(profiles: list[Profile], store: SecretStore, **kw) -> list[ServerResult]:
-    return list(await asyncio.gather(*(scan_profile(p, store, **kw) for p in profiles)))
+async def scan_profiles(profiles: list[Profile], store: SecretStore, *, sessions: Sessions | None = None,
+                        **kw) -> list[ServerResult]:
+    if sessions is None:
+        async with Sessions(store, transport=kw.get("transport")) as own:
+            return await scan_profiles(profiles, store, sessions=own, **kw)
+    return list(await asyncio.gather(*(scan_profile(p, store, sessions=sessions, **kw) for p in profiles)))
 
 
 def exit_code(results: list[ServerResult], fail_on: str = "high", include_warn: bool = False) -> int:
