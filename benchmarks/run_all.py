@@ -1,7 +1,7 @@
 """Every benchmark, one after another, with the arguments the README's numbers were measured with.
 
-    .venv/bin/python benchmarks/run_all.py            # ~5 minutes (the audit tail plays 10 minutes at 10×)
-    .venv/bin/python benchmarks/run_all.py --quick    # ~2 minutes: the audit tail plays 1 minute
+    .venv/bin/python benchmarks/run_all.py            # ~7 minutes (the audit tail plays 10 minutes at 10×; two processes share a session for 2)
+    .venv/bin/python benchmarks/run_all.py --quick    # ~3 minutes: the audit tail plays 1 minute
 
 Each runs in its own process (start-up is measured from a fresh one anyway) and prints its own lines;
 none asserts anything: they measure, the README records.
@@ -25,6 +25,7 @@ def runs(quick: bool) -> list[list[str]]:
         ["request_economy.py"],
         ["fleet_scan.py", "--delay", "0.1", "--fleet", "20"],
         ["audit_tail.py", "--minutes", "1" if quick else "10", "--speed", "10"],
+        ["session_sharing.py", "--minutes", "1" if quick else "2"],
     ]
 
 
