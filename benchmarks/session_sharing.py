@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -22,13 +23,14 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the soak is shared with the b
 
 
 async def run(minutes: float, lifetime: int) -> dict:
+    import conftest  # first: it notes the real cache dir, where the Strapi project is installed once
+    from sessions_soak import soak
+
     home = Path(tempfile.mkdtemp(prefix="strapi-console-bench-sessions-"))
     for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache"),
                      ("XDG_STATE_HOME", "state")):
         (home / sub).mkdir()
         os.environ[var] = str(home / sub)
-    import conftest
-    from sessions_soak import soak
 
     from strapi_console.strapi_server import demo_project_dir
 
@@ -42,6 +44,7 @@ async def run(minutes: float, lifetime: int) -> dict:
         took = time.monotonic() - started
     finally:
         target.server.stop()
+        shutil.rmtree(home, ignore_errors=True)
     scans = [c for c in result.cli if c[0] == "scan"]
     tails = [c for c in result.cli if c[0] == "tail"]
     return {"seconds": took, "lifetimes": took / lifetime, "scans": len(scans), "tails": len(tails),
