@@ -350,7 +350,7 @@ class StrapiClient:
             async with self._across_processes():
                 known, stored = await self._read_stored()
                 if known and stored is None and self._kept:
-                    self.credentials = None
+                    self.forget()
                     raise SignedOut(f"Profile '{self.profile.name}' was signed out by another strapi-console (its "
                                     "keyring entry is gone).",
                                     hint=f"Sign in again: strapi-console login {self.profile.name}")
@@ -389,6 +389,10 @@ class StrapiClient:
                 raise
             return False, None
 
+    def forget(self) -> None:
+        """Drop the credentials held (signed out): every user of this client is signed out with it."""
+        self.credentials, self._kept = None, False
+
     async def adopt_stored(self, *, strict: bool = False) -> Credentials | None:
         """Take the stored session when it differs from the one held: signed in, renewed or signed out by
         another process since. Never interleaves with a refresh of this client."""
@@ -399,7 +403,7 @@ class StrapiClient:
                 pass
             elif stored is None:
                 if held is not None and self._kept:
-                    self.credentials, self._kept = None, False
+                    self.forget()
             elif held is None or stored.access_token != held.access_token:
                 self.credentials, self._kept = stored, True
             return self.credentials

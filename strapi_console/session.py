@@ -155,8 +155,7 @@ class Session:
                 except ConsoleError as exc:
                     message = f"The server could not be told ({exc.title}: {exc.message}); the local token is " \
                               "forgotten anyway."
-            self.client.credentials = None
-            self.client._kept = False
+            self.client.forget()
             had_session = await asyncio.to_thread(self.store.delete, name)
             had_end_user = await asyncio.to_thread(self.store.delete, end_user_key(name))
         forgotten = [what for what, had in (("the session", had_session), ("the test end user's JWT", had_end_user))

@@ -51,6 +51,7 @@ class RotatingServer:
         self.refreshes = 0
         self.refused = 0
         self.writes: list[str] = []
+        self.replayed: list[str] = []  # requests that carried a cookie the console did not put there itself
 
     def _token(self, left: int | None = None) -> str:
         """An access token of ``lifetime`` seconds with ``left`` of them still to run (all by default)."""
@@ -67,6 +68,8 @@ class RotatingServer:
 
     async def handle(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
+        if "cookie" in request.headers and (path != "/admin/access-token" or "authorization" in request.headers):
+            self.replayed.append(f"{request.method} {path}")
         if path == "/admin/login":
             return self._issue()
         if path == "/admin/access-token":
@@ -169,6 +172,19 @@ async def test_sign_out_forgets_session_and_end_user_jwt_alike():
         assert client.credentials is None
     assert store.get("p") is None and store.get("p#end-user") is None
     assert "the session and the test end user's JWT" in message
+
+
+async def test_a_signed_in_client_never_replays_the_refresh_cookie():
+    """No cookie jar: a client that signed in does not send the refresh cookie with its other requests
+    (the anonymous access-token probe of every scan would otherwise spend it and sign the session out)."""
+    server, store = RotatingServer(), SecretStore()
+    async with Sessions(store, transport=server.transport()) as sessions:
+        session = sessions.get(PROFILE)
+        await session.sign_in("a@example.test", "pw")
+        client = await session.ready()
+        await client.probe("POST", "/admin/access-token", json_body={})  # as anonymous_info() does
+        await client.get("/admin/information")
+    assert server.replayed == []
 
 
 # --- the read-only policy, in the session --------------------------------------------------------
