@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from datetime import datetime, timezone
@@ -29,8 +30,8 @@ from strapi_console.config import Config, Profile
 from strapi_console.display import safe
 from strapi_console.errors import ConsoleError, NoKeyringError, isolate
 from strapi_console.redact import redact_text
-from strapi_console.secrets import SecretStore, keyring_usable
-from strapi_console.session import WritePolicy, client_for, load_credentials, open_client
+from strapi_console.secrets import SecretStore, end_user_key
+from strapi_console.session import Sessions, WritePolicy, sign_in_summary
 
 from .confirm import ConfirmScreen
 from .formatting import markup_literal
@@ -94,8 +95,10 @@ class StrapiConsoleApp(App[int]):
         super().__init__()
         self.tail_fast = tail_fast  # the audit tail's shortest poll interval (tests use a short one)
         self.config = config
-        self.store = store or SecretStore(config.secret_store)
+        self.store = store or SecretStore.for_config(config)
         self.policy = WritePolicy()
+        # One session per profile, shared by scans, panels and the audit tail; closed when the app exits.
+        self.sessions = Sessions(self.store, policy=self.policy, transport=transport)
         self.only = only
         self.transport = transport
         self.states: dict[str, ProfileState] = {}
@@ -195,9 +198,12 @@ class StrapiConsoleApp(App[int]):
         self.switch_mode(self.last_panel)
         return True
 
-    async def open_client(self, profile: Profile) -> StrapiClient:
-        """A client for a panel's own requests, through the app's transport like every other request."""
-        return await open_client(profile, self.store, transport=self.transport)
+    def session_client(self, profile: Profile) -> AbstractAsyncContextManager[StrapiClient]:
+        """``async with app.session_client(profile) as client``: the profile's shared client (left open)."""
+        return self.sessions.client(profile)
+
+    async def on_unmount(self) -> None:
+        await self.sessions.aclose()
 
     def note_tail_status(self, status) -> None:
         """The audit tail's state per server, for the fleet view."""
@@ -290,7 +296,8 @@ class StrapiConsoleApp(App[int]):
         try:
             result = await scan_profile(profile, self.store, transport=self.transport,
                                         aggressive=profile.name in self.aggressive,
-                                        advisory_max_age_days=self.config.advisory_max_age_days)
+                                        advisory_max_age_days=self.config.advisory_max_age_days,
+                                        sessions=self.sessions)
         except asyncio.CancelledError:
             state.refreshing = False
             raise
@@ -320,11 +327,11 @@ class StrapiConsoleApp(App[int]):
         """Ask once what to do when no keyring can store secrets. False: the operator cancelled."""
         if self._keyring_choice_made:
             return True
-        usable, backend = await asyncio.to_thread(keyring_usable)
-        if usable:
+        problem = await asyncio.to_thread(self.store.keyring_problem)
+        if problem is None:
             self._keyring_choice_made = True
             return True
-        choice = await self.push_screen_wait(KeyringChoiceScreen(backend))
+        choice = await self.push_screen_wait(KeyringChoiceScreen(problem))
         if choice == "memory":
             self.store.use_memory()
             self._keyring_choice_made = True
@@ -342,13 +349,12 @@ class StrapiConsoleApp(App[int]):
             request: LoginRequest | None = await self.push_screen_wait(LoginForm(profile, message=error))
             if request is None:
                 return
-            client = client_for(profile, self.store, None, transport=self.transport)
+            session = self.sessions.get(profile)
             try:
-                async with client:
-                    if request.admin_token:
-                        await client.use_admin_token(request.admin_token)
-                    else:
-                        await client.login(request.email, request.password, remember_password=request.remember)
+                if request.admin_token:
+                    creds = await session.use_admin_token(request.admin_token)
+                else:
+                    creds = await session.sign_in(request.email, request.password, remember=request.remember)
             except NoKeyringError:
                 self._keyring_choice_made = False
                 if not await self._ensure_secret_store():
@@ -363,7 +369,7 @@ class StrapiConsoleApp(App[int]):
             profile.email = request.email
             await asyncio.to_thread(self.save_config)
         self._prompted_relogin.discard(name)
-        self.notify(f"Signed in to {profile.url}.", title=profile.name)
+        self.notify(sign_in_summary(profile, creds, self.store), title=profile.name)
         self.refresh_profile(name)
 
     def sign_out(self, name: str) -> None:
@@ -372,18 +378,7 @@ class StrapiConsoleApp(App[int]):
 
     async def _sign_out(self, name: str) -> None:
         profile = self.config.profiles[name]
-        creds = await load_credentials(self.store, profile)
-        if creds is None:
-            self.notify("Not signed in.", title=name)
-            return
-        from strapi_console.client import StrapiClient  # noqa: F811  (the type above is for annotations only)
-
-        try:
-            async with StrapiClient(profile, creds, transport=self.transport) as client:
-                message = await client.logout()
-        except ConsoleError as exc:
-            message = f"The server could not be told ({exc.title}); the local token is forgotten anyway."
-        await asyncio.to_thread(self.store.delete, name)
+        message = await self.sessions.get(profile).sign_out()  # the same sign-out as the CLI's
         self.notify(message, title=f"{name}: signed out")
         self.refresh_profile(name)
 
@@ -397,6 +392,7 @@ class StrapiConsoleApp(App[int]):
                 return
             if existing and existing.name != profile.name:
                 self.config.profiles.pop(existing.name, None)
+                self.sessions.drop(existing.name)
             self.config.add(profile, replace=True)
             try:
                 self.save_config()
@@ -428,8 +424,10 @@ class StrapiConsoleApp(App[int]):
                 return
             self.states.pop(name, None)
             self.state_signal.publish(None)
+            self.sessions.drop(name)
             try:
                 await asyncio.to_thread(self.store.delete, name)
+                await asyncio.to_thread(self.store.delete, end_user_key(name))
             except ConsoleError as exc:
                 self.report_error(exc, context=f"Profile {name} removed, but not its keyring entry")
                 return

@@ -99,7 +99,7 @@ class AuditPanel(Screen):
         fast = self.app.tail_fast
         kw = {"fast": fast, "slow": fast * 5} if fast else {}
         self.tail = Tail(profiles, self.app.store, on_events=self._on_events, on_status=self._on_status,
-                         transport=self.app.transport, **kw)
+                         transport=self.app.transport, sessions=self.app.sessions, **kw)
         await self.tail.run()
 
     def on_screen_suspend(self) -> None:

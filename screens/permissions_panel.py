@@ -130,8 +130,7 @@ class PermissionsPanel(Screen):
     async def _load(self, name: str, role_id: int | None) -> None:
         profile = self.app.config.profiles[name]
         try:
-            client = await self.app.open_client(profile)
-            async with client:
+            async with self.app.session_client(profile) as client:
                 roles = await permissions.list_roles(client)
                 chosen = role_id or next((r.id for r in roles if r.type == "public"), roles[0].id if roles else None)
                 role = await permissions.read_role(client, chosen) if chosen is not None else None
@@ -149,8 +148,7 @@ class PermissionsPanel(Screen):
     async def _load_admin(self, name: str, role_id: int | None) -> None:
         profile = self.app.config.profiles[name]
         try:
-            client = await self.app.open_client(profile)
-            async with client:
+            async with self.app.session_client(profile) as client:
                 roles = await admin_roles.list_roles(client)
                 cat = await admin_roles.catalog(client)
                 chosen = role_id or next((r.id for r in roles if r.code == "strapi-editor"),
@@ -392,8 +390,7 @@ class PermissionsPanel(Screen):
     @work(exclusive=True, group="permissions-write", exit_on_error=False)
     async def _apply(self, plan: engine.Plan, role_id: int | None) -> None:
         try:
-            client = await self.app.open_client(self.profile)
-            async with client:
+            async with self.app.session_client(self.profile) as client:
                 outcome = await engine.apply(client, plan, read_only=self.read_only(), source="tui")
         except engine.ConcurrentChange as exc:
             self.app.report_error(exc)
@@ -423,8 +420,7 @@ class PermissionsPanel(Screen):
         """Undo is a write like any other: read the server now, then confirm what undo will send (now → target)."""
         try:
             engine.refuse_read_only(self.profile, self.read_only())
-            client = await self.app.open_client(self.profile)
-            async with client:
+            async with self.app.session_client(self.profile) as client:
                 plan = await engine.plan_undo(client, entry)
         except ConsoleError as exc:
             self.app.report_error(exc)
@@ -441,8 +437,7 @@ class PermissionsPanel(Screen):
     @work(exclusive=True, group="permissions-write", exit_on_error=False)
     async def _undo(self, plan: engine.Plan) -> None:
         try:
-            client = await self.app.open_client(self.profile)
-            async with client:
+            async with self.app.session_client(self.profile) as client:
                 outcome = await engine.apply(client, plan, read_only=self.read_only(), source="undo")
         except ConsoleError as exc:
             self.app.report_error(exc)
@@ -542,8 +537,7 @@ class PermissionsPanel(Screen):
     async def _compare(self, profile_name: str, role_name: str) -> None:
         current = self.role if self.kind == "up" else self.admin_role
         try:
-            client = await self.app.open_client(self.app.config.profiles[profile_name])
-            async with client:
+            async with self.app.session_client(self.app.config.profiles[profile_name]) as client:
                 other = await baselines.find_role(client, role_name, admin=self.kind == "admin")
         except ConsoleError as exc:
             self.app.report_error(exc)

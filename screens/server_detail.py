@@ -239,8 +239,7 @@ class ServerDetailScreen(Screen):
     async def _apply(self, plan, check_id: str) -> None:
         profile = self.app.config.profiles.get(self.profile_name)
         try:
-            client = await self.app.open_client(profile)
-            async with client:
+            async with self.app.session_client(profile) as client:
                 outcome = await engine.apply(client, plan, read_only=self.app.policy.read_only(profile),
                                              source=f"tui fix {check_id}")
         except ConsoleError as exc:

@@ -109,8 +109,7 @@ class TriageScreen(Screen):
         label, seconds = WINDOWS[self.window]
         since = datetime.now(timezone.utc) - timedelta(seconds=seconds)
         try:
-            client = await self.app.open_client(profile)
-            async with client:
+            async with self.app.session_client(profile) as client:
                 account = await triage.gather(client, since=since)
                 plan = await containment.build(client)
         except ConsoleError as exc:
@@ -251,8 +250,7 @@ class TriageScreen(Screen):
     @work(exclusive=True, group="triage-write", exit_on_error=False)
     async def _apply(self, plan: engine.Plan) -> None:
         try:
-            client = await self.app.open_client(self.profile)
-            async with client:
+            async with self.app.session_client(self.profile) as client:
                 outcome = await engine.apply(client, plan, read_only=self.read_only(), source="contain (tui)")
         except engine.GroupStopped as exc:
             self.applied = exc.applied[0].id if exc.applied else None
@@ -289,8 +287,7 @@ class TriageScreen(Screen):
     async def _plan_undo(self, entry: journal.Entry) -> None:
         try:
             engine.refuse_read_only(self.profile, self.read_only())
-            client = await self.app.open_client(self.profile)
-            async with client:
+            async with self.app.session_client(self.profile) as client:
                 plan = await engine.plan_undo(client, entry)
         except ConsoleError as exc:
             self.app.report_error(exc)
@@ -307,8 +304,7 @@ class TriageScreen(Screen):
     @work(exclusive=True, group="triage-write", exit_on_error=False)
     async def _undo(self, plan: engine.Plan) -> None:
         try:
-            client = await self.app.open_client(self.profile)
-            async with client:
+            async with self.app.session_client(self.profile) as client:
                 outcome = await engine.apply(client, plan, read_only=self.read_only(), source="undo")
         except ConsoleError as exc:
             self.app.report_error(exc)

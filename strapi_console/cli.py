@@ -24,7 +24,7 @@ from .config import Config, Profile
 from .display import SafeStream, json_text, safe
 from .errors import ConfigError, ConsoleError, Interrupted
 from .redact import redact_text, redact_url
-from .secrets import SecretStore, end_user_key
+from .secrets import SecretStore
 
 EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_INTERNAL, EXIT_INCOMPLETE, EXIT_FINDINGS = 0, 1, 2, 3, 4, 5
 
@@ -242,7 +242,7 @@ def _load_config(args) -> Config:
 
 
 def _store(cfg: Config) -> SecretStore:
-    return SecretStore(cfg.secret_store)
+    return SecretStore.for_config(cfg)
 
 
 def _err(text: str) -> None:
@@ -363,36 +363,18 @@ def cmd_login(args) -> int:
     store.check_keyring()  # say it before asking for a password, not after
     if profile.is_plain_http and not profile.is_loopback:
         _err(f"Warning: {profile.url} is plain HTTP: the password crosses the network unencrypted.")
-    from .client import StrapiClient
+    from .session import sign_in_summary
 
     if args.end_user:
         if args.admin_token_stdin or args.remember_password:
             raise ConfigError("--end-user signs in a test end user: it takes only --password-stdin.")
         secret = (_read_secret_stdin("password") if args.password_stdin
                   else getpass.getpass(f"Password of the test end user {args.end_user}: "))
-
-        async def end_user():
-            async with StrapiClient(profile) as client:
-                return await client.end_user_login(args.end_user, secret)
-
-        creds = asyncio.run(end_user())
-        where = store.set(end_user_key(profile.name), creds)
+        where = _with_client(profile, store, lambda session: session.end_user_sign_in(args.end_user, secret),
+                             session=True)
         print(f"Test end user {args.end_user} signed in on {profile.url}; its JWT is kept in {where} "
               f"({store.backend_name}), the password is not.")
         return EXIT_OK
-
-    async def run(secret: str, email: str | None) -> str:
-        async def save(creds):
-            await asyncio.to_thread(store.set, profile.name, creds)
-
-        async with StrapiClient(profile, on_credentials=save) as client:
-            if args.admin_token_stdin:
-                creds = await client.use_admin_token(secret)
-                return f"Admin token accepted for {creds.email or 'its owner'}."
-            creds = await client.login(email, secret, remember_password=args.remember_password)
-            kind = ("a 5.24+ session (short access token, renewed silently)" if creds.kind == "session"
-                    else "a long-lived admin JWT (v4 / 5.0-5.23), renewed before it expires")
-            return f"Signed in to {profile.url} as {email}: {kind}."
 
     if args.admin_token_stdin:
         secret, email = _read_secret_stdin("admin token"), None
@@ -405,9 +387,14 @@ def cmd_login(args) -> int:
         secret = _read_secret_stdin("password") if args.password_stdin else getpass.getpass(f"Password for {email}: ")
         if not secret:
             raise ConfigError("Empty password.")
-    message = asyncio.run(run(secret, email))
-    where = "the keyring" if not store.memory_only else "memory"
-    print(f"{safe(message, 600)} Stored in {where} ({safe(store.backend_name, 120)}).")
+
+    def sign_in(session):
+        if args.admin_token_stdin:
+            return session.use_admin_token(secret)
+        return session.sign_in(email, secret, remember=args.remember_password)
+
+    creds = _with_client(profile, store, sign_in, session=True)
+    print(safe(sign_in_summary(profile, creds, store), 1000))
     if email and profile.email != email:
         profile.email = email
         config_mod.save(cfg)
@@ -417,26 +404,7 @@ def cmd_login(args) -> int:
 def cmd_logout(args) -> int:
     cfg = _load_config(args)
     profile = cfg.get(args.name)
-    store = _store(cfg)
-    creds = store.get(profile.name)
-    if creds is None:
-        had_end_user = store.delete(end_user_key(profile.name))
-        print(f"Profile '{profile.name}' is not signed in on this device."
-              + (" The test end user's JWT is deleted." if had_end_user else ""))
-        return EXIT_OK
-    from .client import StrapiClient
-
-    async def run() -> str:
-        async with StrapiClient(profile, creds) as client:
-            return await client.logout()
-
-    try:
-        message = asyncio.run(run())
-    except ConsoleError as exc:
-        message = f"The server could not be told ({exc}); the local token is forgotten anyway."
-    store.delete(profile.name)
-    store.delete(end_user_key(profile.name))
-    print(safe(message, 600) + " The keyring entry is deleted.")
+    print(safe(_with_client(profile, _store(cfg), lambda session: session.sign_out(), session=True), 1000))
     return EXIT_OK
 
 
@@ -655,14 +623,19 @@ def cmd_fix(args) -> int:
     return _confirm_and_apply(args, profile, store, plan, source=f"fix {check_id}")
 
 
-def _with_client(profile: Profile, store: SecretStore, work):
-    """Run ``work(client)`` on a signed-in client of ``profile`` (rotated credentials saved back)."""
-    from .session import open_client
+def _with_client(profile: Profile, store: SecretStore, work, *, allow_write: bool = False, session: bool = False):
+    """Run ``work(client)`` on the profile's session (``work(session)`` with ``session=True``), in a registry
+    closed at the end; ``allow_write`` unlocks a read-only profile for this command."""
+    from .session import Sessions, WritePolicy
+
+    policy = WritePolicy()
+    if allow_write:
+        policy.unlock(profile)
 
     async def run():
-        client = await open_client(profile, store)
-        async with client:
-            return await work(client)
+        async with Sessions(store, policy=policy) as sessions:
+            own = sessions.get(profile)
+            return await work(own if session else await own.ready())
 
     return asyncio.run(run())
 
@@ -686,7 +659,7 @@ def _confirm_and_apply(args, profile: Profile, store: SecretStore, plan, *, sour
         return EXIT_OK
     read_only = profile.default_read_only and not args.allow_write
     outcome = _with_client(profile, store, lambda client: engine.apply(client, plan, read_only=read_only,
-                                                                        source=source))
+                                                                        source=source), allow_write=args.allow_write)
     if key_file and plan.secrets:
         from .files import write_private
 

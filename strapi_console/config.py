@@ -53,6 +53,8 @@ SETTINGS_KEYS: dict[str, str] = {
     "rescan_minutes": "rescan every server in the TUI this often, in the background (default 0: off)",
     "advisory_max_age_days": "days after which the advisory data is too old for a clean VER-*-ADVISORIES result "
                              "(default 30)",
+    "allow_plaintext_keyring": "true to accept a keyring backend that keeps secrets in clear in a file "
+                               "(keyrings.alt PlaintextKeyring); default false: refused",
 }
 ALLOW_HTTP_HINT = "Use https://, or pass --allow-http (allow_http = true) if you accept the risk."
 TOP_KEYS = {"profiles": "a table of profiles", "settings": "console-wide settings"}
@@ -134,6 +136,7 @@ class Config:
     secret_store: str = "keyring"
     rescan_minutes: int = 0
     advisory_max_age_days: int = DEFAULT_MAX_AGE_DAYS
+    allow_plaintext_keyring: bool = False
 
     def get(self, name: str) -> Profile:
         try:
@@ -167,6 +170,8 @@ class Config:
             settings["rescan_minutes"] = self.rescan_minutes
         if self.advisory_max_age_days != DEFAULT_MAX_AGE_DAYS:
             settings["advisory_max_age_days"] = self.advisory_max_age_days
+        if self.allow_plaintext_keyring:
+            settings["allow_plaintext_keyring"] = True
         if settings:
             doc["settings"] = settings
         doc["profiles"] = {n: p.to_toml() for n, p in sorted(self.profiles.items())}
@@ -341,6 +346,8 @@ def load(explicit: str | os.PathLike | None = None) -> Config:
     if max_age < 1:
         raise ConfigError(f"{path}: settings.advisory_max_age_days must be at least 1, not {max_age}.")
     cfg.advisory_max_age_days = max_age
+    cfg.allow_plaintext_keyring = _expect(path, "[settings]", "allow_plaintext_keyring",
+                                          settings.get("allow_plaintext_keyring", False), bool, "true or false")
     profiles = doc.get("profiles", {})
     if not isinstance(profiles, dict):
         raise ConfigError(f"{path}: 'profiles' must be a table: [profiles.NAME] sections.")

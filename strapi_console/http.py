@@ -333,6 +333,11 @@ def host_slots(origin: tuple, concurrency: int) -> asyncio.Semaphore:
 
 # The check a request is sent for (set by the check runner), so a cut scan can name the checks it cut.
 current_check: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_check", default=None)
+# The request budget of the scan running in this task (and the tasks it starts). A context variable, not an
+# attribute of the client: a profile's session is shared by its scan, its panels and its audit tail, and
+# only the scan's own requests count against the scan's budget.
+current_budget: contextvars.ContextVar["RequestBudget | None"] = contextvars.ContextVar("current_budget",
+                                                                                        default=None)
 
 
 class RequestBudget:
@@ -389,8 +394,11 @@ class HttpSession:
             cookies=_no_cookies(), headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             trust_env=False,
         )
+        # httpx copies ``cookies`` into a jar of its own with the default policy, which would keep the refresh
+        # cookie of a sign-in and replay it on every request (a probe of /admin/access-token would spend it):
+        # the refusing policy is set on the client's own jar.
+        self._client.cookies.jar.set_policy(DefaultCookiePolicy(allowed_domains=[]))
         self._concurrency = concurrency
-        self.budget: RequestBudget | None = None  # set by a scan: shared by every session of that scan
         self.request_count = 0
         self.clock_skew: float | None = None  # server Date minus local time, seconds (from the last answer)
 
@@ -458,7 +466,7 @@ class HttpSession:
 
     async def _send_once(self, method, url, json_body, headers, params) -> Response:
         started = time.monotonic()
-        budget = self.budget
+        budget = current_budget.get()
         async with host_slots(_origin(url), self._concurrency):
             deadline = self.deadline
             if budget is not None:

@@ -197,10 +197,7 @@ async def test_the_public_surface_runs_the_checks_that_read_public_url(monkeypat
 
     monkeypatch.setattr(scan, "run_checks", fake_run)
     profile = Profile("p", "http://127.0.0.1:9", public_url="http://localhost:9")
-    from strapi_console.http import RequestBudget
-
-    await scan._public_surface(profile, SecretStore("memory"), ["HDR-CORS", "AUTH-REGISTRATION", "TLS-CIPHER"], None,
-                               RequestBudget(100, 60))
+    await scan._public_surface(profile, SecretStore("memory"), ["HDR-CORS", "AUTH-REGISTRATION", "TLS-CIPHER"], None)
     assert ran == [("http://localhost:9", ["HDR-CORS", "TLS-CIPHER"])]
 
 
