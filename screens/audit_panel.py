@@ -205,6 +205,10 @@ class AuditPanel(Screen):
         else:
             text = Text.assemble((f"{self.unseen} new", "bold"), " — End to follow")
         text.append(f" · {len(self.buffer)}/{self.buffer.size} events kept")
+        needle = self.query_one("#audit-filter", Input).value.strip()
+        if needle and len(self.buffer) and not self.query_one("#events", EventList).row_count:
+            text.append_text(Text.assemble(" · ", (f"no event matches '{safe(needle, 60)}'", "bold yellow"),
+                                           " (esc clears)"))
         self.query_one("#audit-follow", Static).update(text)
 
     def _show(self, event: AuditEvent | None) -> None:

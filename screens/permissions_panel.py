@@ -282,6 +282,11 @@ class PermissionsPanel(Screen):
     def _render_pending(self) -> None:
         pending = self.query_one("#pending", PendingBar)
         plan = self._plan() if self.staged else None
+        needle = self.query_one("#perm-filter", Input).value.strip()
+        if plan is None and needle and self.query_one("#matrix", MatrixView).row_count == 0:
+            pending.update(Text.assemble(f"No row matches '{safe(needle, 60)}' — ", ("esc", "bold"),
+                                         " clears the filter"))
+            return
         if plan is None:
             pending.update(Text("no staged changes", style="dim"))
             return

@@ -85,6 +85,9 @@ class RoleCompareScreen(Screen):
         rows = self.comparison.differing_rows() if self.only_differences else self.comparison.rows
         rows = [r for r in rows if needle in r.lower()]
         self.query_one("#cmp-matrix", MatrixView).set_rows([(r, self._label(r)) for r in rows], self._cell)
+        if not rows:
+            why = f"No row matches '{safe(needle, 60)}' — esc clears the filter" if needle else "No differences."
+            self.query_one("#cmp-detail", Static).update(Text(why))
 
     def on_matrix_view_cell_highlighted(self, event: MatrixView.CellHighlighted) -> None:
         left, right = self.comparison.state(event.row, event.column)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from rich.text import Text
 from textual import work
@@ -29,6 +31,23 @@ from .key_bar import KeyBar
 ORDER = {"fail": 0, "warn": 1, "error": 2, "skip": 3, "info": 4, "pass": 5}
 
 
+@dataclass
+class WriteShown:
+    """A fix confirmed on this screen, as its row and detail show it until the next scan result arrives:
+    "applying" from the confirmation on, then "verified" from the journal entry the write returns (the
+    server read back), or "failed" with the reason."""
+    phase: str  # "applying" | "verified" | "failed"
+    started: datetime
+    text: str = ""
+
+
+WRITE_CELL = {"applying": ("… applying", "bold cyan"), "verified": ("✓ fixed", "bold green")}
+
+
+def clock(when: datetime | None) -> str:
+    return when.astimezone().strftime("%H:%M:%S") if when else ""
+
+
 class ServerDetailScreen(Screen):
     CSS_PATH = "server_detail.tcss"  # loaded with the screen, not before the first frame
     BINDING_GROUP_TITLE = "Findings"
@@ -47,6 +66,7 @@ class ServerDetailScreen(Screen):
     def __init__(self, name: str | None) -> None:
         super().__init__()
         self.profile_name = name
+        self.writes: dict[str, WriteShown] = {}  # check id → the fix confirmed here, until the next scan
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
@@ -119,12 +139,13 @@ class ServerDetailScreen(Screen):
             first.append_text(Text.assemble(" → ", (safe(result.overall, 8), "bold")))
         if self.profile_name in self.app.aggressive:
             first.append_text(Text.assemble(" · ", ("aggressive probes on", "bold magenta")))
-        shown = [first]
+        shown = [first, self._scan_line()]
         if result.error:
             shown.append(plain(result.error, "red", 400))
         if result.auth_error:
             shown.append(plain(result.auth_error, "yellow", 400))
         head.update(lines(shown))
+        self._forget_settled_writes()
         table = self.query_one(DataTable)
         keys = [f.check_id for f in findings]
         with self.app.batch_update():
@@ -132,7 +153,7 @@ class ServerDetailScreen(Screen):
                 if str(row_key.value) not in keys:
                     table.remove_row(row_key)
             for f in findings:
-                cells = {"status": status_text(f.status), "sev": Text(f.severity), "id": plain(f.check_id, limit=40),
+                cells = {"status": self._status_cell(f), "sev": Text(f.severity), "id": plain(f.check_id, limit=40),
                          "title": plain(f.title, limit=200)}
                 if self.families:
                     cells = {"family": Text(f.check_id.split("-")[0]), **cells}
@@ -142,6 +163,32 @@ class ServerDetailScreen(Screen):
                 else:
                     table.add_row(*cells.values(), key=f.check_id)
         self._show(self._current())
+
+    def _scan_line(self) -> Text:
+        """When these findings were measured, and whether a rescan is running (shown the moment it starts)."""
+        state = self.app.state(self.profile_name)
+        line = Text(f"scanned {clock(state.refreshed_at)}" if state.refreshed_at else "", style="dim")
+        if state.refreshing:
+            line.append_text(Text.assemble(" · " if line else "", ("↻ rescanning…", "bold cyan"),
+                                           " (the rows update when it ends)"))
+        else:
+            line.append(" · r rescans")
+        return line
+
+    def _status_cell(self, finding) -> Text:
+        shown = self.writes.get(finding.check_id)
+        if shown and shown.phase in WRITE_CELL:
+            return Text(*WRITE_CELL[shown.phase])
+        return status_text(finding.status)
+
+    def _forget_settled_writes(self) -> None:
+        """A scan result measured after a verified write speaks for that row again."""
+        state = self.app.state(self.profile_name)
+        if state.measured_at is None:
+            return
+        for check_id, shown in list(self.writes.items()):
+            if shown.phase != "applying" and state.measured_at > shown.started:
+                del self.writes[check_id]
 
     def _current(self) -> str | None:
         table = self.query_one(DataTable)
@@ -162,6 +209,9 @@ class ServerDetailScreen(Screen):
         d = finding.to_dict()  # redacted, exactly as `scan` reports it
         # evidence is JSON with every non-ASCII character escaped; the rest is server text made safe
         parts = [Text.assemble((safe(d["check_id"], 40), "bold"), " ", safe(d["title"], 300))]
+        shown = self.writes.get(finding.check_id)
+        if shown:
+            parts.insert(0, self._write_line(shown))
         if d.get("reason"):
             parts.append(plain(f"reason: {d['reason']}", limit=1000, multiline=True))
         if d.get("evidence"):
@@ -174,6 +224,20 @@ class ServerDetailScreen(Screen):
         for ref in d.get("references", []):
             parts.append(plain(f"see: {ref}", limit=300))
         pane.update(lines(parts))
+
+    def _write_line(self, shown: WriteShown) -> Text:
+        if shown.phase == "applying":
+            return Text.assemble(("… applying", "bold cyan"), f" (confirmed {clock(shown.started)}): writing, then "
+                                 "reading it back from the server")
+        if shown.phase == "verified":
+            return Text.assemble(("✓ written and verified", "bold green"), " ", safe(shown.text, 600),
+                                 " · the next scan confirms the finding")
+        return Text.assemble(("✗ not applied", "bold red"), ": ", safe(shown.text, 600, multiline=True))
+
+    def _set_write(self, check_id: str, shown: WriteShown) -> None:
+        self.writes[check_id] = shown
+        if self.is_attached:
+            self._fill()
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -238,6 +302,7 @@ class ServerDetailScreen(Screen):
 
         def done(ok: bool | None) -> None:
             if ok:
+                self._set_write(finding.check_id, WriteShown("applying", datetime.now(timezone.utc)))
                 self._apply(plan, finding.check_id)
 
         self.app.push_screen(ConfirmScreen(question, confirm_text=typed), done)
@@ -251,9 +316,17 @@ class ServerDetailScreen(Screen):
                 entry = await apply_plan(client, plan, read_only=self.app.policy.read_only(profile),
                                          source=f"tui fix {check_id}")
         except ConsoleError as exc:
+            self._set_write(check_id, WriteShown("failed", datetime.now(timezone.utc),
+                                                 f"{exc.title}: {exc.message}" + (f" {exc.hint}" if exc.hint else "")))
             self.app.report_error(exc)
             return
+        except BaseException as exc:
+            self._set_write(check_id, WriteShown("failed", datetime.now(timezone.utc), type(exc).__name__))
+            raise
         undo = "u in panel 3 or `journal undo` undoes it" if entry.extra.get("undoable", True) else "cannot be undone"
+        # the row changes now, from the write the server confirmed; the rescan below settles the rest
+        self._set_write(check_id, WriteShown("verified", datetime.now(timezone.utc),
+                                             f"(journal {entry.id}): " + "; ".join(entry.describe()) + f"; {undo}."))
         self.notify(f"Written and verified (journal {entry.id}); {undo}.", title=check_id)
         for name, key in getattr(plan, "new_keys", {}).items():
             self.app.push_screen(KeyShownScreen(name, key))

@@ -202,7 +202,10 @@ class ServerListScreen(Screen):
         name = self.selected()
         detail = self.query_one("#server-detail", Static)
         if name is None:
-            detail.update("")
+            needle = self.query_one("#filter", Input).value.strip()
+            detail.update(Text.assemble(f"No server matches '{safe(needle, 60)}' (name, URL, tag, state) — ",
+                                        ("esc", "bold"), " clears the filter") if needle and self.app.profiles()
+                          else Text(""))
             return
         profile = self.app.config.profiles.get(name)
         if profile is None:

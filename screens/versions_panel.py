@@ -190,7 +190,8 @@ class VersionsPanel(Screen):
             self._detail(None, empty="Sign in to this server to read its exact version (any admin role can)."
                          if name else "No servers.")
         elif not ordered:
-            self._detail(None, empty="No published advisory affects this server." if not needle else "No match.")
+            self._detail(None, empty="No published advisory affects this server." if not needle
+                         else f"No advisory of this server matches '{safe(needle, 60)}' — esc clears the filter.")
         else:
             self._detail(ordered[0][1].advisory.id)
 
