@@ -269,3 +269,37 @@ async def test_a_filter_with_no_match_says_so():
         await wait_until(lambda: app.screen.query_one("#filter").value == "zzz")
         await pilot.pause()
         assert "No server matches 'zzz'" in text_of(app.screen.query_one("#server-detail"))
+
+
+async def test_permissions_apply_shows_applying_then_the_verified_cells(fake_strapi):
+    """Panel 3: space stages, a + confirm shows "applying" in the staged line at once (the PUT held); when
+    the write is verified the cell shows its new value without the staged mark, and the line says how it ended."""
+    from screens.matrix_view import MatrixView
+
+    app = StrapiConsoleApp(config=cm.load())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(lambda: app.state("fake").result is not None and not app.state("fake").refreshing)
+        await pilot.press("3")
+        await wait_until(lambda: getattr(app.screen, "role", None) is not None)
+        panel = app.screen
+        matrix = panel.query_one("#matrix", MatrixView)
+        matrix.focus()
+        row = next(key for key, _ in matrix.rows if key.startswith("api::"))
+        matrix.move_cursor(row=matrix.get_row_index(row), column=matrix.get_column_index("create"))
+        before = matrix.get_cell(row, "create").plain
+        pending = panel.query_one("#pending")
+        fake = fake_strapi.fake
+        fake.hold("PUT", "/users-permissions/roles")
+        try:
+            burst(app, "space", "a")
+            await wait_until(lambda: isinstance(app.screen, ConfirmScreen))
+            burst(app, "left", "enter")
+            await wait_until(lambda: app.screen is panel)
+            await wait_until(lambda: "… applying" in text_of(pending))
+            assert matrix.get_cell(row, "create").plain.endswith("*")  # still staged: nothing written yet
+            fake.release("PUT", "/users-permissions/roles")
+            await wait_until(lambda: "✓ written and verified" in text_of(pending))
+            after = matrix.get_cell(row, "create").plain
+            assert after != before and not after.endswith("*")
+        finally:
+            fake.release()
