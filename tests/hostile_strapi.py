@@ -1074,8 +1074,9 @@ class FakeStrapi:
         if role is None:
             return 404, self._error(404, "NotFoundError", "Role not found"), {}
         body = req.json() or {}
+        # Strapi's database timestamps subscriber sets updatedAt on every role update (permissions included)
         role.update(name=body.get("name", role["name"]), description=body.get("description", role["description"]),
-                    permissions=body.get("permissions") or {})
+                    permissions=body.get("permissions") or {}, updatedAt=iso(datetime.now(timezone.utc)))
         return 200, {"ok": True}, {}
 
     def _up_advanced(self, req: Request):
