@@ -824,6 +824,13 @@ class Interval:
             return False
         return True
 
+    def __str__(self) -> str:
+        """As a range reads: '>=5.0.0 <5.33.2' (shown to people: the panel, `advisories show`)."""
+        lo = f">={self.lo}" if self.lo_incl else f">{self.lo}"
+        hi = f"<={self.hi}" if self.hi_incl else f"<{self.hi}"
+        parts = ([lo] if self.lo is not None else []) + ([hi] if self.hi is not None else [])
+        return " ".join(parts) or "*"
+
     def intersect(self, other: "Interval") -> "Interval | None":
         """The versions in both intervals (an OSV ``limit`` caps a range this way), or None."""
         lo, lo_incl = _tighter(self.lo, self.lo_incl, other.lo, other.lo_incl, higher=True)
