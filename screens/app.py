@@ -121,6 +121,8 @@ class StrapiConsoleApp(App[int]):
         self._released: events.Key | None = None
         self._holds: dict[object, float] = {}  # hold → when it expires (a hold never outlives its limit)
         self._feeding: asyncio.Task | None = None
+        if config.keymap:
+            self.set_keymap(config.keymap)  # [keymap] in the config: binding id → keys, validated on load
 
     # --- shared state --------------------------------------------------------------------------
 
@@ -312,6 +314,11 @@ class StrapiConsoleApp(App[int]):
     # --- refresh ------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        if self.config.keymap:
+            from .keys import keymap_clashes
+
+            for clash in keymap_clashes(self.config.keymap):
+                self.notify(clash, title="Key clash in [keymap]", severity="warning", timeout=15)
         self.refresh_all()
         self._warn_interrupted()
         if self.config.rescan_minutes:

@@ -62,6 +62,8 @@ class KeyBar(Widget):
         width = self.size.width
         shown, right = self._shown()
         tail: list[tuple[Content, Binding]] = []
+        if width < 100:  # at 80 columns the palette key gives its room to the screen's keys (? lists it)
+            right = [(b, e) for b, e in right if b.action == "help"]
         for binding, enabled in right:
             piece = self._piece(binding, enabled)
             if sum(p.cell_length for p, _ in tail) + piece.cell_length <= width // 3:

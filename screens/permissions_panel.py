@@ -24,7 +24,7 @@ from strapi_console.files import write_private
 
 from .confirm import ConfirmScreen
 from .formatting import markup_literal, plain, subject_label
-from .matrix_view import MatrixView
+from .matrix_view import MatrixView, legend
 from .role_compare import RoleCompareScreen
 from .key_bar import KeyBar
 
@@ -92,6 +92,9 @@ class PermissionsPanel(Screen):
     def on_screen_resume(self) -> None:
         if self.app.selected_profile() != self.profile_name:
             self.load()
+
+    def help_text(self) -> Text:
+        return legend()
 
     # --- state ----------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from strapi_console.role_compare import ABSENT, ALLOWED, PARTIAL
 from strapi_console.display import safe
 
 from .formatting import subject_label
-from .matrix_view import MatrixView
+from .matrix_view import MatrixView, legend
 from .key_bar import KeyBar
 
 MARKS = {ALLOWED: ("✓", "green"), PARTIAL: ("◐", "yellow"), role_compare.DENIED: ("·", "dim"), ABSENT: (" ", "")}
@@ -62,6 +62,9 @@ class RoleCompareScreen(Screen):
             f" · {summary} · each cell: left, right (≠ where they differ) · o only differences, n next"))
         self._show_rows()
         matrix.focus()
+
+    def help_text(self) -> Text:
+        return legend(compare=True)
 
     def _cell(self, row: str, column: str) -> Text:
         left, right = self.comparison.state(row, column)

@@ -27,6 +27,7 @@ from .confirm import ConfirmScreen
 from .formatting import lines, plain, status_text
 from .key_shown import KeyShownScreen
 from .key_bar import KeyBar
+from .layout import Column, cut, fit, set_columns, table_room
 
 ORDER = {"fail": 0, "warn": 1, "error": 2, "skip": 3, "info": 4, "pass": 5}
 
@@ -42,6 +43,11 @@ class WriteShown:
 
 
 WRITE_CELL = {"applying": ("… applying", "bold cyan"), "verified": ("✓ fixed", "bold green")}
+SEVERITY_SHORT = {"critical": "crit", "high": "high", "medium": "med", "low": "low", "info": "info"}
+# At 80 columns the check ID gives way (the detail pane starts with it) so that the finding reads.
+COLUMNS = [Column("family", "Fam.", 4, rank=2), Column("status", "Status", 10), Column("sev", "Sev", 4),
+           Column("id", "Check", 24, rank=1), Column("title", "Finding", 44, flex=True)]
+LABELS = {c.key: c.label for c in COLUMNS}
 
 
 def clock(when: datetime | None) -> str:
@@ -51,14 +57,16 @@ def clock(when: datetime | None) -> str:
 class ServerDetailScreen(Screen):
     CSS_PATH = "server_detail.tcss"  # loaded with the screen, not before the first frame
     BINDING_GROUP_TITLE = "Findings"
+    # in the order the key bar shows them: what acts on a finding first, short labels (80 columns)
     BINDINGS = [
-        Binding("escape", "back", "Back", id="detail.back"),
+        Binding("f", "apply_fix", "Fix", id="detail.apply"),
         Binding("r", "refresh", "Rescan", id="detail.refresh"),
-        Binding("c", "copy_fix", "Copy fix", id="detail.copy"),
-        Binding("o", "save_fix", "Snippet to file", id="detail.save"),
-        Binding("f", "apply_fix", "Apply fix", id="detail.apply"),
-        Binding("g", "regenerate", "Regenerate tokens", id="detail.regenerate"),
-        Binding("A", "aggressive", "Aggressive probes", id="detail.aggressive"),
+        Binding("z", "zoom", "Zoom", id="detail.zoom"),
+        Binding("c", "copy_fix", "Copy", id="detail.copy"),
+        Binding("g", "regenerate", "Regen tokens", id="detail.regenerate"),
+        Binding("A", "aggressive", "Aggressive", id="detail.aggressive"),
+        Binding("o", "save_fix", "Save snippet", id="detail.save"),
+        Binding("escape", "back", "Back", id="detail.back"),
     ]
     families: tuple[str, ...] | None = None  # None: every finding, worst first; else grouped in this order
     auth_ids: tuple[str, ...] = ()
@@ -87,11 +95,7 @@ class ServerDetailScreen(Screen):
         self.profile_name = self.initial_profile()
         self.sub_title = self.panel_title()
         table = self.query_one(DataTable)
-        columns = (("status", "Status"), ("sev", "Severity"), ("id", "Check"), ("title", "Finding"))
-        if self.families:
-            columns = (("family", "Family"),) + columns
-        for key, label in columns:
-            table.add_column(label, key=key)
+        self._fit_columns()
         self.app.state_signal.subscribe(self, self._on_state)
         self._fill()
         table.focus()
@@ -99,6 +103,19 @@ class ServerDetailScreen(Screen):
     def _on_state(self, name: str | None) -> None:
         if name == self.profile_name:
             self._fill()
+
+    def _fit_columns(self) -> bool:
+        columns = [c for c in COLUMNS if self.families or c.key != "family"]
+        self.shown = fit(columns, table_room(self.app.size.width))
+        return set_columns(self.query_one(DataTable), self.shown, LABELS)
+
+    def on_resize(self) -> None:
+        keep = self._current()
+        if self._fit_columns():
+            self._fill()
+            table = self.query_one(DataTable)
+            if keep in table.rows:
+                table.move_cursor(row=table.get_row_index(keep))
 
     def _findings(self):
         result = self.app.state(self.profile_name).result
@@ -153,13 +170,13 @@ class ServerDetailScreen(Screen):
                 if str(row_key.value) not in keys:
                     table.remove_row(row_key)
             for f in findings:
-                cells = {"status": self._status_cell(f), "sev": Text(f.severity), "id": plain(f.check_id, limit=40),
-                         "title": plain(f.title, limit=200)}
-                if self.families:
-                    cells = {"family": Text(f.check_id.split("-")[0]), **cells}
+                cells = {"family": Text(f.check_id.split("-")[0]), "status": self._status_cell(f),
+                         "sev": Text(SEVERITY_SHORT.get(f.severity, f.severity)), "id": plain(f.check_id, limit=40),
+                         "title": cut(plain(f.title, limit=200), self.shown["title"])}
+                cells = {k: cells[k] for k in self.shown}
                 if f.check_id in table.rows:
                     for col, value in cells.items():
-                        table.update_cell(f.check_id, col, value, update_width=True)
+                        table.update_cell(f.check_id, col, value)
                 else:
                     table.add_row(*cells.values(), key=f.check_id)
         self._show(self._current())
@@ -214,13 +231,18 @@ class ServerDetailScreen(Screen):
             parts.insert(0, self._write_line(shown))
         if d.get("reason"):
             parts.append(plain(f"reason: {d['reason']}", limit=1000, multiline=True))
-        if d.get("evidence"):
-            parts.append(plain("evidence:\n" + json.dumps(d["evidence"], indent=2), limit=20000, multiline=True))
-        if d.get("fix"):
+        if d.get("fix"):  # the fix before the evidence: what to do shows without scrolling
             fix = d["fix"]
-            parts.append(plain(f"fix ({fix.get('kind')}): {fix.get('summary', '')}", limit=1000, multiline=True))
+            parts.append(Text.assemble(("fix", "bold"), f" ({safe(fix.get('kind'), 40)}): ",
+                                       safe(fix.get("summary", ""), 1000, multiline=True)))
             if fix.get("snippet"):
                 parts.append(plain(fix["snippet"], limit=5000, multiline=True))
+            keys = [k for k, ok in (("f applies it", finding.plan is not None and self.check_action("apply_fix", ())),
+                                    ("c copies the snippet", bool(fix.get("snippet")))) if ok]
+            if keys:
+                parts.append(Text(" · ".join(keys), style="dim"))
+        if d.get("evidence"):
+            parts.append(plain("evidence:\n" + json.dumps(d["evidence"], indent=2), limit=20000, multiline=True))
         for ref in d.get("references", []):
             parts.append(plain(f"see: {ref}", limit=300))
         pane.update(lines(parts))
@@ -239,7 +261,19 @@ class ServerDetailScreen(Screen):
         if self.is_attached:
             self._fill()
 
+    def action_zoom(self) -> None:
+        """The detail pane takes the screen (z again, or esc, gives the list back)."""
+        self.set_class(not self.has_class("zoomed"), "zoomed")
+        pane = self.query_one("#finding-pane")
+        if self.has_class("zoomed"):
+            pane.focus()
+        else:
+            self.query_one(DataTable).focus()
+
     def action_back(self) -> None:
+        if self.has_class("zoomed"):
+            self.action_zoom()
+            return
         self.app.pop_screen()
 
     def action_copy_fix(self) -> None:

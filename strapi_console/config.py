@@ -22,6 +22,8 @@ import tomli_w
 from . import paths
 from .advisories import DEFAULT_MAX_AGE_DAYS
 from .errors import ConfigError, InsecureURLError, ProfileNotFound
+from .keymap import BINDINGS as KEYMAP_IDS
+from .keymap import key_problem
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 KNOWN_TAGS = ("production", "staging", "development", "internet-facing")
@@ -47,7 +49,8 @@ SETTINGS_KEYS: dict[str, str] = {
     "advisory_max_age_days": "days after which the advisory data is too old for a clean VER-*-ADVISORIES result "
                              "(default 30)",
 }
-TOP_KEYS = {"profiles": "a table of profiles", "settings": "console-wide settings"}
+TOP_KEYS = {"profiles": "a table of profiles", "settings": "console-wide settings",
+            "keymap": "the TUI's keys by binding id, e.g. \"detail.refresh\" = \"f5,r\" (? lists the ids)"}
 
 
 @dataclass
@@ -117,6 +120,7 @@ class Config:
     secret_store: str = "keyring"
     rescan_minutes: int = 0
     advisory_max_age_days: int = DEFAULT_MAX_AGE_DAYS
+    keymap: dict[str, str] = field(default_factory=dict)  # binding id → keys ("f5,ctrl+r")
 
     def get(self, name: str) -> Profile:
         try:
@@ -152,6 +156,8 @@ class Config:
             settings["advisory_max_age_days"] = self.advisory_max_age_days
         if settings:
             doc["settings"] = settings
+        if self.keymap:
+            doc["keymap"] = dict(self.keymap)
         doc["profiles"] = {n: p.to_toml() for n, p in sorted(self.profiles.items())}
         return doc
 
@@ -253,6 +259,19 @@ def _parse_profile(path: Path, name: str, raw: Any) -> Profile:
                    expects_signups=expects, **declared)
 
 
+def _parse_keymap(path: Path, raw: Any) -> dict[str, str]:
+    """[keymap]: binding id = "keys". An unknown id gets the closest one, as any other unknown key."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: [keymap] must be a table: binding id = \"keys\", e.g. \"detail.refresh\" = \"f5\".")
+    for binding_id, keys in raw.items():
+        if binding_id not in KEYMAP_IDS:
+            raise _unknown_key(path, "[keymap]", binding_id, KEYMAP_IDS)
+        problem = key_problem(keys)
+        if problem:
+            raise ConfigError(f"{path}: keymap.{binding_id} {problem}.")
+    return {k: ",".join(part.strip() for part in v.split(",")) for k, v in raw.items()}
+
+
 def load(explicit: str | os.PathLike | None = None) -> Config:
     path = paths.config_path(explicit)
     if not path.exists():
@@ -288,6 +307,7 @@ def load(explicit: str | os.PathLike | None = None) -> Config:
     if max_age < 1:
         raise ConfigError(f"{path}: settings.advisory_max_age_days must be at least 1, not {max_age}.")
     cfg.advisory_max_age_days = max_age
+    cfg.keymap = _parse_keymap(path, doc.get("keymap", {}))
     profiles = doc.get("profiles", {})
     if not isinstance(profiles, dict):
         raise ConfigError(f"{path}: 'profiles' must be a table: [profiles.NAME] sections.")
