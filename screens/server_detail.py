@@ -189,7 +189,7 @@ class ServerDetailScreen(Screen):
             line.append_text(Text.assemble(" · " if line else "", ("↻ rescanning…", "bold cyan"),
                                            " (the rows update when it ends)"))
         else:
-            line.append(" · r rescans")
+            line.append(" · r rescans" if line else "r rescans")
         return line
 
     def _status_cell(self, finding) -> Text:
