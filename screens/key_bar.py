@@ -75,9 +75,9 @@ class KeyBar(Widget):
         for i, (binding, enabled) in enumerate(shown):
             piece = self._piece(binding, enabled)
             last = i == len(shown) - 1
-            if x + piece.cell_length > room - (0 if last else 1):
-                parts.append(Content.styled("…", "dim"))
-                x += 1
+            if x + piece.cell_length > room - (0 if last else 2):
+                parts.append(Content.styled("… ", "dim"))  # a space before the keys kept at the right
+                x += 2
                 break
             self._spans.append((x, x + piece.cell_length, binding))
             parts.append(piece)
