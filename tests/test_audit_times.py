@@ -107,3 +107,17 @@ def test_tail_since_shows_a_role_change_made_before_it_started_on_the_real_serve
     role_events = [e for e in events if e["action"] == "up-role.update"]
     assert role_events, events
     assert parse_time(role_events[0]["time"]) == parse_time(updated)
+
+
+def test_a_token_used_since_is_no_change_on_the_first_snapshot():
+    """A token's use moves its updatedAt (Strapi writes lastUsedAt through the same update): the first
+    snapshot must not report every recently used token as changed."""
+    now = datetime.now(timezone.utc)
+    used = _iso(now - timedelta(minutes=2))
+    snapshot = {"taken_at": now.isoformat(timespec="seconds"),
+                "sections": {"api-tokens": {"1": {"name": "ci", "used": True}, "2": {"name": "cms", "used": True}}},
+                "times": {"api-tokens": {"1": {"created": "2025-01-01T00:00:00.000Z", "updated": used, "lastUsed": used},
+                                         "2": {"created": "2025-01-01T00:00:00.000Z",
+                                               "updated": _iso(now - timedelta(minutes=1)), "lastUsed": used}}}}
+    changes = snapshots.recent_changes(snapshot, now - timedelta(hours=1))
+    assert [(c.key, c.kind) for c in changes] == [("2", "changed")]

@@ -44,7 +44,7 @@ def _own_times(rows: dict[str, dict]) -> dict[str, dict[str, str]]:
     for key, raw in rows.items():
         if not isinstance(raw, dict):
             continue
-        times = {k: raw[f"{k}At"] for k in ("created", "updated") if parse_time(raw.get(f"{k}At")) is not None}
+        times = {k: raw[f"{k}At"] for k in ("created", "updated", "lastUsed") if parse_time(raw.get(f"{k}At")) is not None}
         if times:
             out[key] = times
     return out
@@ -130,7 +130,10 @@ def recent_changes(snapshot: dict[str, Any], since: datetime) -> list["Change"]:
             created, updated = parse_time(times.get("created")), parse_time(times.get("updated"))
             if created is not None and created >= since:
                 changes.append(Change(section, key, "added", None, current[key], at=created))
-            elif updated is not None and updated >= since and (created is None or updated > created):
+            used = parse_time(times.get("lastUsed"))  # a token's use moves its updatedAt too: not a change
+            # changed after it was created (a second apart: a creation writes both times)
+            if updated is not None and updated >= since and (created is None or updated - created > timedelta(seconds=1)) \
+                    and (used is None or abs(updated - used) > timedelta(seconds=1)):
                 changes.append(Change(section, key, "changed", None, current[key], at=updated))
     return changes
 
