@@ -83,7 +83,7 @@ async def test_sign_in_from_the_tui_and_see_the_server(strapi5, isolated):
     cfg = make_config(strapi5.profile("local", email=email),
                       Profile("prod", "http://127.0.0.1:9", tags=["production"]))
     app = StrapiConsoleApp(config=cfg)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(120, 40)) as pilot:  # wide enough for the version and edition columns
         await settle(app, pilot)
         assert cell(app, "local", "state") == "○ signed out"
         assert cell(app, "local", "version") == "≥5.40"  # bracketed from anonymous probes
@@ -133,7 +133,7 @@ async def test_no_keyring_offers_memory_and_keeps_working(strapi5):
     keyring.set_keyring(fail.Keyring())
     email, password = await asyncio.to_thread(strapi5.new_admin)
     app = StrapiConsoleApp(config=make_config(strapi5.profile("local", email=email)))
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(120, 40)) as pilot:  # wide enough for the version column
         await settle(app, pilot)
         await pilot.press("l")
         await settle(app, pilot, until=lambda: isinstance(app.screen, KeyringChoiceScreen))
