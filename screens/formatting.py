@@ -47,6 +47,8 @@ def age(when: datetime | None) -> str:
 def state_text(state, profile) -> Text:
     if state.refreshing and state.result is None:
         return Text("… checking", style="dim")
+    if state.refreshing:  # shown the moment a rescan starts; the row's other cells are the last scan's
+        return Text("↻ rescanning", style="cyan")
     result = state.result
     if result is None:
         return Text("")

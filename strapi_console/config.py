@@ -23,6 +23,8 @@ from . import paths
 from .advisories import DEFAULT_MAX_AGE_DAYS
 from .errors import ConfigError, InsecureURLError, ProfileNotFound
 from .redact import redact_url
+from .keymap import BINDINGS as KEYMAP_IDS
+from .keymap import key_problem
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 KNOWN_TAGS = ("production", "staging", "development", "internet-facing")
@@ -57,7 +59,8 @@ SETTINGS_KEYS: dict[str, str] = {
                                "(keyrings.alt PlaintextKeyring); default false: refused",
 }
 ALLOW_HTTP_HINT = "Use https://, or pass --allow-http (allow_http = true) if you accept the risk."
-TOP_KEYS = {"profiles": "a table of profiles", "settings": "console-wide settings"}
+TOP_KEYS = {"profiles": "a table of profiles", "settings": "console-wide settings",
+            "keymap": "the TUI's keys by binding id, e.g. \"detail.refresh\" = \"f5,r\" (? lists the ids)"}
 
 
 @dataclass
@@ -137,6 +140,7 @@ class Config:
     rescan_minutes: int = 0
     advisory_max_age_days: int = DEFAULT_MAX_AGE_DAYS
     allow_plaintext_keyring: bool = False
+    keymap: dict[str, str] = field(default_factory=dict)  # binding id → keys ("f5,ctrl+r")
 
     def get(self, name: str) -> Profile:
         try:
@@ -174,6 +178,8 @@ class Config:
             settings["allow_plaintext_keyring"] = True
         if settings:
             doc["settings"] = settings
+        if self.keymap:
+            doc["keymap"] = dict(self.keymap)
         doc["profiles"] = {n: p.to_toml() for n, p in sorted(self.profiles.items())}
         return doc
 
@@ -311,6 +317,19 @@ def _parse_profile(path: Path, name: str, raw: Any) -> Profile:
                    expects_signups=expects, **declared)
 
 
+def _parse_keymap(path: Path, raw: Any) -> dict[str, str]:
+    """[keymap]: binding id = "keys". An unknown id gets the closest one, as any other unknown key."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: [keymap] must be a table: binding id = \"keys\", e.g. \"detail.refresh\" = \"f5\".")
+    for binding_id, keys in raw.items():
+        if binding_id not in KEYMAP_IDS:
+            raise _unknown_key(path, "[keymap]", binding_id, KEYMAP_IDS)
+        problem = key_problem(keys)
+        if problem:
+            raise ConfigError(f"{path}: keymap.{binding_id} {problem}.")
+    return {k: ",".join(part.strip() for part in v.split(",")) for k, v in raw.items()}
+
+
 def load(explicit: str | os.PathLike | None = None) -> Config:
     path = paths.config_path(explicit)
     if not path.exists():
@@ -348,6 +367,7 @@ def load(explicit: str | os.PathLike | None = None) -> Config:
     cfg.advisory_max_age_days = max_age
     cfg.allow_plaintext_keyring = _expect(path, "[settings]", "allow_plaintext_keyring",
                                           settings.get("allow_plaintext_keyring", False), bool, "true or false")
+    cfg.keymap = _parse_keymap(path, doc.get("keymap", {}))
     profiles = doc.get("profiles", {})
     if not isinstance(profiles, dict):
         raise ConfigError(f"{path}: 'profiles' must be a table: [profiles.NAME] sections.")

@@ -125,7 +125,7 @@ async def test_the_triage_screen_shows_the_account_and_a_read_only_profile_never
         async def __aexit__(self, *exc):
             pass
 
-    async def open_client(profile):
+    def session_client(profile):
         return Client()
 
     async def apply(*a, **kw):
@@ -141,7 +141,7 @@ async def test_the_triage_screen_shows_the_account_and_a_read_only_profile_never
             await pilot.pause(0.05)
             if isinstance(app.screen, TriageScreen) and app.screen.account is not None:
                 break
-        app.open_client = open_client
+        app.session_client = session_client
         screen = app.screen
         assert isinstance(screen, TriageScreen) and screen.account is not None
         head = screen.query_one("#triage-head").render()

@@ -85,7 +85,7 @@ async def test_sign_in_from_the_tui_and_see_the_server(strapi5, isolated):
     cfg = make_config(strapi5.profile("local", email=email),
                       Profile("prod", "http://127.0.0.1:9", tags=["production"]))
     app = StrapiConsoleApp(config=cfg)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(120, 40)) as pilot:  # wide enough for the version and edition columns
         await settle(app, pilot)
         assert cell(app, "local", "state") == "○ signed out"
         assert cell(app, "local", "version") == "≥5.40"  # bracketed from anonymous probes
@@ -135,7 +135,7 @@ async def test_no_keyring_offers_memory_and_keeps_working(strapi5):
     keyring.set_keyring(fail.Keyring())
     email, password = await asyncio.to_thread(strapi5.new_admin)
     app = StrapiConsoleApp(config=make_config(strapi5.profile("local", email=email)))
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(120, 40)) as pilot:  # wide enough for the version column
         await settle(app, pilot)
         await pilot.press("l")
         await settle(app, pilot, until=lambda: isinstance(app.screen, KeyringChoiceScreen))
@@ -269,7 +269,13 @@ async def test_key_bar_keeps_help_in_reach_at_80_columns_and_its_keys_click():
         bar = app.screen.query_one(KeyBar)
         line = bar.render().plain
         assert len(line) == 80 and line.startswith(" d Findings ") and "…" in line
-        assert line.rstrip().endswith("? Help  ^p palette")
+        assert line.rstrip().endswith("? Help")  # at 80 columns the palette key gives its room to the screen's
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert bar.render().plain.rstrip().endswith("? Help  ^p palette")
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        line = bar.render().plain
         start = line.index(" ? Help")
         await pilot.click(KeyBar, offset=(start + 2, 0))
         await pilot.pause()
