@@ -179,7 +179,7 @@ async def test_a_confirmed_fix_shows_applying_then_the_verified_row_before_the_r
         typed = confirm.confirm_text
         fake = fake_strapi.fake
         fake.hold("DELETE", "/admin/api-tokens")
-        fake.hold("GET", "/admin/information")  # the rescan after the write: held until the end
+        fake.hold("GET", "/admin/init")  # the rescan after the write (its first, anonymous probe): held to the end
         try:
             if typed:
                 await wait_until(lambda: getattr(app.focused, "id", None) == "typed")

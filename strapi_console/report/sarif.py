@@ -88,7 +88,10 @@ def sarif_document(results: list[ServerResult]) -> dict:
 
 def _rule(spec: CheckSpec) -> dict:
     family = FAMILY.get(spec.family, spec.family.lower())
-    needs = " It needs an admin session (strapi-console login)." if spec.needs_auth else ""
+    needs = {"sign-in": " It needs an admin session (strapi-console login).",
+             "aggressive": " It runs only with --aggressive (it sends failed sign-ins or a heavy query).",
+             "end-user": " It needs a test end user's JWT (strapi-console login --end-user)."}
+    needs = "".join(needs[n] for n in spec.needs if n in needs)
     about = f"{spec.id}: {spec.title}. A {spec.severity}-severity {family} check of a Strapi server.{needs}"
     how = ("Each result names the server (profile and URL), what was seen and the fix. "
            f"`strapi-console scan PROFILE --check {spec.id} --format json` shows the whole evidence; the TUI's "
