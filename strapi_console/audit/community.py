@@ -14,6 +14,7 @@ from typing import Any
 
 from ..client import StrapiClient
 from ..errors import Forbidden, NotFound
+from ..http import segment
 from . import snapshots
 from ..times import parse_time
 from .events import AuditEvent
@@ -58,7 +59,7 @@ class CommunitySource:
         return self.types
 
     async def _entries(self, uid: str) -> list[AuditEvent]:
-        answer = await self._get(f"/content-manager/collection-types/{uid}",
+        answer = await self._get(f"/content-manager/collection-types/{segment(uid)}",
                                  params={"page": 1, "pageSize": ENTRIES_PER_TYPE, "sort": "updatedAt:DESC"})
         known = self.entries.setdefault(uid, {})
         events = []

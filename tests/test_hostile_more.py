@@ -1,0 +1,50 @@
+"""More of issue 12, tried as an attacker who controls a Strapi server (or writes in one): ids that are
+paths, text that would become Markdown links, invisible characters the first corpus did not hold,
+and other shapes and numbers. Each test names the hole it closes; the fake and the corpus are shared
+with the first hostile suites (tests/hostile_strapi.py, tests/hostile_corpus.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from hostile_corpus import assert_terminal_safe
+
+pytestmark = pytest.mark.e2e
+
+# ids a server may send that would change the endpoint if pasted into a request path
+# what a webhook write reads besides the webhook itself (sign-in, the server's version, the roles for the prompt)
+READS_AROUND_A_WRITE = {"/admin/webhooks", "/admin/init", "/admin/project-type", "/admin/information",
+                        "/admin/users/me", "/admin/roles", "/admin/login", "/admin/access-token", "/admin/renew-token"}
+TRAVERSAL_IDS = ["1/../../users/1", "1/../../../admin/users/1", "1#", "1?x=", "%2e%2e/users/1", "..", "1\\..\\x"]
+
+
+@pytest.mark.parametrize("hook_id", TRAVERSAL_IDS)
+def test_a_webhook_id_never_changes_which_endpoint_is_written(fake_strapi, hook_id):
+    fake = fake_strapi.fake
+    fake.state["webhooks"][0].update(id=hook_id, url="http://hooks.example.com/deploy")
+    code, out, err = fake_strapi.cli("webhooks", "fake", "set-url", "deploy", "https://hooks.example.com/x", "--yes")
+    assert "Unexpected internal error" not in err, err[-800:]
+    # the fake sees the path the console sent, percent-decoded: the one webhook's own path, or a list
+    own = "/admin/webhooks/" + hook_id
+    strays = [(r.method, r.path) for r in fake.requests if r.path.startswith("/admin/") and r.path != own
+              and r.path not in READS_AROUND_A_WRITE]
+    assert strays == [], f"the id {hook_id!r} steered requests to {strays}"
+    assert_terminal_safe(out)
+    assert_terminal_safe(err)
+
+
+@pytest.mark.parametrize("shape", ["http:{other}/latest/meta-data/", "https:{other}/x", "/{other_hostport}/x"])
+def test_an_upload_url_never_sends_a_probe_to_another_host(fake_strapi, shape):
+    """HDR-UPLOADS fetches the newest upload by its URL's path: 'http:http://169.254.169.254/...' has the
+    path 'http://169.254.169.254/...', which the HTTP layer took for an absolute URL (a request from the
+    operator's machine to any host the server names)."""
+    from hostile_strapi import FakeStrapi
+
+    with FakeStrapi() as other:
+        other_hostport = other.url.split("://", 1)[1]
+        fake_strapi.fake.state["uploads"][0].update(url=shape.format(other=other.url, other_hostport=other_hostport),
+                                                    mime="text/html")
+        code, out, err = fake_strapi.cli("scan", "fake", "--format", "table")
+        assert "Unexpected internal error" not in err, err[-800:]
+        assert code in (0, 4, 5), err[-800:]
+        assert other.requests == [], [r.path for r in other.requests]
