@@ -5,6 +5,8 @@ with the first hostile suites (tests/hostile_strapi.py, tests/hostile_corpus.py)
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from hostile_corpus import assert_terminal_safe
@@ -48,3 +50,30 @@ def test_an_upload_url_never_sends_a_probe_to_another_host(fake_strapi, shape):
         assert "Unexpected internal error" not in err, err[-800:]
         assert code in (0, 4, 5), err[-800:]
         assert other.requests == [], [r.path for r in other.requests]
+
+
+# --- the triage report in Markdown: server text never becomes a link ------------------------------------
+
+LINKY = ["https://evil.example/login", "www.evil.example/x", "mallory@evil.example", "HTTP://EVIL.EXAMPLE",
+         "&lt;img src=x onerror=alert(1)&gt;", "&#91;x&#93;(https&#58;//evil.example)"]
+
+
+@pytest.mark.parametrize("text", LINKY)
+def test_triage_markdown_turns_no_server_text_into_a_link_or_an_entity(text):
+    """GitHub (GFM) turns a bare URL, a www. name or an e-mail address into a link (its 'autolink'
+    extension), and reads '&lt;' as '<': a username or an entry title in the postmortem would be a
+    clickable phishing link or text that is not what the server sent. Each must stay as written."""
+    from datetime import datetime, timedelta, timezone
+
+    from markdown_it import MarkdownIt
+
+    from strapi_console import triage
+
+    now = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    t = triage.Triage(text, "https://cms.example.test", now - timedelta(hours=1), now, version=text)
+    t.events = [triage.Event(now, "derived", text, "entry.create", text, f"entry {text} created", alert=text)]
+    t.blind = [text]
+    report = triage.markdown(t)
+    assert not re.search(r"(?i)(?<!\\)(https?:(?!\\)//|www\.(?=\w)|\w@\w|&(?=#?\w+;))", report), report
+    html = MarkdownIt("commonmark").enable("table").render(report)
+    assert "<a " not in html and "<img" not in html
