@@ -77,3 +77,22 @@ def test_triage_markdown_turns_no_server_text_into_a_link_or_an_entity(text):
     assert not re.search(r"(?i)(?<!\\)(https?:(?!\\)//|www\.(?=\w)|\w@\w|&(?=#?\w+;))", report), report
     html = MarkdownIt("commonmark").enable("table").render(report)
     assert "<a " not in html and "<img" not in html
+
+
+# --- invisible characters the first corpus did not hold -------------------------------------------------
+
+# Unicode's default-ignorable code points that are not format characters: a renderer shows nothing (or a
+# blank) for them, so 'admin' and 'admin\u3164' look the same, and a name of Hangul fillers looks empty.
+# (Variation selectors U+FE00-FE0F stay: they are how an emoji asks for its colour form.)
+FILLERS = ["\u034f", "\u115f", "\u1160", "\u17b4", "\u17b5", "\u180b", "\u180f", "\u3164", "\uffa0",
+           "\U000e0000", "\U000e0100", "\U000e0fff"]
+
+
+@pytest.mark.parametrize("ch", FILLERS, ids=[f"U+{ord(c):04X}" for c in FILLERS])
+def test_invisible_fillers_are_shown_as_escapes(ch):
+    from strapi_console.display import json_text, safe
+
+    shown = safe(f"admin{ch}")
+    assert ch not in shown and shown.startswith("admin\\"), shown
+    assert ch not in json_text({"name": f"admin{ch}"})
+    assert safe("I \u2764\ufe0f it") == "I \u2764\ufe0f it"  # an emoji's variation selector is kept
