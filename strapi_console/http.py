@@ -506,7 +506,8 @@ class HttpSession:
 
     async def _exchange(self, method, url, json_body, headers, params, started) -> Response:
         """One request and its whole (size-bounded) answer."""
-        async with self._client.stream(method, url, json=json_body, headers=headers, params=params) as r:
+        content, headers = request_body(json_body, headers)
+        async with self._client.stream(method, url, content=content, headers=headers, params=params) as r:
             self._note_clock(r.headers.get("date"))
             chunks, size = [], 0
             async for chunk in r.aiter_raw():
@@ -521,6 +522,16 @@ class HttpSession:
             if encoding and encoding != "identity":
                 body = _decode(body, encoding, self.max_body)
             return Response(method, str(r.url), r.status_code, r.headers, body, time.monotonic() - started)
+
+
+def request_body(json_body: Any, headers: dict[str, str] | None) -> tuple[bytes | None, dict[str, str] | None]:
+    """A JSON request body written with ASCII escapes: a string the server sent with a lone surrogate
+    (``\\ud800``, which JavaScript keeps and writes) goes back exactly as it came, where UTF-8 cannot encode
+    it (httpx's own encoder raised UnicodeEncodeError in the middle of a write)."""
+    if json_body is None:
+        return None, headers
+    content = json.dumps(json_body, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+    return content, {"Content-Type": "application/json", **(headers or {})}
 
 
 def _decode(body: bytes, encoding: str, limit: int) -> bytes:

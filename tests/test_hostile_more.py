@@ -5,6 +5,7 @@ with the first hostile suites (tests/hostile_strapi.py, tests/hostile_corpus.py)
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -12,6 +13,8 @@ import pytest
 from hostile_corpus import assert_terminal_safe
 
 pytestmark = pytest.mark.e2e
+
+JSON_TYPE = {"Content-Type": "application/json; charset=utf-8"}
 
 # ids a server may send that would change the endpoint if pasted into a request path
 # what a webhook write reads besides the webhook itself (sign-in, the server's version, the roles for the prompt)
@@ -96,3 +99,25 @@ def test_invisible_fillers_are_shown_as_escapes(ch):
     assert ch not in shown and shown.startswith("admin\\"), shown
     assert ch not in json_text({"name": f"admin{ch}"})
     assert safe("I \u2764\ufe0f it") == "I \u2764\ufe0f it"  # an emoji's variation selector is kept
+
+
+# --- JSON a JavaScript server can send but Python cannot write back -------------------------------------
+
+@pytest.mark.parametrize("name", ["deploy\ud800x", "\udfff", float("nan"), float("inf"), float("-inf")])
+def test_a_write_back_of_what_the_server_sent_never_crashes_or_leaves_the_journal_uncertain(fake_strapi, name):
+    """A lone surrogate (JSON \\ud800, which JavaScript's JSON.stringify writes) or a non-finite number in
+    a webhook's name: the webhook write sends the name back, and the console died in the middle of it
+    (UnicodeEncodeError / 'Out of range float values'), leaving an 'uncertain, interrupted' journal entry."""
+    fake = fake_strapi.fake
+    fake.state["webhooks"][0].update(url="http://hooks.example.com/deploy", name=name)  # sent as \ud800, NaN, 1e999
+    code, out, err = fake_strapi.cli("webhooks", "fake", "set-url", "1", "https://hooks.example.com/x", "--yes")
+    assert "Unexpected internal error" not in err, err[-800:]
+    assert code == 0, err[-800:]
+    put = [w for w in fake.writes() if w.method == "PUT"]
+    assert len(put) == 1 and put[0].json()["url"] == "https://hooks.example.com/x"
+    if isinstance(name, str):
+        assert put[0].json()["name"] == name, "the name was not written back as it was"
+    journal = fake_strapi.cli("journal", "list")[1]
+    assert "uncertain" not in journal and "interrupted" not in journal, journal
+    assert_terminal_safe(out)
+    assert_terminal_safe(err)
