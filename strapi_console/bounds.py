@@ -66,6 +66,18 @@ def timestamp(value: Any, *, default: float | None = None) -> float | None:
     return number(value, 0.0, MAX_EPOCH, default=default)
 
 
+def obj(value: Any) -> dict:
+    """``value`` when it is a JSON object, else an empty one: where a server may answer a list, a string or
+    null instead of the object the console reads (``.get`` on those raised AttributeError)."""
+    return value if isinstance(value, dict) else {}
+
+
+def items(value: Any) -> list:
+    """``value`` when it is a JSON array, else an empty one (a string would be iterated character by
+    character, an object by its keys)."""
+    return value if isinstance(value, list) else []
+
+
 class JSONTooDeep(ValueError):
     """JSON nested deeper than :data:`MAX_JSON_DEPTH` (or deep enough to exhaust the parser)."""
 

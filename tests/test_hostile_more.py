@@ -121,3 +121,32 @@ def test_a_write_back_of_what_the_server_sent_never_crashes_or_leaves_the_journa
     assert "uncertain" not in journal and "interrupted" not in journal, journal
     assert_terminal_safe(out)
     assert_terminal_safe(err)
+
+
+# --- shapes: a list, a string or nulls where an object is expected --------------------------------------
+
+ODD_SHAPES = {"list": [], "data-list": {"data": [[]]}, "data-string": {"data": "x"},
+              "nulls": {"data": [None, {"id": None, "name": None}]},
+              "pagination-string": {"data": {"results": "x", "pagination": "x"}},
+              "results-object": {"data": {"results": {"id": 1}, "pagination": [1]}}}
+
+
+@pytest.mark.parametrize("shape", ODD_SHAPES)
+def test_triage_and_contain_read_any_shape_of_the_admin_user_list(fake_strapi, shape):
+    """The admin user list answered as a list, a string or nulls: `triage` and `contain --dry-run` died with
+    'Unexpected internal error: AttributeError' (exit 3) instead of reading it as no admins."""
+    fake_strapi.fake.override("GET", "/admin/users", body=ODD_SHAPES[shape], headers=JSON_TYPE)
+    for argv in (["triage", "fake", "--format", "markdown"], ["contain", "fake", "--dry-run"]):
+        code, out, err = fake_strapi.cli(*argv)
+        assert "Unexpected internal error" not in err, (argv, err[-800:])
+        assert code in (0, 4, 5), (argv, code, err[-800:])
+
+
+@pytest.mark.parametrize("shape", ["list", "data-string", "nulls"])
+def test_the_derived_feed_reads_any_shape_of_an_entry_list(fake_strapi, shape):
+    """An entry list answered as a list: the Community tail of that server stopped on every poll with
+    'Unexpected problem ... AttributeError', and never showed an event again."""
+    fake_strapi.fake.override("GET", "/content-manager/collection-types/*", body=ODD_SHAPES[shape], headers=JSON_TYPE)
+    code, out, err = fake_strapi.cli("tail", "fake", "--once", "--format", "text")
+    assert "Unexpected problem" not in err and "Error" not in err, err[-800:]
+    assert code == 0, err[-800:]
