@@ -150,3 +150,38 @@ def test_the_derived_feed_reads_any_shape_of_an_entry_list(fake_strapi, shape):
     code, out, err = fake_strapi.cli("tail", "fake", "--once", "--format", "text")
     assert "Unexpected problem" not in err and "Error" not in err, err[-800:]
     assert code == 0, err[-800:]
+
+
+# --- the triage screen (new: not in the first walk) -----------------------------------------------------
+
+async def test_the_triage_screen_shows_every_payload_as_text(fake_strapi, tmp_path):
+    """Every short payload at once in every string, then the triage screen: its head, the timeline (clicked
+    cell by cell), the containment plan (toggled), and the Markdown export key."""
+    from hostile_corpus import PAYLOADS, payload_for
+    from screens.triage import TriageScreen
+    from strapi_console import config as cm
+    from tui_walk import SentinelApp, check, click_around, until
+
+    trap = tmp_path / "trap"
+    trap.mkdir()
+    fake = fake_strapi.fake
+    fake.fill_strings("|".join(payload_for(p, trap) for p in PAYLOADS if p.id != "huge"))
+    token = next(t for t in fake.state["api_tokens"] if t.get("type") == "read-only")
+    token["type"] = "full-access"  # a token the plan offers to contain: its (payload) name is in the plan
+    app = SentinelApp(config=cm.load(), store=fake_strapi.store, tail_fast=0.2)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_triage("fake")
+        assert await until(pilot, lambda: isinstance(app.screen, TriageScreen) and app.screen.account is not None, 60)
+        check(app, "triage loaded", trap)
+        await click_around(app, pilot, "#timeline", rows=8)
+        check(app, "timeline clicked", trap)
+        await pilot.press("tab", "down", "space", "down", "space")
+        await pilot.pause(0.3)
+        check(app, "plan toggled", trap)
+        await click_around(app, pilot, "#plan", rows=6)
+        check(app, "plan clicked", trap)
+        await pilot.press("x")  # the Markdown export, from the same account
+        await pilot.pause(0.3)
+        check(app, "exported", trap)
+        app.exit()
+    assert fake.writes() == [], "the triage screen sent a write"
