@@ -16,6 +16,7 @@ from typing import Any
 
 from .client import StrapiClient
 from .errors import NotFound, UnexpectedShape
+from .http import segment
 
 SUPER_ADMIN = "strapi-super-admin"
 CM = "plugin::content-manager.explorer."
@@ -127,8 +128,8 @@ async def read_role(client: StrapiClient, role_id: int) -> AdminRole:
 async def _both(client: StrapiClient, role_id: int):
     import asyncio
 
-    role, perms = await asyncio.gather(client.get(f"/admin/roles/{role_id}"),
-                                       client.get(f"/admin/roles/{role_id}/permissions"))
+    role, perms = await asyncio.gather(client.get(f"/admin/roles/{segment(role_id)}"),
+                                       client.get(f"/admin/roles/{segment(role_id)}/permissions"))
     role, perms = (role or {}).get("data"), (perms or {}).get("data")
     if not isinstance(role, dict) or not isinstance(perms, list):
         raise UnexpectedShape(f"GET /admin/roles/{role_id} answered an unexpected shape.")

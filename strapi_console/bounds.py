@@ -66,24 +66,50 @@ def timestamp(value: Any, *, default: float | None = None) -> float | None:
     return number(value, 0.0, MAX_EPOCH, default=default)
 
 
+def obj(value: Any) -> dict:
+    """``value`` when it is a JSON object, else an empty one: where a server may answer a list, a string or
+    null instead of the object the console reads (``.get`` on those raised AttributeError)."""
+    return value if isinstance(value, dict) else {}
+
+
+def items(value: Any) -> list:
+    """``value`` when it is a JSON array, else an empty one (a string would be iterated character by
+    character, an object by its keys)."""
+    return value if isinstance(value, list) else []
+
+
 class JSONTooDeep(ValueError):
     """JSON nested deeper than :data:`MAX_JSON_DEPTH` (or deep enough to exhaust the parser)."""
 
 
 def loads(text: str | bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
-    """``json.loads`` that refuses nesting deeper than ``max_depth`` (JSONTooDeep, a ValueError).
+    """``json.loads`` that refuses nesting deeper than ``max_depth`` (JSONTooDeep, a ValueError), and reads a
+    number that is not finite (``NaN``, ``Infinity``, ``1e999``) as ``None``.
 
     100,000 nested brackets make the parser itself raise RecursionError, and a few hundred make any
     recursive consumer (redaction, JSON rendering) raise it later; either way the answer is refused here,
     once, with an error the caller already handles (ValueError, like any other invalid JSON)."""
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_not_finite, parse_float=_finite_float)
     except RecursionError:
         raise JSONTooDeep(f"nested deeper than {max_depth} levels") from None
     opening = (b"[", b"{") if isinstance(text, bytes) else ("[", "{")
     if text.count(opening[0]) + text.count(opening[1]) > max_depth and depth(value, max_depth) > max_depth:
         raise JSONTooDeep(f"nested deeper than {max_depth} levels")
     return value
+
+
+def _not_finite(_text: str) -> None:
+    """NaN, Infinity and -Infinity in JSON are read as null, as JavaScript's JSON.stringify writes them: a
+    value that is no number, never equal to itself (a NaN made every compare-before-write see a change), and
+    that no JSON encoder writes back."""
+    return None
+
+
+def _finite_float(text: str) -> float | None:
+    """A JSON number that overflows a float (``1e999``) is null too, for the same reasons."""
+    value = float(text)
+    return value if math.isfinite(value) else None
 
 
 def depth(value: Any, stop: int = MAX_JSON_DEPTH) -> int:

@@ -24,7 +24,7 @@ from . import jwt, loopback, paths
 from .config import Profile
 from .errors import (BadRequest, ConsoleError, FeatureAbsent, NotFound, NotJSON, RateLimited, ReadOnlyError,
                      SignedOut, StrapiError, UnexpectedShape, WrongCredentials)
-from .http import IDEMPOTENT, HttpSession, Response, map_status, parse_json, ssl_context
+from .http import IDEMPOTENT, HttpSession, Response, check_path, map_status, parse_json, ssl_context
 from .redact import register_secret
 from .secrets import Credentials
 
@@ -220,6 +220,7 @@ class StrapiClient:
     async def _send(self, method: str, path: str, **kw) -> Response:
         """Every request of this client goes out here, past the read-only policy (beneath the write path's own
         check: a change that reaches this point on a read-only profile is refused before it is sent)."""
+        check_path(path)
         if not allowed_when_read_only(method, path, kw.get("json_body")) and self.read_only():
             raise ReadOnlyError(f"Profile '{self.profile.name}' is read-only: {method.upper()} "
                                 f"{urlsplit(path).path} was not sent.",

@@ -28,11 +28,16 @@ DEFAULT_LIMIT = 300
 # C0 (but \n and \t, decided per call), DEL, C1; soft hyphen and the other invisible format characters
 # (Arabic/Syriac/Mongolian marks, zero-width space/joiners, LRM/RLM, bidi embeddings, overrides and
 # isolates, word joiner and invisible operators, BOM, interlinear annotations, tag characters); line
-# and paragraph separators; surrogates (only present when bytes were decoded with surrogateescape).
+# and paragraph separators; surrogates (only present when bytes were decoded with surrogateescape); the
+# other default-ignorable code points a renderer shows as nothing or a blank (combining grapheme joiner,
+# Hangul fillers, Khmer inherent vowels, Mongolian variation selectors, the whole tag and variation
+# selector supplement plane block), so 'admin' and 'admin\u3164' never look the same. The emoji variation
+# selectors U+FE00-FE0F are kept: they only pick how the character before them is drawn.
 _UNSAFE_CLASS = (
-    "\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
-    "\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff"
-    "\U000110bd\U000110cd\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+    "\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"
+    "\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufeff\uffa0"
+    "\ufff9-\ufffb\ud800-\udfff"
+    "\U000110bd\U000110cd\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
 )
 _UNSAFE = re.compile(f"[{_UNSAFE_CLASS}]")
 # (multiline, tabs) → what is escaped: newlines unless multi-line, tabs unless kept

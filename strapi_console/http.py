@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import httpx
 
@@ -50,6 +50,29 @@ TLS_VERIFY_CODES = {
     62: "the certificate does not match the host name",
     64: "the certificate does not match the IP address",
 }
+
+
+def segment(value: Any) -> str:
+    """An id a server sent, as exactly one segment of a request path: every ``/``, ``?``, ``#``, ``%`` and
+    ``\\`` percent-encoded, so an id such as ``1/../../users/1`` or ``1#`` can never change which endpoint a
+    request (a write above all) reaches. ``.``, ``..`` and the empty id name no object: refused."""
+    text = quote(str(value), safe="")
+    if text in ("", ".", ".."):
+        raise UnexpectedShape(f"The server named an object {text!r}, which is no id: nothing was sent for it.")
+    return text
+
+
+def check_path(path: str) -> str:
+    """A request path of this server, as the console means it: one that starts with ``/`` (never ``//``, nor
+    an absolute URL that would reach another host), holds no ``.`` or ``..`` segment (encoded or not, which
+    the HTTP stack or the server would resolve to another endpoint), no ``#`` and no backslash. Paths built
+    from server text (an upload's URL, an id) that are not are refused before anything is sent."""
+    route = path.split("?", 1)[0]
+    if (not route.startswith("/") or route.startswith("//") or "#" in path or "\\" in route
+            or any(unquote(part) in (".", "..") for part in route.split("/"))):
+        raise UnexpectedShape(f"Not sent: {redact_text(path[:200])!r} is not a path on this server (it came from "
+                              "the server's own answer and would reach another endpoint or host).")
+    return path
 
 
 @dataclass
@@ -483,7 +506,8 @@ class HttpSession:
 
     async def _exchange(self, method, url, json_body, headers, params, started) -> Response:
         """One request and its whole (size-bounded) answer."""
-        async with self._client.stream(method, url, json=json_body, headers=headers, params=params) as r:
+        content, headers = request_body(json_body, headers)
+        async with self._client.stream(method, url, content=content, headers=headers, params=params) as r:
             self._note_clock(r.headers.get("date"))
             chunks, size = [], 0
             async for chunk in r.aiter_raw():
@@ -498,6 +522,16 @@ class HttpSession:
             if encoding and encoding != "identity":
                 body = _decode(body, encoding, self.max_body)
             return Response(method, str(r.url), r.status_code, r.headers, body, time.monotonic() - started)
+
+
+def request_body(json_body: Any, headers: dict[str, str] | None) -> tuple[bytes | None, dict[str, str] | None]:
+    """A JSON request body written with ASCII escapes: a string the server sent with a lone surrogate
+    (``\\ud800``, which JavaScript keeps and writes) goes back exactly as it came, where UTF-8 cannot encode
+    it (httpx's own encoder raised UnicodeEncodeError in the middle of a write)."""
+    if json_body is None:
+        return None, headers
+    content = json.dumps(json_body, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+    return content, {"Content-Type": "application/json", **(headers or {})}
 
 
 def _decode(body: bytes, encoding: str, limit: int) -> bytes:

@@ -18,6 +18,7 @@ from typing import Any
 
 from .client import StrapiClient
 from .errors import NotFound, UnexpectedShape
+from .http import segment
 
 WRITE_ACTIONS = {"create", "update", "delete", "destroy", "upload", "publish", "unpublish"}
 READ_ACTIONS = {"find", "findOne", "count", "me", "findMany"}
@@ -152,7 +153,7 @@ async def list_roles(client: StrapiClient) -> list[RoleSummary]:
 
 async def read_role(client: StrapiClient, role_id: int) -> Role:
     try:
-        data = await client.get(f"/users-permissions/roles/{role_id}")
+        data = await client.get(f"/users-permissions/roles/{segment(role_id)}")
     except NotFound:
         raise NotFound(f"The end-user role {role_id} no longer exists on {client.profile.url} (deleted while open?).",
                        hint="Refresh the role list.") from None

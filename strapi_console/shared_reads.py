@@ -56,10 +56,10 @@ async def admin_users(client: StrapiClient, memo: Memo) -> list[dict]:
     async def read() -> list[dict]:
         users, page = [], 1
         while True:
-            data = (await client.get("/admin/users", params={"page": page, "pageSize": 100})).get("data") or {}
-            users += [u for u in data.get("results") or [] if isinstance(u, dict)]
-            pagination = data.get("pagination") or {}
-            if page >= bounds.integer(pagination.get("pageCount"), 1, 50, default=1, clamp=True):
+            data = bounds.obj(bounds.obj(await client.get("/admin/users", params={"page": page, "pageSize": 100}))
+                              .get("data"))
+            users += [u for u in bounds.items(data.get("results")) if isinstance(u, dict)]
+            if page >= bounds.integer(bounds.obj(data.get("pagination")).get("pageCount"), 1, 50, default=1, clamp=True):
                 return users
             page += 1
 

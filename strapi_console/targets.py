@@ -17,6 +17,7 @@ from . import admin_roles, permissions, tokens
 from .client import StrapiClient
 from .plans import Plan, Snapshot, Step, Target
 from .errors import ConsoleError, NotFound, UnexpectedShape
+from .http import segment
 from .redact import SECRET_KEYS, redact_url, register_secret
 
 
@@ -81,10 +82,10 @@ class EndUserRole(Target):
         return fresh.raw.body_with({c: bool(v) for c, v in wanted.items() if "::" in c})
 
     async def send(self, client: StrapiClient, body: Any) -> Any:
-        return await client.call("PUT", f"/users-permissions/roles/{self.ref['id']}", json_body=body)
+        return await client.call("PUT", f"/users-permissions/roles/{segment(self.ref['id'])}", json_body=body)
 
     def request(self, loaded: Snapshot, wanted: dict[str, Any]) -> dict[str, Any]:
-        return {"method": "PUT", "path": f"/users-permissions/roles/{self.ref['id']}",
+        return {"method": "PUT", "path": f"/users-permissions/roles/{segment(self.ref['id'])}",
                 "body": {"permissions": {a: {"enabled": on} for a, on in sorted(wanted.items())},
                          "note": "sent as the role's complete permission tree; every other permission unchanged"}}
 
@@ -162,10 +163,10 @@ class AdminRole(Target):
         return {"permissions": keep}
 
     async def send(self, client: StrapiClient, body: Any) -> Any:
-        return await client.call("PUT", f"/admin/roles/{self.ref['id']}/permissions", json_body=body)
+        return await client.call("PUT", f"/admin/roles/{segment(self.ref['id'])}/permissions", json_body=body)
 
     def request(self, loaded: Snapshot, wanted: dict[str, Any]) -> dict[str, Any]:
-        return {"method": "PUT", "path": f"/admin/roles/{self.ref['id']}/permissions",
+        return {"method": "PUT", "path": f"/admin/roles/{segment(self.ref['id'])}/permissions",
                 "body": {"changes": {k: bool(v) for k, v in sorted(wanted.items())},
                          "note": "sent as the role's complete permission list"}}
 
@@ -361,7 +362,7 @@ class Webhook(Target):
         return Snapshot(cells, hook)
 
     async def read(self, client: StrapiClient) -> Snapshot | None:
-        hook = await _read_one(client, f"/admin/webhooks/{self.ref['id']}")
+        hook = await _read_one(client, f"/admin/webhooks/{segment(self.ref['id'])}")
         return self.snapshot(hook) if hook is not None else None
 
     def show(self, cell: str, value: Any) -> str:
@@ -380,16 +381,16 @@ class Webhook(Target):
         return kept | {k: v for k, v in wanted.items() if k != "headers"}
 
     async def send(self, client: StrapiClient, body: Any) -> Any:
-        return await client.call("PUT", f"/admin/webhooks/{self.ref['id']}", json_body=body)
+        return await client.call("PUT", f"/admin/webhooks/{segment(self.ref['id'])}", json_body=body)
 
     def request(self, loaded: Snapshot, wanted: dict[str, Any]) -> dict[str, Any]:
-        return {"method": "PUT", "path": f"/admin/webhooks/{self.ref['id']}",
+        return {"method": "PUT", "path": f"/admin/webhooks/{segment(self.ref['id'])}",
                 "body": {**{k: redact_url(v) if k == "url" else v for k, v in wanted.items()},
                          "note": "sent with the webhook's name, headers and events unchanged"}}
 
 
 async def read_webhook(client: StrapiClient, hook_id: str) -> dict | None:
-    return await _read_one(client, f"/admin/webhooks/{hook_id}")
+    return await _read_one(client, f"/admin/webhooks/{segment(hook_id)}")
 
 
 def webhook_enabled_plan(hooks: list[dict], enabled: bool) -> Plan:
@@ -422,7 +423,7 @@ class AdminUser(Target):
                          "lastname": user.get("lastname"), "roles": roles}, user)
 
     async def read(self, client: StrapiClient) -> Snapshot | None:
-        user = await _read_one(client, f"/admin/users/{self.ref['id']}")
+        user = await _read_one(client, f"/admin/users/{segment(self.ref['id'])}")
         return self.snapshot(user) if user is not None else None
 
     def line(self, cell: str, old: Any, new: Any) -> str:
@@ -435,7 +436,7 @@ class AdminUser(Target):
         return dict(wanted)
 
     async def send(self, client: StrapiClient, body: Any) -> Any:
-        return await client.call("PUT", f"/admin/users/{self.ref['id']}", json_body=body)
+        return await client.call("PUT", f"/admin/users/{segment(self.ref['id'])}", json_body=body)
 
     def request(self, loaded: Snapshot, wanted: dict[str, Any]) -> dict[str, Any]:
         return {"method": "PUT", "path": "/admin/users/:id", "body": dict(wanted)}
@@ -528,7 +529,7 @@ class TokenTarget(Target):
 
     @property
     def path(self) -> str:
-        return f"{tokens.KINDS[self.token_kind][0]}/{self.ref['id']}"
+        return f"{tokens.KINDS[self.token_kind][0]}/{segment(self.ref['id'])}"
 
     @staticmethod
     def snapshot(token: tokens.Token) -> Snapshot:

@@ -15,6 +15,7 @@ from typing import Any
 from . import bounds
 from .client import StrapiClient
 from .errors import NotFound
+from .http import segment
 from .redact import register_secret
 from .times import parse_time
 
@@ -43,7 +44,7 @@ class Token:
 
     @property
     def path(self) -> str:
-        return f"{KINDS[self.kind][0]}/{self.id}"
+        return f"{KINDS[self.kind][0]}/{segment(self.id)}"
 
     @property
     def label(self) -> str:
@@ -116,7 +117,7 @@ async def list_tokens(client: StrapiClient, kind: str) -> list[Token] | None:
 async def read_token(client: StrapiClient, kind: str, token_id: int | str) -> Token | None:
     """One token as it is now, or None when it no longer exists."""
     try:
-        answer = await client.get(f"{KINDS[kind][0]}/{token_id}")
+        answer = await client.get(f"{KINDS[kind][0]}/{segment(token_id)}")
     except NotFound:
         return None
     data = answer.get("data") if isinstance(answer, dict) else None

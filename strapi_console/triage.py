@@ -513,7 +513,9 @@ def text_lines(t: Triage, safe) -> list[str]:
     return head
 
 
-_MD_SPECIAL = re.compile(r"[\\`*_\[\]<>|#!~]")
+# Markdown's punctuation, and what GitHub's autolinks and entities start with: a scheme's ':', an e-mail's '@',
+# the '.' after 'www', '&' (each escaped with a backslash, which every CommonMark renderer shows as the character)
+_MD_SPECIAL = re.compile(r"[\\`*_\[\]<>|#!~&:@]|(?<=www)\.", re.I)
 
 
 def markdown(t: Triage) -> str:

@@ -36,6 +36,8 @@ PAYLOADS: tuple[Payload, ...] = (
     Payload("nul", "x\x00y", "NUL"),
     Payload("bidi-rlo", "admin\u202egnp.exe", "RIGHT-TO-LEFT OVERRIDE: text shown reversed"),
     Payload("zero-width", "ad\u200bmin\u2060x\ufeff", "zero-width space, word joiner, BOM: invisible characters"),
+    Payload("fillers", "ad\u3164min\u115f\u034f\U000e0100", "Hangul fillers, grapheme joiner, variation selector 17: "
+            "default-ignorable characters drawn as nothing or a blank"),
     Payload("c1-csi", "x\x9b2Jy", "C1 CSI: an 8-bit escape some terminals obey"),
     Payload("c1-nel", "x\x85y", "C1 NEL: a line break some terminals obey"),
     Payload("del", "x\x7fy", "DEL"),
@@ -82,7 +84,8 @@ def huge_json(size: int = 9 * 1024 * 1024) -> bytes:
 # --- what CLI output may hold -------------------------------------------------------------------------
 
 BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-INVISIBLE = set("\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e")
+INVISIBLE = set("\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e"
+                "\u034f\u115f\u1160\u3164\uffa0") | {chr(c) for c in range(0xE0000, 0xE1000)}
 LINE_BREAKS = set("\u2028\u2029\x85\x0b\x0c")
 # Lines a CI runner reads as commands: GitHub Actions (::error::, ::add-mask::), Azure (##vso[), TeamCity-ish (##[).
 FORGED_LINE = re.compile(r"^\s*(::[a-z-]+|##\[|##vso\[)", re.I)

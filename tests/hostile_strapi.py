@@ -377,10 +377,11 @@ class Canned:
 
 
 def dumps(obj: Any) -> bytes:
-    """JSON as a JavaScript server could send it: non-finite numbers as 1e999 / -1e999 / NaN."""
+    """JSON as a JavaScript server could send it: non-finite numbers as 1e999 / -1e999 / NaN, and a lone
+    surrogate as its escape (\\ud800), as JavaScript's JSON.stringify writes it."""
     text = json.dumps(obj, ensure_ascii=False, allow_nan=True)
     text = text.replace("-Infinity", "-1e999").replace("Infinity", "1e999")
-    return text.encode("utf-8", "surrogatepass")
+    return re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group(0)):04x}", text).encode("utf-8")
 
 
 class FakeStrapi:

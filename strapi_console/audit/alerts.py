@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from ..bounds import items as _list, obj as _obj
 from .events import AuditEvent
 
 SUPER_ADMIN = "strapi-super-admin"
@@ -44,14 +45,6 @@ class AlertRules:
         if action == "end-user.create" and self._burst("signup", event, self.signups, self.signup_window):
             return f"sign-up burst: more than {self.signups} in {int(self.signup_window.total_seconds() // 60)} min"
         return None
-
-
-def _obj(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list:
-    return value if isinstance(value, list) else []
 
 
 def payload_alert(action: str, payload: Any) -> str | None:

@@ -12,8 +12,10 @@ import asyncio
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from .. import bounds
 from ..client import StrapiClient
 from ..errors import Forbidden, NotFound
+from ..http import segment
 from . import snapshots
 from ..times import parse_time
 from .events import AuditEvent
@@ -58,11 +60,11 @@ class CommunitySource:
         return self.types
 
     async def _entries(self, uid: str) -> list[AuditEvent]:
-        answer = await self._get(f"/content-manager/collection-types/{uid}",
+        answer = await self._get(f"/content-manager/collection-types/{segment(uid)}",
                                  params={"page": 1, "pageSize": ENTRIES_PER_TYPE, "sort": "updatedAt:DESC"})
         known = self.entries.setdefault(uid, {})
         events = []
-        for entry in answer.get("results") or []:
+        for entry in bounds.items(bounds.obj(answer).get("results")):
             if not isinstance(entry, dict):
                 continue
             doc = str(entry.get("documentId") or entry.get("id"))
@@ -95,7 +97,7 @@ class CommunitySource:
         events = []
         first = self.users_seen is None
         seen = self.users_seen if self.users_seen is not None else set()
-        for user in answer.get("results") or []:
+        for user in bounds.items(bounds.obj(answer).get("results")):
             if not isinstance(user, dict):
                 continue
             uid = str(user.get("documentId") or user.get("id"))
