@@ -76,3 +76,33 @@ def test_cli_prints_server_text_as_data(fake_strapi, capsys, tmp_path, payload):
         assert_terminal_safe(out.out)
         assert_terminal_safe(out.err)
     assert not list(tmp_path.glob("*.svg"))
+
+
+def test_cli_after_a_write_and_on_errors_prints_server_text_as_data(fake_strapi, tmp_path):
+    """The journal (names recorded from the server), the undo's confirmation, a sign-in error and a real
+    subprocess (the bytes a terminal would get), with every short payload at once in every field."""
+    fake = fake_strapi.fake
+    token = next(t for t in fake.state["api_tokens"] if t["name"] == "site-build")
+    token["type"] = "full-access"
+    everything = "|".join(payload_for(p, tmp_path) for p in PAYLOADS if p.id != "huge")
+    fake.fill_strings(everything)
+    outputs = [fake_strapi.cli("tokens", "fake", "read-only", str(token["id"]), "--yes")]
+    assert outputs[0][0] == 0, outputs[0][2][-500:]
+    entry_id = next(line.split()[0] for line in fake_strapi.cli("journal", "list")[1].splitlines() if line.strip())
+    outputs += [fake_strapi.cli("journal", "list"), fake_strapi.cli("journal", "show", entry_id),
+                fake_strapi.cli("journal", "undo", "fake", entry_id)]  # no terminal: shows the changes, refuses
+    run = fake_strapi.subprocess_cli(tmp_path)
+    fake.set_error(400, everything, everything)
+    fake.set_error(401, everything, everything)
+    denied = run("login", "fake", "--password-stdin", stdin="not-the-password")
+    assert denied.returncode == 1, denied.stderr[-500:]
+    outputs.append((denied.returncode, denied.stdout, denied.stderr))
+    for argv in (["scan", "fake", "--format", "table"], ["tail", "fake", "--once", "--format", "text"],
+                 ["tokens", "fake", "list"], ["journal", "list"]):
+        done = run(*argv)
+        outputs.append((done.returncode, done.stdout, done.stderr))
+    for code, out, err in outputs:
+        assert "Unexpected internal error" not in err, err[-500:]
+        assert_terminal_safe(out)
+        assert_terminal_safe(err)
+    assert not list(tmp_path.glob("*.svg"))

@@ -8,7 +8,7 @@ import json
 import stat
 from datetime import datetime, timezone
 
-from strapi_console import paths, writes
+from strapi_console import paths, targets
 from strapi_console.audit import snapshots
 from strapi_console.audit.events import AuditEvent
 from strapi_console.checks.registry import Finding
@@ -95,9 +95,12 @@ def test_findings_and_events_show_no_secret_part():
 
 def test_webhook_plan_shows_redacted_urls_and_sends_the_exact_one():
     old, new = f"http://hooks.example.test/x?token={SECRET}", f"https://hooks.example.test/x?token={ROTATED}"
-    plan = writes.WebhookPlan("1", "deploy", {"url": old}, new)
-    assert SECRET not in " ".join(plan.describe()) and ROTATED not in " ".join(plan.describe())
-    assert plan.changes == {"url": new} and plan.request()["body"]["url"] == new
+    plan = targets.webhook_plan({"id": "1", "name": "deploy", "url": old}, new)
+    shown = " ".join(plan.describe())
+    assert SECRET not in shown and ROTATED not in shown and "hooks.example.test/x" in shown
+    step = plan.steps[0]
+    assert step.wanted == {"url": new}  # what is sent is exact
+    assert step.target.body(step.loaded, step.wanted)["url"] == new
 
 
 async def test_panel_4_lists_and_details_events_without_url_secrets():
