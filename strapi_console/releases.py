@@ -6,9 +6,11 @@ offline when GitHub cannot be reached. With neither network nor cache the caller
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import time
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -153,6 +155,33 @@ async def latest_releases(*, network: bool = True, timeout: float = 6.0, major: 
     if cached:
         return ReleaseInfo(_parse(cached["releases"]), float(cached.get("fetched_at", 0)), "stale cache", problem)
     return None
+
+
+_SHARED: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict]" = weakref.WeakKeyDictionary()
+RETRY_SECONDS = 300  # a failed look-up is not repeated for every server of a fleet, only after this
+
+
+async def shared_latest_releases(major: int | None = None) -> ReleaseInfo | None:
+    """:func:`latest_releases`, looked up once for every scan running on this event loop: a fleet of a
+    thousand servers reads the cache (or asks GitHub, with its own HTTP client) once, not a thousand
+    times. Kept while the answer is fresh, or for a few minutes when GitHub could not be reached."""
+    shared = _SHARED.setdefault(asyncio.get_running_loop(), {})
+    key = (major, api_base(), str(_cache_path()))  # another source or cache is another answer
+    entry = shared.get(key)
+    now = time.monotonic()
+    if entry is None or now > entry[1]:
+        task = asyncio.ensure_future(latest_releases(major=major))
+        entry = shared[key] = [task, now + RETRY_SECONDS]
+
+        def keep(done: asyncio.Future) -> None:
+            info = None if done.cancelled() or done.exception() else done.result()
+            if info is not None and info.source in ("github", "cache"):
+                entry[1] = now + max(RETRY_SECONDS, FRESH_SECONDS - (time.time() - info.fetched_at))
+            elif done.cancelled() or done.exception():
+                entry[1] = 0  # ask again next time
+
+        task.add_done_callback(keep)
+    return await asyncio.shield(entry[0])
 
 
 class _Unanswered(Exception):
