@@ -149,6 +149,7 @@ class StrapiClient:
         transport = loopback.guard(profile, transport, verify=ssl_context(profile.ca_bundle))
         self.http = HttpSession(profile.url, ca_bundle=profile.ca_bundle, transport=transport, deadline=deadline)
         self._refresh_lock = asyncio.Lock()
+        self._refused: tuple[str, SignedOut] | None = None  # the token whose refresh the server refused
 
     async def __aenter__(self) -> "StrapiClient":
         return self
@@ -302,6 +303,8 @@ class StrapiClient:
                 raise SignedOut(f"Profile '{self.profile.name}' is not signed in.")
             if stale is not None and f"Bearer {creds.access_token}" != stale:
                 return creds  # another task refreshed while this one waited
+            if self._refused is not None and self._refused[0] == creds.access_token:
+                raise self._refused[1]  # another task's refresh of this token was just refused: not sent again
             try:
                 if creds.kind == "session":
                     new = await self._refresh_session(creds)
@@ -309,9 +312,10 @@ class StrapiClient:
                     new = await self._renew_jwt(creds)
                 else:
                     raise SignedOut("The admin token was refused: it was revoked, expired, or its owner deactivated.")
-            except SignedOut:
+            except SignedOut as exc:
                 if creds.password and creds.email:
                     return await self.login(creds.email, creds.password, remember_password=True)
+                self._refused = (creds.access_token, exc)
                 raise
             await self._save(new)
             return new

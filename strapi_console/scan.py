@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import httpx
 
-from . import __version__, scoring
+from . import __version__, scoring, shared_reads
 from .checks import REGISTRY, ScanContext, run_checks
 from .checks.registry import SEVERITIES, Finding
 from .client import ServerInfo
@@ -36,6 +38,7 @@ class ServerResult:
     request_count: int = 0
     had_credentials: bool = False
     session_ended: bool = False  # held credentials the server no longer accepts (and refresh failed)
+    duration: float = 0.0  # seconds the scan took
     scanned_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     @property
@@ -98,6 +101,7 @@ class ServerResult:
 async def scan_profile(profile: Profile, store: SecretStore, *, check_ids: list[str] | None = None,
                        transport: httpx.AsyncBaseTransport | None = None, aggressive: bool = False,
                        advisory_max_age_days: int = DEFAULT_MAX_AGE_DAYS) -> ServerResult:
+    started = time.monotonic()
     try:
         credentials = await load_credentials(store, profile)
     except ConsoleError as exc:
@@ -109,6 +113,10 @@ async def scan_profile(profile: Profile, store: SecretStore, *, check_ids: list[
     except ConsoleError:
         end_user = None
     client = client_for(profile, store, credentials, transport=transport)
+    ctx = ScanContext(client=client, info=ServerInfo(), credentials=credentials, end_user=end_user,
+                      aggressive=aggressive, advisory_max_age_days=advisory_max_age_days)
+    # A full scan's signed-in reads need neither the probes' answers nor /admin/information's: sent with them.
+    early = asyncio.ensure_future(shared_reads.prefetch(client, ctx.memo)) if credentials and not check_ids else None
     async with client:
         try:
             probes = [client.anonymous_info()] + ([client.information()] if credentials else [])
@@ -135,18 +143,29 @@ async def scan_profile(profile: Profile, store: SecretStore, *, check_ids: list[
                                   had_credentials=credentials is not None,
                                   session_ended=session_ended)
             if info.reachable and not info.error:
-                ctx = ScanContext(client=client, info=info, credentials=client.credentials, end_user=end_user,
-                                  aggressive=aggressive, advisory_max_age_days=advisory_max_age_days)
+                ctx.info, ctx.credentials = info, client.credentials
                 main, public = await asyncio.gather(run_checks(ctx, check_ids),
                                                     _public_surface(profile, store, check_ids, transport))
                 result.findings = merge_surfaces(main, public, profile)
         except StrapiError as exc:
             result = ServerResult(profile, False, error=str(exc), had_credentials=credentials is not None)
             if isinstance(exc, TLSFailure):  # the TLS checks say exactly what is wrong with the certificate
-                ctx = ScanContext(client=client, info=ServerInfo(), credentials=None)
-                result.findings = await run_checks(ctx, [c for c in REGISTRY if c.startswith("TLS-")])
+                tls = ScanContext(client=client, info=ServerInfo(), credentials=None)
+                result.findings = await run_checks(tls, [c for c in REGISTRY if c.startswith("TLS-")])
+        finally:
+            _settle(early, ctx)
         result.request_count = client.request_count
+        result.duration = time.monotonic() - started
         return result
+
+
+def _settle(early: asyncio.Future | None, ctx: ScanContext) -> None:
+    """Reads started early that no check awaited (the server was unreachable, not Strapi): stopped
+    before the client closes, their outcome taken so nothing is reported as never retrieved."""
+    for future in ([early] if early else []) + list(ctx._memo.values()):  # noqa: SLF001 - the scan owns ctx
+        if not future.done():
+            future.cancel()
+        future.add_done_callback(lambda f: f.cancelled() or f.exception())
 
 
 SURFACE_FAMILIES = ("HDR", "TLS")  # checks that look at a URL, run again on the profile's public URL
@@ -191,8 +210,49 @@ def merge_surfaces(main: list[Finding], public: list[Finding], profile: Profile)
     return out
 
 
-async def scan_profiles(profiles: list[Profile], store: SecretStore, **kw) -> list[ServerResult]:
-    return list(await asyncio.gather(*(scan_profile(p, store, **kw) for p in profiles)))
+@dataclass
+class FleetProgress:
+    """Where a fleet scan stands: how many servers are done, which are still running and since when."""
+
+    total: int
+    done: int = 0
+    running: dict[str, float] = field(default_factory=dict)  # profile name → time.monotonic() at its start
+
+    def slowest(self) -> tuple[str, float] | None:
+        """The server running longest and its seconds so far, None when none runs."""
+        if not self.running:
+            return None
+        name, started = min(self.running.items(), key=lambda item: item[1])
+        return name, time.monotonic() - started
+
+
+async def scan_profiles(profiles: list[Profile], store: SecretStore, *,
+                        progress: Callable[[FleetProgress], None] | None = None, **kw) -> list[ServerResult]:
+    """Every profile scanned at once; ``progress`` is called as each starts and ends, and twice a second
+    between (so a server that hangs shows its growing time)."""
+    state = FleetProgress(len(profiles))
+
+    async def one(profile: Profile) -> ServerResult:
+        state.running[profile.name] = time.monotonic()
+        try:
+            return await scan_profile(profile, store, **kw)
+        finally:
+            state.running.pop(profile.name, None)
+            state.done += 1
+            if progress:
+                progress(state)
+
+    async def tick() -> None:
+        while True:
+            progress(state)
+            await asyncio.sleep(0.5)
+
+    ticker = asyncio.ensure_future(tick()) if progress else None
+    try:
+        return list(await asyncio.gather(*(one(p) for p in profiles)))
+    finally:
+        if ticker:
+            ticker.cancel()
 
 
 def exit_code(results: list[ServerResult], fail_on: str = "high", include_warn: bool = False) -> int:
