@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from datetime import datetime, timezone
@@ -59,6 +60,7 @@ class ProfileState:
     """What the server list shows for one profile."""
 
     refreshing: bool = False
+    started: float | None = None  # time.monotonic() when the running scan started
     result: ServerResult | None = None
     signed_in: bool | None = None
     refreshed_at: datetime | None = None
@@ -260,7 +262,8 @@ class StrapiConsoleApp(App[int]):
         profile = self.config.profiles.get(name)
         if profile is None:
             return
-        self.state(name).refreshing = True
+        state = self.state(name)
+        state.refreshing, state.started = True, time.monotonic()
         self.state_signal.publish(name)
         self.run_worker(self._refresh(profile), name=f"refresh {name}", group=f"refresh:{name}", exclusive=True,
                         exit_on_error=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 
 from rich.text import Text
@@ -45,8 +46,11 @@ def age(when: datetime | None) -> str:
 
 
 def state_text(state, profile) -> Text:
-    if state.refreshing and state.result is None:
-        return Text("… checking", style="dim")
+    """The server's scan state; while a scan runs, how long it has been running (a slow server shows)."""
+    if state.refreshing:
+        started = getattr(state, "started", None)
+        running = f" {time.monotonic() - started:.0f} s" if started is not None else ""
+        return Text(("… checking" if state.result is None else "… rescanning") + running, style="dim")
     result = state.result
     if result is None:
         return Text("")

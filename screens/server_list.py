@@ -57,6 +57,7 @@ class ServerListScreen(Screen):
         self.query_one("#filter", Input).display = False
         self.app.state_signal.subscribe(self, self._on_state)
         self.set_interval(30, self._tick_ages)
+        self.set_interval(1, self._tick_running)
         self.sync_rows()
         table.focus()
 
@@ -170,6 +171,15 @@ class ServerListScreen(Screen):
             if _plain(self.table.get_cell(profile.name, key)) != _plain(value):
                 self.table.update_cell(profile.name, key, value, update_width=True)
 
+    def _tick_running(self) -> None:
+        """The running time of scans in progress, once a second (only their state cells are touched)."""
+        for row_key in list(self.table.rows):
+            name = str(row_key.value)
+            state = self.app.state(name)
+            profile = self.app.config.profiles.get(name)
+            if state.refreshing and profile is not None:
+                self.table.update_cell(name, "state", state_text(state, profile), update_width=True)
+
     def _tick_ages(self) -> None:
         for row_key in list(self.table.rows):
             name = str(row_key.value)
@@ -225,8 +235,8 @@ class ServerListScreen(Screen):
                                    limit=200))
             if result.info and result.info.node_version:
                 env = f"{result.info.environment} · " if result.info.environment else ""
-                shown.append(plain(f"{env}node {result.info.node_version} · {result.request_count} requests · "
-                                   "d: all findings", limit=200))
+                shown.append(plain(f"{env}node {result.info.node_version} · scanned with {result.request_count} "
+                                   f"requests in {result.duration:.1f} s · d: all findings", limit=200))
         elif state.refreshing:
             shown.append(Text("refreshing…"))
         detail.update(lines(shown))

@@ -13,6 +13,7 @@ import getpass
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -387,6 +388,33 @@ def cmd_logout(args) -> int:
 # --- scan --------------------------------------------------------------------------------------
 
 
+PROGRESS_FROM = 3  # a scan of more servers than this shows its progress on a terminal's stderr
+
+
+class _ScanProgress:
+    """One status line on stderr, redrawn at most ten times a second: servers done of the total and the
+    one running longest (a slow or hanging server is named while the rest wait for it)."""
+
+    def __init__(self, stream) -> None:
+        self.stream, self.last = stream, 0.0
+
+    def __call__(self, state) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.1 and state.done < state.total:
+            return
+        self.last = now
+        slowest = state.slowest()
+        text = f"scanning: {state.done}/{state.total} servers done"
+        if slowest:
+            text += f"; slowest still running: {safe(slowest[0], 60)} ({slowest[1]:.0f} s)"
+        self.stream.write("\r\x1b[2K" + text)
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("\r\x1b[2K")
+        self.stream.flush()
+
+
 def cmd_scan(args) -> int:
     cfg = _load_config(args)
     from . import report
@@ -416,8 +444,13 @@ def cmd_scan(args) -> int:
             if asked and not _confirm(asked, yes=False, heading=asked.title, out=sys.stderr):
                 raise ConfigError(f"The aggressive probes were not confirmed for {p.name}: nothing was sent.")
     store = _store(cfg)
-    results = asyncio.run(scan_profiles(profiles, store, check_ids=args.check, aggressive=args.aggressive,
-                                        advisory_max_age_days=cfg.advisory_max_age_days))
+    progress = _ScanProgress(sys.stderr) if len(profiles) > PROGRESS_FROM and sys.stderr.isatty() else None
+    try:
+        results = asyncio.run(scan_profiles(profiles, store, check_ids=args.check, aggressive=args.aggressive,
+                                            advisory_max_age_days=cfg.advisory_max_age_days, progress=progress))
+    finally:
+        if progress:
+            progress.close()
     text = report.render(results, fmt)
     if args.output:
         from .files import write_private

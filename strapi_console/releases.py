@@ -7,8 +7,10 @@ offline when GitHub cannot be reached. With neither network nor cache the caller
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
+import ssl
 import time
 import weakref
 from dataclasses import dataclass
@@ -126,7 +128,8 @@ async def latest_releases(*, network: bool = True, timeout: float = 6.0, major: 
         if cached and cached.get("etag"):
             headers["If-None-Match"] = cached["etag"]
         try:
-            async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False) as client:
+            async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False,
+                                         verify=_github_tls()) as client:
                 resp = await client.get(f"{api_base()}/repos/strapi/strapi/releases", params={"per_page": PER_PAGE},
                                         headers=headers)
                 if resp.status_code == 304 and cached:
@@ -182,6 +185,12 @@ async def shared_latest_releases(major: int | None = None) -> ReleaseInfo | None
 
         task.add_done_callback(keep)
     return await asyncio.shield(entry[0])
+
+
+@functools.lru_cache(maxsize=1)
+def _github_tls() -> ssl.SSLContext:
+    """httpx's default verifying context (certifi's roots), built once: loading it costs tens of ms."""
+    return httpx.create_ssl_context()
 
 
 class _Unanswered(Exception):
