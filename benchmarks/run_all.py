@@ -1,7 +1,8 @@
 """Every benchmark, one after another, with the arguments the README's numbers were measured with.
 
-    .venv/bin/python benchmarks/run_all.py            # ~5 minutes (the audit tail plays 10 minutes at 10×)
-    .venv/bin/python benchmarks/run_all.py --quick    # ~2 minutes: the audit tail plays 1 minute
+    .venv/bin/python benchmarks/run_all.py            # ~8 minutes (the audit tail plays 10 minutes at 10×,
+                                                      # the hostile tail floods for 3)
+    .venv/bin/python benchmarks/run_all.py --quick    # ~3 minutes: 1 minute of audit tail, 30 s of flood
 
 Each runs in its own process (start-up is measured from a fresh one anyway) and prints its own lines;
 none asserts anything: they measure, the README records.
@@ -26,6 +27,7 @@ def runs(quick: bool) -> list[list[str]]:
         ["fleet_scan.py", "--delay", "0.1", "--fleet", "20"],
         ["audit_tail.py", "--minutes", "1" if quick else "10", "--speed", "10"],
         ["redact_urls.py"],
+        ["hostile_tail.py", "--minutes", "0.5" if quick else "3"],
     ]
 
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 from strapi_console import config as config_mod
 from strapi_console.config import Config, Profile
 from strapi_console.display import safe
-from strapi_console.errors import ConsoleError, NoKeyringError
+from strapi_console.errors import ConsoleError, NoKeyringError, isolate
 from strapi_console.redact import redact_text
 from strapi_console.secrets import SecretStore, keyring_usable
 from strapi_console.session import WritePolicy, client_for, load_credentials, open_client
@@ -150,11 +150,9 @@ class StrapiConsoleApp(App[int]):
     # --- errors: one place --------------------------------------------------------------------
 
     def report_error(self, exc: BaseException, *, context: str | None = None) -> None:
-        if isinstance(exc, ConsoleError):
-            title, message = exc.title, exc.message + (f" {exc.hint}" if exc.hint else "")
-        else:
-            title, message = "Unexpected error", f"{type(exc).__name__}: {exc}"
-        if context:
+        error = isolate(exc, context or "This action")  # typed, with a hint: never a bare exception name
+        title, message = error.title, error.message + (f" {error.hint}" if error.hint else "")
+        if context and error is exc:
             message = f"{context}: {message}"
         self.notify(redact_text(message), title=title, severity="error", timeout=10)
 
@@ -287,8 +285,12 @@ class StrapiConsoleApp(App[int]):
             result = await scan_profile(profile, self.store, transport=self.transport,
                                         aggressive=profile.name in self.aggressive,
                                         advisory_max_age_days=self.config.advisory_max_age_days)
-        except ConsoleError as exc:
-            result = ServerResult(profile, False, error=str(exc))
+        except asyncio.CancelledError:
+            state.refreshing = False
+            raise
+        except Exception as exc:  # noqa: BLE001 — whatever broke, this row says it instead of "checking" forever
+            result = ServerResult(profile, False, error=str(isolate(exc, f"The scan of {profile.name}")),
+                                  unexpected=True)
         finally:
             state.refreshing = False
         had_credentials = result.had_credentials

@@ -3,7 +3,8 @@
 One time-ordered stream (Enterprise audit logs, or the derived feed on Community servers, labelled as
 such). Follow mode stays at the bottom until the operator moves up, then counts what arrived ("N new —
 End to follow"). The tail polls in a worker and pauses while the panel is hidden or paused; memory is
-bounded by the ring buffer.
+bounded by the ring buffer, in events and in bytes: an event keeps a preview of a large payload, and the
+detail pane and the export fetch the whole one again from its server.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from strapi_console.audit.events import AuditEvent, EventBuffer
 from strapi_console.audit.filters import compile_filter
 from strapi_console.audit.tail import ServerStatus, Tail
 from strapi_console.display import json_text, safe
-from strapi_console.files import write_private
+from strapi_console.errors import isolate
+from strapi_console.files import open_private
 
 from .event_list import EventList
 from .key_bar import KeyBar
@@ -61,6 +63,8 @@ class AuditPanel(Screen):
         self.tail: Tail | None = None
         self.statuses: dict[str, ServerStatus] = {}
         self._last_alert = 0.0
+        self._dropped = 0  # the buffer's drop count the table was last trimmed to
+        self._shown: AuditEvent | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
@@ -140,8 +144,10 @@ class AuditPanel(Screen):
         if table.items and events[0].time < table.items[-1].time:
             self._rebuild()  # a late arrival (another server's batch): keep the view time-ordered
             return
+        dropped_before = self._dropped
         table.append(events)
-        if len(table.items) > self.buffer.size:  # the buffer dropped its oldest: so does the view
+        self._dropped = self.buffer.dropped
+        if self._dropped != dropped_before and len(self.buffer):  # the buffer dropped its oldest: so does the view
             oldest = next(iter(self.buffer)).time
             stale = 0
             while stale < len(table.items) and table.items[stale].time < oldest:
@@ -207,16 +213,23 @@ class AuditPanel(Screen):
         text.append(f" · {len(self.buffer)}/{self.buffer.size} events kept")
         self.query_one("#audit-follow", Static).update(text)
 
-    def _show(self, event: AuditEvent | None) -> None:
-        """The whole event (payload included, secrets redacted) in a scrollable, virtualised text area."""
+    def _show(self, event: AuditEvent | None, whole: dict | None = None, note: str = "") -> None:
+        """The whole event (payload included, secrets redacted) in a scrollable, virtualised text area.
+
+        An event that kept only a preview of a large payload shows the preview at once and fetches the
+        whole payload from its server in a worker; it is shown, never kept."""
+        self._shown = event
         head = self.query_one("#event-head", Static)
         detail = self.query_one("#event-detail", TextArea)
         if event is None:
             head.update("")
             detail.load_text("")
             return
+        if event.truncated and whole is None and not note:
+            note = f"fetching the whole payload ({event.payload_size // 1024} KB)…"
+            self._fetch_payload(event)
         # JSON with every terminal-active or invisible character as a \\u escape: the data, never control
-        text = json_text(event.to_dict(), indent=2, default=str)
+        text = json_text(event.to_dict(whole), indent=2, default=str)
         line = Text.assemble((safe(event.action, 80), "bold"), f" by {safe(event.who, 80)} on {safe(event.profile, 40)}")
         if event.alert:
             line.append_text(Text.assemble(" — ", (safe(event.alert, 120), "bold red")))
@@ -224,8 +237,22 @@ class AuditPanel(Screen):
             line.append(" (derived)", style="dim")
         if len(text) > 100_000:
             line.append(f" ({len(text) // 1024} KB)", style="dim")
+        if note:
+            line.append(f" — {safe(note, 300)}", style="dim")
         head.update(line)
         detail.load_text(text)
+
+    @work(exclusive=True, group="audit-payload", exit_on_error=False)
+    async def _fetch_payload(self, event: AuditEvent) -> None:
+        try:
+            whole = await self.tail.whole_payload(event) if self.tail else None
+        except Exception as exc:  # noqa: BLE001 — said in the pane, whatever the server did
+            error = isolate(exc, f"Fetching event {event.source_id} from {event.profile}")
+            whole, note = None, f"only a preview is kept; fetching the whole payload failed: {error.message}"
+        else:
+            note = "" if whole is not None else "only a preview is kept (a derived event cannot be fetched again)"
+        if self._shown is event:  # the operator may have moved on meanwhile
+            self._show(event, whole, note or "whole payload fetched from the server (not kept)")
 
     # --- keys ------------------------------------------------------------------------------------
 
@@ -271,9 +298,24 @@ class AuditPanel(Screen):
         return [e for e in self.buffer if self.keep(e)]
 
     def action_export(self) -> None:
-        events = self.visible_events()
+        self._export(self.visible_events())
+
+    @work(exclusive=True, group="audit-export", exit_on_error=False)
+    async def _export(self, events: list[AuditEvent]) -> None:
+        """Write the view, whole payloads included: a large one is fetched again and written at once, so
+        memory holds one at a time."""
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         target = paths.data_dir() / "exports" / f"audit-{stamp}.jsonl"
-        write_private(target, "".join(json.dumps(e.to_dict(), ensure_ascii=False, default=str) + "\n"
-                                      for e in events))
-        self.notify(f"{len(events)} event(s) written to {target}", title="Export")
+        previews = 0
+        with open_private(target) as out:
+            for e in events:
+                whole = None
+                if e.truncated and self.tail:
+                    try:
+                        whole = await self.tail.whole_payload(e)
+                    except Exception:  # noqa: BLE001 — this event keeps its preview; the export goes on
+                        whole = None
+                previews += e.truncated and whole is None
+                out.write(json_text(e.to_dict(whole), default=str) + "\n")
+        more = f"; {previews} with only a preview of the payload (not fetched again)" if previews else ""
+        self.notify(f"{len(events)} event(s) written to {target}{more}", title="Export")

@@ -54,6 +54,8 @@ def state_text(state, profile) -> Text:
     result = state.result
     if result is None:
         return Text("")
+    if result.unexpected:
+        return Text("✗ error", style="bold red")
     if not result.reachable:
         return Text("✗ unreachable", style="bold red")
     if result.error:
@@ -62,6 +64,8 @@ def state_text(state, profile) -> Text:
         return Text("! session ended", style="yellow")
     if result.auth_error:
         return Text("! auth error", style="yellow")
+    if result.cut:
+        return Text("! scan cut", style="yellow")
     if state.signed_in:
         return Text("● signed in", style="green")
     return Text("○ signed out", style="dim")

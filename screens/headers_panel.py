@@ -8,10 +8,7 @@ from .server_detail import ServerDetailScreen
 
 class HeadersPanel(ServerDetailScreen):
     BINDING_GROUP_TITLE = "HTTPS & headers"
-    families = ("HDR", "TLS", "EXP", "SEC", "TOK", "RATE", "AUTH")
-    # of the AUTH family, the sign-up, provider, webhook and session checks belong here (roles are panel 3)
-    auth_ids = ("AUTH-REGISTRATION", "AUTH-EMAIL-CONFIRM", "AUTH-DEFAULT-ROLE", "AUTH-PROVIDERS", "AUTH-WEBHOOKS",
-                "AUTH-UP-JWT-MODE", "AUTH-ADMIN-MFA", "AUTH-ADMIN-SESSION")
+    panel = "headers"  # the checks that declare this panel (strapi_console/checks), nothing listed here
 
     def __init__(self) -> None:
         super().__init__(None)

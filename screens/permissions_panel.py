@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Header, Input, Static
 from strapi_console import (admin_roles, baselines, confirmation, engine, journal, paths, permissions, role_compare,
                             targets)
 from strapi_console.display import safe
-from strapi_console.errors import ConsoleError
+from strapi_console.errors import ConsoleError, isolate
 from strapi_console.files import write_private
 
 from .confirm import ConfirmScreen
@@ -135,7 +135,8 @@ class PermissionsPanel(Screen):
                 roles = await permissions.list_roles(client)
                 chosen = role_id or next((r.id for r in roles if r.type == "public"), roles[0].id if roles else None)
                 role = await permissions.read_role(client, chosen) if chosen is not None else None
-        except ConsoleError as exc:
+        except Exception as exc:  # noqa: BLE001 — whatever this server did, it is this server's error
+            exc = isolate(exc, f"Loading the roles of {name}")
             self.query_one("#perm-head", Static).update(plain(f"{exc.title}: {exc.message}", "red", 600))
             return
         if name != self.profile_name or self.kind != "up":
@@ -155,7 +156,8 @@ class PermissionsPanel(Screen):
                 chosen = role_id or next((r.id for r in roles if r.code == "strapi-editor"),
                                          roles[0].id if roles else None)
                 role = await admin_roles.read_role(client, chosen) if chosen is not None else None
-        except ConsoleError as exc:
+        except Exception as exc:  # noqa: BLE001 — whatever this server did, it is this server's error
+            exc = isolate(exc, f"Loading the roles of {name}")
             self.query_one("#perm-head", Static).update(plain(f"{exc.title}: {exc.message}", "red", 600))
             return
         if name != self.profile_name or self.kind != "admin":

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from strapi_console import confirmation, engine, paths, targets
-from strapi_console.checks.registry import SEVERITIES
+from strapi_console.checks.registry import FAMILIES, SEVERITIES, Finding, Panel, for_panel
 from strapi_console.display import safe
 from strapi_console.errors import ConsoleError
 from strapi_console.files import write_private
@@ -24,6 +24,19 @@ from .key_shown import KeyShownScreen
 from .key_bar import KeyBar
 
 ORDER = {"fail": 0, "warn": 1, "error": 2, "skip": 3, "info": 4, "pass": 5}
+
+
+def choose(findings: list[Finding], panel: Panel | None) -> list[Finding]:
+    """What a findings list shows: every finding worst first, or a panel's own checks (as the registry
+    says) grouped by family in the catalog's order, worst first within each family."""
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    family = {fam: i for i, fam in enumerate(FAMILIES)}
+    if panel is None:
+        chosen, group = list(findings), (lambda f: 0)
+    else:
+        ids = {s.id for s in for_panel(panel)}
+        chosen, group = [f for f in findings if f.check_id in ids], (lambda f: family[f.check_id.split("-")[0]])
+    return sorted(chosen, key=lambda f: (group(f), ORDER[f.status], rank[f.severity], f.check_id))
 
 
 class ServerDetailScreen(Screen):
@@ -38,8 +51,7 @@ class ServerDetailScreen(Screen):
         Binding("g", "regenerate", "Regenerate tokens", id="detail.regenerate"),
         Binding("A", "aggressive", "Aggressive probes", id="detail.aggressive"),
     ]
-    families: tuple[str, ...] | None = None  # None: every finding, worst first; else grouped in this order
-    auth_ids: tuple[str, ...] = ()
+    panel: Panel | None = None  # None: every finding, worst first; else the checks the registry puts on this panel
 
     def __init__(self, name: str | None) -> None:
         super().__init__()
@@ -65,7 +77,7 @@ class ServerDetailScreen(Screen):
         self.sub_title = self.panel_title()
         table = self.query_one(DataTable)
         columns = (("status", "Status"), ("sev", "Severity"), ("id", "Check"), ("title", "Finding"))
-        if self.families:
+        if self.panel:
             columns = (("family", "Family"),) + columns
         for key, label in columns:
             table.add_column(label, key=key)
@@ -81,13 +93,7 @@ class ServerDetailScreen(Screen):
         result = self.app.state(self.profile_name).result
         if result is None:
             return None, []
-        rank = {s: i for i, s in enumerate(SEVERITIES)}
-        chosen = [f for f in result.findings if self.families is None or (
-            f.check_id.split("-")[0] in self.families and (not f.check_id.startswith("AUTH-")
-                                                             or f.check_id in self.auth_ids))]
-        group = {fam: i for i, fam in enumerate(self.families or ())}
-        return result, sorted(chosen, key=lambda f: (group.get(f.check_id.split("-")[0], 0), ORDER[f.status],
-                                                     rank[f.severity], f.check_id))
+        return result, choose(result.findings, self.panel)
 
     def _fill(self) -> None:
         result, findings = self._findings()
@@ -99,21 +105,12 @@ class ServerDetailScreen(Screen):
         if result is None:
             head.update("refreshing…")
             return
-        posture = result.posture
-        grade = (posture.grade or f"n/a (coverage {round(posture.coverage * 100)}%)") if posture else "—"
-        cap = f" · cap {posture.cap} ({posture.cap_reason})" if posture and posture.cap else ""
-        web = result.web
-        theirs = web.to_dict().get("observatory") if web else None
-        web_text = (f"Web {web.grade} {web.score}" + (f" (Observatory {theirs['grade']} {theirs['score']})" if theirs
-                                                      else "") + " · ") if web else (
-            "Web n/a (plain HTTP) · " if profile and not profile.url.startswith("https") else "")
-        tls = result.tls
-        tls_text = f"TLS {tls[0]} · " if tls else ""
+        grades = result.grades  # computed once, at the end of the scan
+        summary = grades.summary(plain_http=bool(profile and profile.url.startswith("http://"))) if grades else ""
         first = Text.assemble((safe(self.profile_name, 60), "bold"), " ", safe(profile.url if profile else "", 120),
-                              f" · {web_text}{tls_text}posture {safe(grade, 40)}"
-                              + (f" {posture.score}" if posture else "") + safe(cap, 200))
-        if result.overall:
-            first.append_text(Text.assemble(" → ", (safe(result.overall, 8), "bold")))
+                              f" · {safe(summary, 400)}" if summary else "")
+        if grades and grades.overall:
+            first.append_text(Text.assemble(" → ", (safe(grades.overall, 8), "bold")))
         if self.profile_name in self.app.aggressive:
             first.append_text(Text.assemble(" · ", ("aggressive probes on", "bold magenta")))
         shown = [first]
@@ -131,7 +128,7 @@ class ServerDetailScreen(Screen):
             for f in findings:
                 cells = {"status": status_text(f.status), "sev": Text(f.severity), "id": plain(f.check_id, limit=40),
                          "title": plain(f.title, limit=200)}
-                if self.families:
+                if self.panel:
                     cells = {"family": Text(f.check_id.split("-")[0]), **cells}
                 if f.check_id in table.rows:
                     for col, value in cells.items():

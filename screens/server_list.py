@@ -229,6 +229,9 @@ class ServerListScreen(Screen):
             elif result.auth_error:
                 shown.append(Text.assemble((safe(result.auth_error, 300), "yellow"), "  press ", ("l", "bold"),
                                            " to sign in"))
+            if result.cut:
+                shown.append(Text.assemble((f"incomplete: {safe(result.cut, 300)}", "yellow"),
+                                           " (the checks it cut show as errors)"))
             worst = result.worst()
             if worst:
                 shown.append(plain(f"worst: {worst.status.upper()} {worst.severity} {worst.check_id} — {worst.title}",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import admin_roles, permissions, targets
 from .client import StrapiClient
-from .engine import Plan
+from .plans import Plan
 from .errors import ConfigError
 
 FORMAT = "strapi-console/role-baseline@1"

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import difflib
 import getpass
 import json
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -35,6 +37,30 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         print(f"{self.prog}: {message}", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
+
+    def _check_value(self, action, value):
+        """A command or choice typed wrong names the closest one first, as a config typo does, instead of
+        argparse's bare list (argparse calls this for every value that has choices, subcommands included)."""
+        if action.choices is None or value in action.choices:
+            return
+        choices = [str(c) for c in action.choices]
+        close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.5)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise argparse.ArgumentError(action, f"invalid choice: '{safe(value, 80)}'.{hint} "
+                                             f"Choose from: {', '.join(choices)}.")
+
+
+def _positive(kind):
+    """An argparse type: a number above zero (a budget of 0 or NaN seconds is a typo, not a setting)."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+        if not 0 < value < float("inf"):
+            raise argparse.ArgumentTypeError(f"'{text}' must be above 0")
+        return value
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,13 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
     scan = sub.add_parser("scan", help="run the security checks headless")
     scan.add_argument("names", nargs="*", metavar="NAME")
     scan.add_argument("--all", action="store_true", help="scan every profile")
-    scan.add_argument("--format", choices=["table", "json", "jsonl", "sarif"], default=None,
-                      help="output format (default: table on a terminal, json otherwise)")
-    scan.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
-    scan.add_argument("--fail-on", default="high", choices=["critical", "high", "medium", "low", "info"],
-                      help="exit 5 when a failed check has this severity or worse (default: high)")
-    scan.add_argument("--fail-on-warn", action="store_true", help="count warnings too for --fail-on")
+    _report_options(scan)
     scan.add_argument("--check", action="append", metavar="ID", help="run only this check (repeatable)")
+    scan.add_argument("--max-requests", type=_positive(int), default=None, metavar="N",
+                      help="per-server request budget of one scan (default 1000); a scan cut by it is incomplete")
+    scan.add_argument("--max-seconds", type=_positive(float), default=None, metavar="S",
+                      help="per-server deadline of one scan (default 300)")
     scan.add_argument("--aggressive", action="store_true",
                       help="also run probes that send failed sign-ins (made-up identities) or heavy queries")
 
@@ -182,10 +207,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="run the bundled demo Strapi server and open the console on it")
     demo.add_argument("--no-tui", action="store_true", help="start the server and wait for Ctrl-C instead")
+    demo.add_argument("--scan", action="store_true",
+                      help="headless: scan the demo server signed in, print the report, stop the server and exit "
+                           "with scan's exit code (works without a keyring: the session never leaves this process)")
+    _report_options(demo)
 
     tui = sub.add_parser("tui", help="open the TUI (same as no command)")
     tui.add_argument("names", nargs="*", metavar="NAME", help="only these profiles")
     return p
+
+
+def _report_options(parser) -> None:
+    """The report options ``scan`` and ``demo --scan`` share."""
+    parser.add_argument("--format", choices=["table", "json", "jsonl", "sarif"], default=None,
+                        help="output format (default: table on a terminal, json otherwise)")
+    parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    parser.add_argument("--fail-on", default="high", choices=["critical", "high", "medium", "low", "info"],
+                        help="exit 5 when a failed check has this severity or worse (default: high)")
+    parser.add_argument("--fail-on-warn", action="store_true", help="count warnings too for --fail-on")
 
 
 def _load_config(args) -> Config:
@@ -221,6 +260,12 @@ def cmd_profile(args) -> int:
         cfg.add(profile, replace=args.replace)
         config_mod.save(cfg)
         print(f"Added profile '{name}' ({url}) to {cfg.path}.")
+        for option, given in (("--url", url), ("--public-url", public_url)):
+            base = config_mod.base_url_suggestion(given)
+            if base:
+                _err(f"Warning: {option} {given} points into the admin panel or an API; the console wants the server's "
+                     f"base URL and adds /admin and /api itself, so scans of this profile would not find Strapi. "
+                     f"Did you mean {base}? Fix it with: strapi-console profile add {name} {option} {base} --replace")
         if profile.is_plain_http and not profile.is_loopback:
             _err("Warning: plain HTTP to a non-loopback host: the password and tokens cross the network unencrypted.")
         if profile.default_read_only:
@@ -417,9 +462,8 @@ class _ScanProgress:
 
 def cmd_scan(args) -> int:
     cfg = _load_config(args)
-    from . import report
     from .checks import REGISTRY
-    from .scan import exit_code, scan_profiles
+    from .scan import ScanLimits, scan_profiles
 
     if args.all and args.names:
         raise ConfigError("Name profiles or pass --all, not both.")
@@ -435,7 +479,6 @@ def cmd_scan(args) -> int:
         unknown = [c for c in args.check if c not in REGISTRY]
         if unknown:
             raise ConfigError(f"Unknown check ID {', '.join(unknown)}. Known: {', '.join(sorted(REGISTRY))}.")
-    fmt = args.format or ("table" if sys.stdout.isatty() and not args.output else "json")
     if args.aggressive:  # failed sign-ins and a deep query on a production server: the operator types its name
         from . import confirmation
 
@@ -444,14 +487,31 @@ def cmd_scan(args) -> int:
             if asked and not _confirm(asked, yes=False, heading=asked.title, out=sys.stderr):
                 raise ConfigError(f"The aggressive probes were not confirmed for {p.name}: nothing was sent.")
     store = _store(cfg)
+    defaults = ScanLimits()
+    limits = ScanLimits(requests=args.max_requests or defaults.requests, seconds=args.max_seconds or defaults.seconds)
     progress = _ScanProgress(sys.stderr) if len(profiles) > PROGRESS_FROM and sys.stderr.isatty() else None
     try:
         results = asyncio.run(scan_profiles(profiles, store, check_ids=args.check, aggressive=args.aggressive,
-                                            advisory_max_age_days=cfg.advisory_max_age_days, progress=progress))
+                                            advisory_max_age_days=cfg.advisory_max_age_days, limits=limits,
+                                            progress=progress))
     finally:
         if progress:
             progress.close()
-    text = report.render(results, fmt)
+    return report_scan(results, args)
+
+
+def report_scan(results, args) -> int:
+    """Write the report of a finished scan as ``args`` asks (format, output file, threshold), say on stderr
+    what kept it incomplete, and return the exit code. Shared by ``scan`` and ``demo --scan``."""
+    from . import report
+    from .checks import REGISTRY
+    from .scan import exit_code
+
+    on_terminal = sys.stdout.isatty() and not args.output
+    fmt = args.format or ("table" if on_terminal else "json")
+    code = exit_code(results, args.fail_on, include_warn=args.fail_on_warn)
+    width = shutil.get_terminal_size().columns if on_terminal else None
+    text = report.render(results, fmt, width=width, fail_on=args.fail_on, include_warn=args.fail_on_warn, code=code)
     if args.output:
         from .files import write_private
 
@@ -459,12 +519,21 @@ def cmd_scan(args) -> int:
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
-    code = exit_code(results, args.fail_on, include_warn=args.fail_on_warn)
     for r in results:  # stderr, so a JSON document on stdout stays clean
         if not r.reachable or r.error:
-            _err(f"{r.profile.name}: {r.error or 'unreachable'}")
+            base = config_mod.base_url_suggestion(r.profile.url)
+            _err(f"{r.profile.name}: {r.error or 'unreachable'}"
+                 + (f" (its URL points into the admin panel or an API: did you mean {base}?)" if base else ""))
         elif r.auth_error:
             _err(f"{r.profile.name}: checks needing sign-in were skipped: {r.auth_error}")
+        if r.cut:
+            _err(f"{r.profile.name}: incomplete: {r.cut}; the checks it cut are reported with status error.")
+        if r.reachable and not r.error and not r.had_credentials:
+            skipped = sum(1 for f in r.findings if f.status == "skip" and f.check_id in REGISTRY
+                          and "sign-in" in REGISTRY[f.check_id].needs)
+            if skipped:
+                _err(f"{r.profile.name}: not signed in, so {skipped} checks that need an admin session were "
+                     f"skipped ({config_mod.sign_in_hint(r.profile)}).")
     return code
 
 
@@ -692,12 +761,18 @@ def cmd_tail(args) -> int:
     store = _store(cfg)
     said: dict[str, str] = {}
 
-    def on_events(events) -> None:
+    async def on_events(events) -> None:
         for e in events:
             if not keep(e):
                 continue
             if fmt == "jsonl":
-                sys.stdout.write(json_text(e.to_dict()) + "\n")
+                whole = None
+                if e.truncated:  # the tail keeps a preview of a large payload: the stream gets the whole one
+                    try:
+                        whole = await tail.whole_payload(e)
+                    except ConsoleError as exc:
+                        _err(f"{e.profile}: event {e.source_id}: only a preview of its payload is written ({exc})")
+                sys.stdout.write(json_text(e.to_dict(whole)) + "\n")
             else:
                 mark = f" [ALERT: {safe(e.alert, 120)}]" if e.alert else ""
                 sys.stdout.write(f"{e.time.astimezone().strftime('%Y-%m-%d %H:%M:%S')}  {safe(e.profile, 40):<12} "
@@ -705,10 +780,12 @@ def cmd_tail(args) -> int:
         sys.stdout.flush()
 
     reported: set[str] = set()
+    failed: set[str] = set()  # servers whose latest state is an error
 
     def on_status(status) -> None:
         if status.polls or status.error:
             reported.add(status.profile)
+        (failed.add if status.error else failed.discard)(status.profile)
         note = status.error or (f"{status.mode} feed" + (" (derived: cannot see " + ", ".join(CANNOT_SEE) + ")"
                                                          if status.mode == "derived" else ""))
         if not status.error and status.clock_skew is not None and abs(status.clock_skew) >= 2:
@@ -733,7 +810,8 @@ def cmd_tail(args) -> int:
         await tail.run()
 
     asyncio.run(run())
-    return EXIT_OK
+    # --once: like scan, a server that could not be read makes the run incomplete (the others are printed)
+    return EXIT_INCOMPLETE if args.once and failed else EXIT_OK
 
 
 def cmd_webhooks(args) -> int:
@@ -907,7 +985,17 @@ def cmd_permissions(args) -> int:
 def cmd_demo(args, open_tui: OpenTUI | None) -> int:
     from .demo import run_demo
 
-    return run_demo(args, open_tui)
+    if not args.scan and (args.format or args.output or args.fail_on_warn or args.fail_on != "high"):
+        raise ConfigError("--format, --output and --fail-on shape the report of `demo --scan`: add --scan.")
+
+    def scan_demo(profile: Profile, store: SecretStore, cfg: Config) -> int:
+        from .scan import scan_profiles
+
+        results = asyncio.run(scan_profiles([profile], store, advisory_max_age_days=cfg.advisory_max_age_days))
+        with _safe_output():
+            return report_scan(results, args)
+
+    return run_demo(args, open_tui, scan=scan_demo)
 
 
 class _safe_output:

@@ -206,10 +206,10 @@ class StrapiClient:
         if not self._refreshable():
             return
         decoded = jwt.decode(self.credentials.access_token)
-        exp = decoded.payload.get("exp") if decoded else None
+        exp = decoded.exp if decoded else None  # None when absent or not a time (checked in jwt)
         # Renew a little before expiry: a minute for normal tokens, a quarter of the life of short ones.
         margin = min(REFRESH_MARGIN, (decoded.lifetime or REFRESH_MARGIN * 4) / 4) if decoded else 0
-        if isinstance(exp, (int, float)) and exp - time.time() < margin:
+        if exp is not None and exp - time.time() < margin:
             await self.refresh(stale=f"Bearer {self.credentials.access_token}")
 
     async def _save(self, creds: Credentials) -> None:

@@ -26,6 +26,7 @@ from .redact import redact_url
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 KNOWN_TAGS = ("production", "staging", "development", "internet-facing")
+DEMO_TAG = "demo"  # the profile `strapi-console demo` saves: it cannot be signed in with `login`
 
 PROFILE_KEYS: dict[str, str] = {
     "url": "the server's base URL, e.g. https://cms.example.com",
@@ -42,6 +43,10 @@ PROFILE_KEYS: dict[str, str] = {
     "departed_admins": "e-mail addresses of admins who have left (AUTH-ADMIN-USERS fails while they are active)",
 }
 LIST_KEYS = ("allowed_full_access_tokens", "declared_providers", "departed_admins")
+# The profile keys that change what a check concludes (the rest say how to reach and sign in to the
+# server). Each check declares which of these it reads; a test makes sure every one is read by some check.
+CHECK_SETTINGS = ("public_url", "tags", "allowed_full_access_tokens", "stale_token_days", "expects_signups",
+                  "declared_providers", "departed_admins")
 SETTINGS_KEYS: dict[str, str] = {
     "secret_store": '"keyring" (default) or "memory" (keep tokens only for the session)',
     "rescan_minutes": "rescan every server in the TUI this often, in the background (default 0: off)",
@@ -105,6 +110,13 @@ class Profile:
         if self.expects_signups:
             out["expects_signups"] = True
         return out
+
+    def check_settings(self) -> dict[str, Any]:
+        """The values of :data:`CHECK_SETTINGS`, read-only, as the checks see them."""
+        return {"public_url": self.public_url, "tags": tuple(self.tags),
+                "allowed_full_access_tokens": tuple(self.allowed_full_access_tokens),
+                "stale_token_days": self.stale_token_days, "expects_signups": self.expects_signups,
+                "declared_providers": tuple(self.declared_providers), "departed_admins": tuple(self.departed_admins)}
 
     @property
     def surfaces(self) -> list[str]:
@@ -193,6 +205,33 @@ def normalize_url(url: str, *, where: str, allow_http: bool) -> str:
             hint=ALLOW_HTTP_HINT,
         )
     return url.rstrip("/")
+
+
+def sign_in_hint(profile: "Profile") -> str:
+    """How this profile gets an admin session, for a skip reason or a message. The demo's password is random
+    and never shown, so `login` cannot work for it: the demo process signs itself in and keeps the session
+    in the keyring, or only in its own memory when there is none (then only that process can use it)."""
+    if DEMO_TAG in profile.tags:
+        return ("the demo signs itself in; without a keyring its session lives only in the demo process: "
+                "scan it signed in with `strapi-console demo --no-tui --scan`")
+    return f"sign in: strapi-console login {profile.name}"
+
+
+# Paths Strapi serves under its base URL, which people paste with it: the admin panel, the Content API,
+# a sign-in form. A URL ending in one of them is almost always the panel's address, not the base URL.
+_NOT_BASE_PATHS = re.compile(r"/(?:admin|api|graphql|documentation)(?:/.*)?$", re.IGNORECASE)
+
+
+def base_url_suggestion(url: str | None) -> str | None:
+    """The base URL to suggest when ``url`` points into the admin panel or an API (``https://host/admin`` →
+    ``https://host``), else None. Only a suggestion: Strapi may be served under a sub-path of its own."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    match = _NOT_BASE_PATHS.search(parts.path)
+    if not match:
+        return None
+    return f"{parts.scheme}://{parts.netloc}{parts.path[:match.start()]}".rstrip("/")
 
 
 def validate_name(name: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .config import Profile
-from .engine import Plan
+from .plans import Plan
 
 
 @dataclass

@@ -3,6 +3,12 @@
 Installs the bundled project into the user cache (once), starts it on a free port with a throwaway
 database and the template's default secrets, creates the first admin with a random password, saves a
 ``demo`` profile signed in, and opens the TUI. Quitting stops the server and forgets the demo session.
+
+Headless: ``--no-tui`` keeps the server up until Ctrl-C (another terminal's ``scan demo`` uses the session
+through the keyring); ``--scan`` scans it in this process, prints the report and stops. Without a keyring
+the session exists only in this process's memory (it is never written anywhere else), so ``--scan`` is
+the way to a signed-in scan there, and the demo says so instead of suggesting a ``login`` that cannot work
+(the password is random and never shown).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from pathlib import Path
 
 from . import config as config_mod
 from .client import StrapiClient, register_first_admin
-from .config import Profile
+from .config import DEMO_TAG, Profile
 from .errors import ConfigError
 from .secrets import NO_KEYRING_HELP, SecretStore, keyring_usable
 from .strapi_server import StrapiServer, demo_project_dir, install
@@ -43,16 +49,29 @@ def demo_profile_name(cfg) -> str:
                       "will not overwrite one of your profiles.", hint="Remove one you no longer need.")
 
 
-def run_demo(args, open_tui) -> int:
+def console_command() -> str:
+    """How to run this console from another terminal: ``strapi-console`` when that name on PATH is this
+    installation, else the script's full path (the Quick start installs it in .venv, not on PATH)."""
+    here = Path(sys.executable).parent / "strapi-console"
+    on_path = shutil.which("strapi-console")
+    if on_path and (not here.exists() or Path(on_path).resolve() == here.resolve()):
+        return "strapi-console"
+    return str(here) if here.exists() else "strapi-console"
+
+
+def run_demo(args, open_tui, scan=None) -> int:
+    """``scan(profile, store, cfg) -> exit code``: the headless scan ``--scan`` runs (the CLI passes it in)."""
     cfg = config_mod.load(args.config)
     name = demo_profile_name(cfg)  # before anything starts: a refusal leaves nothing behind
     if name != DEMO_PROFILE:
         print(f"Note: you have a profile named '{DEMO_PROFILE}'; the demo uses '{name}' and leaves yours alone.",
               file=sys.stderr)
     store = SecretStore(cfg.secret_store)
+    headless = args.no_tui or getattr(args, "scan", False) or open_tui is None
     if not store.memory_only and not keyring_usable()[0]:
         print("Note: " + NO_KEYRING_HELP.split(" Choices:")[0] + " The demo keeps its token in memory for this "
-              "session only.", file=sys.stderr)
+              "session only" + (", so only this process can scan signed in: `demo --no-tui --scan` does that."
+                                if headless and not getattr(args, "scan", False) else "."), file=sys.stderr)
         store.use_memory()
     app_dir = install(demo_project_dir(), log=lambda m: print(m, file=sys.stderr))
     workdir = Path(tempfile.mkdtemp(prefix="strapi-console-demo-"))
@@ -62,7 +81,8 @@ def run_demo(args, open_tui) -> int:
     for signum in (signal.SIGHUP, signal.SIGTERM):
         signal.signal(signum, _exit_on_signal)
     try:
-        profile = Profile(name=name, url=server.url, email=DEMO_EMAIL, tags=["development"], read_only=False)
+        profile = Profile(name=name, url=server.url, email=DEMO_EMAIL, tags=["development", DEMO_TAG],
+                          read_only=False)
         cfg.add(profile)  # a free name: never one of the operator's profiles
         config_mod.save(cfg)
 
@@ -77,9 +97,18 @@ def run_demo(args, open_tui) -> int:
         where = "memory (this session only)" if store.memory_only else f"the keyring ({store.backend_name})"
         print(f"Demo Strapi 5 running at {server.url} (log: {server.log_path}); profile '{name}' is signed in, "
               f"token in {where}.", file=sys.stderr)
-        if args.no_tui or open_tui is None:
-            print(f"Ready: {server.url}. Try `strapi-console scan {name}` in another terminal. Ctrl-C stops it.",
-                  flush=True)
+        if getattr(args, "scan", False) and scan is not None:
+            print("Scanning the demo server…", file=sys.stderr)
+            return scan(profile, store, cfg)
+        if headless:
+            command = console_command()
+            if store.memory_only:
+                hint = (f"No keyring here, so the session is only in this process: `{command} scan {name}` from "
+                        f"another terminal would run without it. For a signed-in scan: `{command} demo --no-tui "
+                        "--scan`.")
+            else:
+                hint = f"Try `{command} scan {name}` in another terminal."
+            print(f"Ready: {server.url}. {hint} Ctrl-C stops it.", flush=True)
             _wait_for_interrupt()
             return 0
         return open_tui(config=cfg, store=store, only=None)

@@ -115,6 +115,16 @@ class TooLarge(UnexpectedShape):
     title = "Answer too large"
 
 
+class TooDeep(UnexpectedShape):
+    title = "Answer nested too deeply"
+
+
+class BudgetExhausted(StrapiError):
+    """The per-server request budget or deadline of one scan ran out: the request was not sent."""
+
+    title = "Scan cut short"
+
+
 class FeatureAbsent(StrapiError):
     title = "Feature not available"
 
@@ -129,3 +139,23 @@ class BadRequest(StrapiError):
 
 class Interrupted(ConsoleError):
     title = "Interrupted"
+
+
+class UnexpectedFailure(ConsoleError):
+    """Anything else that broke while working on one server, said as that server's error."""
+
+    title = "Unexpected problem"
+
+
+def isolate(exc: BaseException, where: str) -> ConsoleError:
+    """The error to show for a failure inside one server's scan, tail or panel load.
+
+    A ConsoleError is already typed and says what happened; anything else (a bug, or a server answer no
+    code path expected: RecursionError, OverflowError, ...) becomes an UnexpectedFailure naming the
+    server and the exception type, with a hint, never a traceback. The other servers carry on."""
+    if isinstance(exc, ConsoleError):
+        return exc
+    text = redact_text(str(exc))[:200]
+    return UnexpectedFailure(f"{where} stopped on an unexpected error ({type(exc).__name__}"
+                             + (f": {text}" if text else "") + ").",
+                             hint="Only this server is affected; if it persists, please report it.")

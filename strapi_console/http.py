@@ -10,6 +10,7 @@ header never reaches another host; retries with backoff only for idempotent requ
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import email.utils
 import functools
 import importlib.util
@@ -29,10 +30,10 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from . import __version__, netio
-from .errors import (BadRequest, ConfigError, FeatureAbsent, Forbidden, NotFound, NotJSON, RateLimited,
-                     ServerFailure, SignedOut, StrapiError, TimedOut, TLSFailure, TooLarge, UnexpectedShape,
-                     Unreachable)
+from . import __version__, bounds, netio
+from .errors import (BadRequest, BudgetExhausted, ConfigError, FeatureAbsent, Forbidden, NotFound, NotJSON,
+                     RateLimited, ServerFailure, SignedOut, StrapiError, TimedOut, TLSFailure, TooDeep, TooLarge,
+                     UnexpectedShape, Unreachable)
 from .redact import redact_text
 
 USER_AGENT = f"strapi-console/{__version__}"
@@ -92,8 +93,9 @@ class Response:
         return ct == "application/json" or ct.endswith("+json")
 
     def json(self) -> Any:
+        """The parsed body; ValueError when it is not JSON or nested deeper than the console reads."""
         if self._json is None:
-            self._json = json.loads(self.body.decode("utf-8"))
+            self._json = bounds.loads(self.body.decode("utf-8"))
         return self._json
 
     def error_fields(self) -> tuple[str, str]:
@@ -248,6 +250,22 @@ def map_transport_error(exc: Exception, url: str) -> StrapiError:
     return Unreachable(f"Request to {where} failed: {type(exc).__name__}: {redact_text(text)}.")
 
 
+def reset_at(headers: httpx.Headers) -> float | None:
+    """When a rate limit ends (a Unix time), from X-RateLimit-Reset or Retry-After; None when the server
+    does not say, or says something that is not a time (1e999, NaN, a negative or absurd value)."""
+    reset = bounds.timestamp(headers.get("x-ratelimit-reset"))
+    if reset is not None:
+        return reset
+    after = headers.get("retry-after")
+    seconds = bounds.number(after, 0.0, bounds.MAX_DURATION)
+    if seconds is not None:
+        return bounds.timestamp(time.time() + seconds)
+    try:  # Retry-After may also be an HTTP date
+        return bounds.timestamp(email.utils.parsedate_to_datetime(after).timestamp()) if after else None
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None
+
+
 def _reset_text(reset_at: float | None) -> str:
     if not reset_at:
         return "later (the server did not say when)"
@@ -284,13 +302,9 @@ def map_status(resp: Response) -> StrapiError | None:
         return FeatureAbsent(f"{what} is not an endpoint of this server (405 Method Not Allowed): "
                              "this Strapi version or edition lacks it.", status=status)
     if status == 429:
-        reset = resp.headers.get("x-ratelimit-reset")
-        try:
-            reset_at = float(reset) if reset else None
-        except ValueError:
-            reset_at = None
-        return RateLimited(f"{what} was rate limited by the server; retry {_reset_text(reset_at)}.",
-                           reset_at=reset_at, status=status)
+        until = reset_at(resp.headers)
+        return RateLimited(f"{what} was rate limited by the server; retry {_reset_text(until)}.",
+                           reset_at=until, status=status)
     if status in (502, 503, 504):
         return ServerFailure(f"{what}: a proxy in front of Strapi answered {status} (Strapi down, restarting "
                              "or too slow).", hint="Check that Strapi runs behind the proxy.", status=status)
@@ -326,6 +340,10 @@ def parse_json(resp: Response) -> Any:
                       status=resp.status)
     try:
         return resp.json()
+    except bounds.JSONTooDeep:
+        raise TooDeep(f"{what} answered JSON nested more than {bounds.MAX_JSON_DEPTH} levels deep; the console "
+                      "does not read it.", hint="No Strapi answer is that deep: is something in front of the "
+                                                "server rewriting answers?", status=resp.status) from None
     except (ValueError, UnicodeDecodeError):
         raise NotJSON(f"{what} answered truncated or invalid JSON ({len(resp.body)} bytes).",
                       status=resp.status) from None
@@ -359,6 +377,48 @@ def host_slots(origin: tuple, concurrency: int) -> HostSlots:
     return slots[origin]
 
 
+# The check a request is sent for (set by the check runner), so a cut scan can name the checks it cut.
+current_check: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_check", default=None)
+
+
+class RequestBudget:
+    """What one scan may spend on one server: at most ``requests`` requests within ``seconds``.
+
+    A server listing 3,000 roles must not turn one scan into 3,000 requests and minutes of waiting for
+    the whole fleet. The defaults are far above what a normal server needs; once either runs out, every
+    further request of the scan fails at once with BudgetExhausted, in-flight ones are stopped at the
+    deadline, and ``cut`` says why (the scan reports it, and the checks that were refused, as incomplete).
+    """
+
+    def __init__(self, requests: int, seconds: float) -> None:
+        self.requests, self.seconds = requests, seconds
+        self.deadline = time.monotonic() + seconds
+        self.sent = 0
+        self.cut: str | None = None
+        self.refused: set[str] = set()  # checks that were refused a request
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def spend(self) -> None:
+        """Count one request, or raise BudgetExhausted when the scan may send no more."""
+        if self.sent < self.requests and self.remaining() > 0:
+            self.sent += 1
+            return
+        raise self.exhausted()
+
+    def exhausted(self) -> BudgetExhausted:
+        if self.cut is None:
+            self.cut = (f"the scan's budget of {self.requests} requests for this server ran out"
+                        if self.sent >= self.requests else
+                        f"the scan's deadline of {self.seconds:g} s for this server passed")
+        check = current_check.get()
+        if check:
+            self.refused.add(check)
+        return BudgetExhausted(f"Not sent: {self.cut}.", hint="A normal server never reaches it; raise it with "
+                               "--max-requests / --max-seconds if this server really is that large or slow.")
+
+
 class HttpSession:
     """One pooled connection set per profile; requests to one server share a per-host concurrency cap."""
 
@@ -377,6 +437,7 @@ class HttpSession:
         self._timeout = timeout.as_dict()
         self._other: httpx.AsyncClient | None = None
         self._concurrency = concurrency
+        self.budget: RequestBudget | None = None  # set by a scan: shared by every session of that scan
         self.request_count = 0
         self.clock_skew: float | None = None  # server Date minus local time, seconds (from the last answer)
 
@@ -399,9 +460,10 @@ class HttpSession:
         if not date:
             return
         try:
-            self.clock_skew = email.utils.parsedate_to_datetime(date).timestamp() - time.time()
-        except (TypeError, ValueError):
-            pass
+            skew = email.utils.parsedate_to_datetime(date).timestamp() - time.time()
+        except (TypeError, ValueError, OverflowError, IndexError):
+            return
+        self.clock_skew = bounds.number(skew, -bounds.MAX_DURATION, bounds.MAX_DURATION, default=self.clock_skew)
 
     def url(self, path: str) -> str:
         return path if path.startswith(("http://", "https://")) else self.base_url + path
@@ -427,11 +489,8 @@ class HttpSession:
             if resp.status in RETRY_STATUSES and attempt < attempts:
                 wait = delay
                 if resp.status == 429:
-                    reset = resp.headers.get("x-ratelimit-reset")
-                    try:
-                        wait = float(reset) - time.time() if reset else delay
-                    except ValueError:
-                        wait = delay
+                    until = reset_at(resp.headers)
+                    wait = until - time.time() if until is not None else delay
                     if wait > 10:  # a long window: tell the operator instead of hanging
                         return resp
                 await asyncio.sleep(max(0.1, wait))
@@ -458,32 +517,46 @@ class HttpSession:
 
     async def _send_once(self, method, url, json_body, headers, params) -> Response:
         started = time.monotonic()
+        budget = self.budget
         slots = host_slots(_origin(url), self._concurrency)
         async with slots.semaphore:
+            deadline = self.deadline
+            if budget is not None:
+                budget.spend()
+                deadline = min(deadline, budget.remaining())
             self.request_count += 1
-            async with asyncio.timeout(self.deadline):
-                request = httpx.Request(method, url, params=params, json=json_body, headers=_headers(headers),
-                                        extensions={"timeout": self._timeout})
-                r = await self._transport.handle_async_request(request)
-                try:
-                    if r.extensions.get("http_version") == b"HTTP/2":
-                        slots.widen(HTTP2_CONCURRENCY)
-                    self._note_clock(r.headers.get("date"))
-                    chunks, size = [], 0
-                    async for chunk in r.stream:  # the transport's stream: the body as sent (not decoded)
-                        size += len(chunk)
-                        if size > self.max_body:
-                            raise TooLarge(
-                                f"{method} {urlsplit(url).path} answered more than {self.max_body // (1024 * 1024)} MB; "
-                                "the console stopped reading.", hint="Is the URL pointing at a Strapi admin API?")
-                        chunks.append(chunk)
-                finally:
-                    await r.aclose()
-                body = b"".join(chunks)
-                encoding = r.headers.get("content-encoding", "")
-                if encoding and encoding != "identity":
-                    body = _decode(body, encoding, self.max_body)
-                return Response(method, str(request.url), r.status_code, r.headers, body, time.monotonic() - started)
+            try:
+                async with asyncio.timeout(deadline):
+                    return await self._exchange(method, url, json_body, headers, params, started, slots)
+            except TimeoutError:
+                if budget is not None and budget.remaining() <= 0:
+                    raise budget.exhausted() from None
+                raise
+
+    async def _exchange(self, method, url, json_body, headers, params, started, slots: HostSlots) -> Response:
+        """One request and its whole (size-bounded) answer."""
+        request = httpx.Request(method, url, params=params, json=json_body, headers=_headers(headers),
+                                extensions={"timeout": self._timeout})
+        r = await self._transport.handle_async_request(request)
+        try:
+            if r.extensions.get("http_version") == b"HTTP/2":
+                slots.widen(HTTP2_CONCURRENCY)
+            self._note_clock(r.headers.get("date"))
+            chunks, size = [], 0
+            async for chunk in r.stream:  # the transport's stream: the body as sent (not decoded)
+                size += len(chunk)
+                if size > self.max_body:
+                    raise TooLarge(
+                        f"{method} {urlsplit(url).path} answered more than {self.max_body // (1024 * 1024)} MB; "
+                        "the console stopped reading.", hint="Is the URL pointing at a Strapi admin API?")
+                chunks.append(chunk)
+        finally:
+            await r.aclose()
+        body = b"".join(chunks)
+        encoding = r.headers.get("content-encoding", "")
+        if encoding and encoding != "identity":
+            body = _decode(body, encoding, self.max_body)
+        return Response(method, str(request.url), r.status_code, r.headers, body, time.monotonic() - started)
 
 
 def _headers(extra: dict[str, str] | None) -> httpx.Headers:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+
+from . import bounds
 
 HMAC_ALGS = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
 
@@ -29,9 +30,19 @@ class DecodedJWT:
         return str(self.header.get("alg", ""))
 
     @property
+    def exp(self) -> float | None:
+        """The expiry as a Unix time, or None when absent or not a time (the server signs what it likes:
+        ``exp: 1e999`` kept in the keyring must not break every later command of the profile)."""
+        return bounds.timestamp(self.payload.get("exp"))
+
+    @property
+    def iat(self) -> float | None:
+        return bounds.timestamp(self.payload.get("iat"))
+
+    @property
     def lifetime(self) -> int | None:
-        exp, iat = self.payload.get("exp"), self.payload.get("iat")
-        if isinstance(exp, (int, float)) and isinstance(iat, (int, float)):
+        exp, iat = self.exp, self.iat
+        if exp is not None and iat is not None:
             return int(exp - iat)
         return None
 
@@ -46,8 +57,8 @@ def decode(token: str) -> DecodedJWT | None:
     if len(parts) != 3:
         return None
     try:
-        header = json.loads(_b64(parts[0]))
-        payload = json.loads(_b64(parts[1]))
+        header = bounds.loads(_b64(parts[0]))
+        payload = bounds.loads(_b64(parts[1]))
         signature = _b64(parts[2]) if parts[2] else b""
     except (ValueError, UnicodeDecodeError):
         return None

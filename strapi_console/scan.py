@@ -1,8 +1,10 @@
 """Scanning: for each profile, probe the server, read what the credentials allow, run every check.
 
 Servers are scanned concurrently; inside one server the anonymous probes, /admin/information and the
-checks run concurrently too. An unreachable server or a failed sign-in is recorded, never raised, so
-one bad server does not lose the others' results.
+checks run concurrently too. Whatever goes wrong inside one server's scan (unreachable, a failed
+sign-in, an answer no code path expected) is recorded as that server's error, never raised, so one bad
+or hostile server does not lose the others' results. Each server's scan has a request budget and a
+deadline (:class:`ScanLimits`); a scan they cut is reported as incomplete, with the checks it cut.
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ import httpx
 
 from . import __version__, scoring, shared_reads
 from .checks import REGISTRY, ScanContext, run_checks
-from .checks.registry import SEVERITIES, Finding
+from .checks.registry import SEVERITIES, Finding, reading
 from .client import ServerInfo
 from .advisories import DEFAULT_MAX_AGE_DAYS
 from .config import Profile
-from .errors import ConsoleError, SignedOut, StrapiError, TLSFailure
+from .errors import ConsoleError, SignedOut, StrapiError, TLSFailure, isolate
+from .grades import Grades, TLSGrade, grade as grade_server
+from .http import RequestBudget
+from .observatory import WebGrade
 from .secrets import SecretStore, end_user_key
 from .session import client_for, load_credentials
 
@@ -38,48 +43,39 @@ class ServerResult:
     request_count: int = 0
     had_credentials: bool = False
     session_ended: bool = False  # held credentials the server no longer accepts (and refresh failed)
+    cut: str | None = None  # why the request budget or deadline stopped this scan before every check finished
+    unexpected: bool = False  # the error is not one the console explains (a bug, or an answer nothing expected)
     duration: float = 0.0  # seconds the scan took
     scanned_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    grades: Grades | None = None  # set once, by finish(), when the findings are final
+
+    def finish(self) -> ServerResult:
+        """Grade the server from its final findings, once, at the end of its scan: the reports and the TUI
+        read the stored grades."""
+        self.grades = grade_server(self.findings, reachable=self.reachable,
+                                   https=self.profile.url.startswith("https://"))
+        return self
 
     @property
     def posture(self) -> scoring.Posture | None:
-        return scoring.posture(self.findings) if self.reachable and self.findings else None
+        return self.grades.posture if self.grades else None
 
     @property
-    def web(self):
-        """The Observatory Web grade, for HTTPS profiles whose header checks ran: the console's results
-        (stricter where a check says why), with the Observatory's own score beside it when they differ."""
-        from .observatory import grade
-
-        if not self.reachable or not self.profile.url.startswith("https://"):
-            return None
-        theirs, ours = {}, {}
-        for f in self.findings:
-            obs = f.evidence.get("observatory")
-            if isinstance(obs, dict):
-                theirs[obs["test"]] = obs["result"]
-                own = f.evidence.get("console")
-                ours[obs["test"]] = own["result"] if isinstance(own, dict) else obs["result"]
-        return grade(ours, observatory=theirs) if ours else None
+    def web(self) -> WebGrade | None:
+        return self.grades.web if self.grades else None
 
     @property
-    def tls(self) -> tuple[str, str | None] | None:
-        from .checks.tls import tls_grade
-
-        return tls_grade(self.findings)
+    def tls(self) -> TLSGrade | None:
+        return self.grades.tls if self.grades else None
 
     @property
     def overall(self) -> str | None:
-        p = self.posture
-        if not p or not p.grade:
-            return None
-        grade = scoring.worse(p.grade, self.web.grade if self.web else None)
-        return scoring.worse(grade, self.tls[0] if self.tls else None)
+        return self.grades.overall if self.grades else None
 
     @property
     def incomplete(self) -> bool:
         """Unreachable, sign-in failed, or too few checks could run to grade (coverage gate, Part C3)."""
-        if not self.reachable or self.auth_error is not None or self.error:
+        if not self.reachable or self.auth_error is not None or self.error or self.cut:
             return True
         posture = self.posture
         return posture is not None and posture.grade is None
@@ -98,10 +94,46 @@ class ServerResult:
         return bad[0] if bad else None
 
 
+@dataclass(frozen=True)
+class ScanLimits:
+    """What one scan may spend on one server. The defaults are far above what a normal server needs (a
+    full scan of a real Strapi sends about 40 requests and takes seconds)."""
+
+    requests: int = 1000
+    seconds: float = 300.0
+
+
 async def scan_profile(profile: Profile, store: SecretStore, *, check_ids: list[str] | None = None,
                        transport: httpx.AsyncBaseTransport | None = None, aggressive: bool = False,
-                       advisory_max_age_days: int = DEFAULT_MAX_AGE_DAYS) -> ServerResult:
+                       advisory_max_age_days: int = DEFAULT_MAX_AGE_DAYS,
+                       limits: ScanLimits | None = None) -> ServerResult:
+    """Scan one server. Never raises (except cancellation): every failure is the result's error."""
     started = time.monotonic()
+    limits = limits or ScanLimits()
+    budget = RequestBudget(limits.requests, limits.seconds)
+    try:
+        result = await _scan(profile, store, check_ids, transport, aggressive, budget, advisory_max_age_days)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — isolation: one server's failure is that server's result
+        error = isolate(exc, f"The scan of {profile.name}")
+        result = ServerResult(profile, False, error=str(error), unexpected=True, request_count=budget.sent)
+    if budget.cut:
+        result.cut = budget.cut
+        result.findings = [_cut_finding(f, budget) if f.check_id in budget.refused and f.status != "error" else f
+                           for f in result.findings]
+    result.duration = time.monotonic() - started
+    return result.finish()  # graded once, from the final findings (a budget cut turns some into errors first)
+
+
+def _cut_finding(finding: Finding, budget: RequestBudget) -> Finding:
+    """A check that was refused a request cannot vouch for its result, whatever it concluded without it."""
+    return dataclasses.replace(finding, status="error", title=f"{finding.title} (not finished: scan cut)",
+                               reason=f"not finished: {budget.cut}", fix=None, plan=None)
+
+
+async def _scan(profile: Profile, store: SecretStore, check_ids: list[str] | None, transport, aggressive: bool,
+                budget: RequestBudget, advisory_max_age_days: int) -> ServerResult:
     try:
         credentials = await load_credentials(store, profile)
     except ConsoleError as exc:
@@ -113,6 +145,7 @@ async def scan_profile(profile: Profile, store: SecretStore, *, check_ids: list[
     except ConsoleError:
         end_user = None
     client = client_for(profile, store, credentials, transport=transport)
+    client.http.budget = budget
     ctx = ScanContext(client=client, info=ServerInfo(), credentials=credentials, end_user=end_user,
                       aggressive=aggressive, advisory_max_age_days=advisory_max_age_days)
     # A full scan's signed-in reads need neither the probes' answers nor /admin/information's: sent with them.
@@ -145,7 +178,7 @@ async def scan_profile(profile: Profile, store: SecretStore, *, check_ids: list[
             if info.reachable and not info.error:
                 ctx.info, ctx.credentials = info, client.credentials
                 main, public = await asyncio.gather(run_checks(ctx, check_ids),
-                                                    _public_surface(profile, store, check_ids, transport))
+                                                    _public_surface(profile, store, check_ids, transport, budget))
                 result.findings = merge_surfaces(main, public, profile)
         except StrapiError as exc:
             result = ServerResult(profile, False, error=str(exc), had_credentials=credentials is not None)
@@ -155,7 +188,6 @@ async def scan_profile(profile: Profile, store: SecretStore, *, check_ids: list[
         finally:
             _settle(early, ctx)
         result.request_count = client.request_count
-        result.duration = time.monotonic() - started
         return result
 
 
@@ -168,19 +200,19 @@ def _settle(early: asyncio.Future | None, ctx: ScanContext) -> None:
         future.add_done_callback(lambda f: f.cancelled() or f.exception())
 
 
-SURFACE_FAMILIES = ("HDR", "TLS")  # checks that look at a URL, run again on the profile's public URL
-
-
 async def _public_surface(profile: Profile, store: SecretStore, check_ids: list[str] | None,
-                          transport) -> list[Finding]:
-    """The header and TLS checks on the public URL (end users may reach the API through a CDN)."""
+                          transport, budget: RequestBudget) -> list[Finding]:
+    """The checks that read public_url (headers, TLS) on the public URL (end users may reach the API
+    through a CDN)."""
     if not profile.public_url or profile.public_url == profile.url:
         return []
-    ids = [c for c in (check_ids or list(REGISTRY)) if c.split("-")[0] in SURFACE_FAMILIES]
+    on_public = {s.id for s in reading("public_url")}
+    ids = [c for c in (check_ids or list(REGISTRY)) if c in on_public]
     if not ids:
         return []
     public = dataclasses.replace(profile, url=profile.public_url)
     client = client_for(public, store, None, transport=transport)
+    client.http.budget = budget
     async with client:
         return await run_checks(ScanContext(client=client, info=ServerInfo(), credentials=None), ids)
 

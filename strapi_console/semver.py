@@ -824,6 +824,15 @@ class Interval:
             return False
         return True
 
+    def __str__(self) -> str:
+        """As npm writes it: '>=1.2.0 <1.2.5', '*' for everything."""
+        parts = []
+        if self.lo is not None and self.lo != Version(0, 0, 0, (0,)):
+            parts.append((">=" if self.lo_incl else ">") + str(self.lo))
+        if self.hi is not None:
+            parts.append(("<=" if self.hi_incl else "<") + str(self.hi))
+        return " ".join(parts) or "*"
+
     def intersect(self, other: "Interval") -> "Interval | None":
         """The versions in both intervals (an OSV ``limit`` caps a range this way), or None."""
         lo, lo_incl = _tighter(self.lo, self.lo_incl, other.lo, other.lo_incl, higher=True)

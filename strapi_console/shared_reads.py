@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncio
 
-from . import admin_roles, permissions, tokens
+from . import admin_roles, bounds, permissions, tokens
 from .client import StrapiClient
 
 Memo = Callable[[str, Callable[[], Awaitable[Any]]], Awaitable[Any]]
@@ -61,7 +61,7 @@ async def admin_users(client: StrapiClient, memo: Memo) -> list[dict]:
             data = (await client.get("/admin/users", params={"page": page, "pageSize": 100})).get("data") or {}
             users += [u for u in data.get("results") or [] if isinstance(u, dict)]
             pagination = data.get("pagination") or {}
-            if page >= int(pagination.get("pageCount") or 1) or page >= 50:
+            if page >= bounds.integer(pagination.get("pageCount"), 1, 50, default=1, clamp=True):
                 return users
             page += 1
 

@@ -12,11 +12,14 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -58,12 +61,93 @@ def _project_files_hash(project: Path) -> str:
 def check_node() -> None:
     for tool in ("node", "npm"):
         if shutil.which(tool) is None:
-            raise StrapiSetupError(f"'{tool}' is not on PATH: the bundled Strapi server needs Node.js 20 and npm.",
-                                   hint="Install Node.js 20 (with npm) and try again.")
+            raise StrapiSetupError(f"'{tool}' is not on PATH: the bundled Strapi server needs Node.js and npm.",
+                                   hint="Install Node.js 22 LTS with npm (the bundled Strapi 5.54 declares Node 20-26, "
+                                        "the demo project 20-24; Node 20 reached end of life on 2026-04-30).")
 
 
-def install(project: Path, *, log=print) -> Path:
-    """Copy the project into the cache (keyed by its lockfile) and run ``npm ci`` there once."""
+NPM_CI = ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=info"]  # info: fetches and install scripts are logged
+_NPM_RUN = re.compile(r"^npm info run (\S+) (\S+) (.*)$")
+_NPM_DONE = re.compile(r"^(?:added|removed|changed|up to date)\b")
+MAX_TRACKED_SCRIPTS = 256  # bound on what a (long) install log can make us remember
+
+
+class NpmProgress:
+    """What ``npm ci`` is doing, read from its info-level log: the phase (resolving, downloading, which install
+    script runs: better-sqlite3 compiles from source for minutes), the time so far and the last line, so a
+    long first install never looks like a hang."""
+
+    def __init__(self) -> None:
+        self.fetched = 0
+        self.running: dict[str, None] = {}
+        self.last = ""
+        self.finished = False
+        self._lock = threading.Lock()
+
+    def feed(self, line: str) -> None:
+        line = line.strip()
+        if not line:
+            return
+        with self._lock:
+            self.last = line
+            run = _NPM_RUN.match(line)
+            if run:
+                key = f"{run[1]} ({run[2]})"
+                if run[3].startswith("{"):
+                    self.running.pop(key, None)
+                elif len(self.running) < MAX_TRACKED_SCRIPTS:
+                    self.running[key] = None
+            elif line.startswith("npm http fetch"):
+                self.fetched += 1
+            elif _NPM_DONE.match(line):
+                self.finished = True
+
+    def phase(self) -> str:
+        with self._lock:
+            if self.finished:
+                return "finishing"
+            if self.running:
+                names = list(self.running)
+                more = f" and {len(names) - 2} more" if len(names) > 2 else ""
+                return f"running install scripts: {', '.join(names[:2])}{more}"
+            if self.fetched:
+                return f"downloading packages ({self.fetched} fetched)"
+            return "resolving the dependency tree"
+
+    def status(self, elapsed: float) -> str:
+        from .display import safe
+
+        minutes, seconds = divmod(int(elapsed), 60)
+        last = f" — {safe(self.last, 160)}" if self.last else ""
+        return f"npm ci {minutes}m{seconds:02d}s: {self.phase()}{last}"
+
+
+def terminal_progress(stream=None, *, every: float = 30.0):
+    """A progress reporter for ``install``: on a terminal one line rewritten in place every second (cut to the
+    terminal's width); elsewhere (a CI log, a pipe) a line every ``every`` seconds."""
+    stream = stream or sys.stderr
+    tty = hasattr(stream, "isatty") and stream.isatty()
+    state: dict[str, float | None] = {"last": None}  # the first report is always written
+
+    def report(text: str, *, final: bool = False) -> None:
+        if tty:
+            width = shutil.get_terminal_size().columns
+            stream.write("\r\x1b[K" + (text if len(text) < width else text[:max(width - 2, 1)] + "…")
+                         + ("\n" if final else ""))
+            stream.flush()
+        elif final or state["last"] is None or time.monotonic() - state["last"] >= every:
+            state["last"] = time.monotonic()
+            stream.write(text + "\n")
+            stream.flush()
+
+    return report
+
+
+def install(project: Path, *, log=print, progress=None, tick: float = 1.0) -> Path:
+    """Copy the project into the cache (keyed by its lockfile) and run ``npm ci`` there once.
+
+    ``progress(text, final=False)`` is called every ``tick`` seconds while npm runs, with the phase, the time
+    so far and npm's last line (default: :func:`terminal_progress` on stderr)."""
     check_node()
     base = paths.cache_dir() / "strapi-projects"
     base.mkdir(parents=True, exist_ok=True)
@@ -73,17 +157,48 @@ def install(project: Path, *, log=print) -> Path:
         _sync_sources(project, target)
         marker = target / ".installed"
         if not marker.exists():
-            log(f"Installing the Strapi project into {target} (npm ci; the first time takes a few minutes)…")
+            log(f"Installing the Strapi project into {target} (npm ci, once: 5-10 minutes the first time, most of "
+                "it compiling better-sqlite3; progress below, full log in npm-install.log)…")
             npm_log = target / "npm-install.log"
-            with npm_log.open("w") as out:
-                proc = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=target, stdout=out,
-                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-            if proc.returncode != 0:
+            returncode = _run_npm_ci(target, npm_log, progress or terminal_progress(), tick)
+            if returncode != 0:
                 tail = npm_log.read_text(errors="replace")[-2000:]
-                raise StrapiSetupError(f"npm ci failed in {target} (exit {proc.returncode}). Last lines:\n{tail}",
+                raise StrapiSetupError(f"npm ci failed in {target} (exit {returncode}). Last lines:\n{tail}",
                                        hint=f"Full log: {npm_log}")
             marker.write_text(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
     return target
+
+
+def _run_npm_ci(target: Path, npm_log: Path, progress, tick: float) -> int:
+    """``npm ci`` with its output copied to ``npm_log`` line by line and ``progress`` told what it does."""
+    state = NpmProgress()
+    start = time.monotonic()
+    with npm_log.open("w") as out:
+        proc = subprocess.Popen(NPM_CI, cwd=target, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, text=True, errors="replace")
+
+        def pump() -> None:
+            for line in proc.stdout:
+                out.write(line)
+                state.feed(line)
+
+        reader = threading.Thread(target=pump, name="npm-ci-output", daemon=True)
+        reader.start()
+        try:
+            while True:
+                try:
+                    proc.wait(timeout=tick)
+                    break
+                except subprocess.TimeoutExpired:
+                    progress(state.status(time.monotonic() - start))
+        except BaseException:  # Ctrl-C: stop npm too, the marker is not written so the next run starts over
+            proc.kill()
+            proc.wait()
+            raise
+        reader.join(timeout=10)
+    progress(state.status(time.monotonic() - start) + (" — done" if proc.returncode == 0 else " — failed"),
+             final=True)
+    return proc.returncode
 
 
 def _sync_sources(project: Path, target: Path) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from . import admin_roles, permissions, tokens
 from .client import StrapiClient
-from .engine import Plan, Snapshot, Step, Target
+from .plans import Plan, Snapshot, Step, Target
 from .errors import ConsoleError, NotFound, UnexpectedShape
 from .redact import SECRET_KEYS, redact_url, register_secret
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from . import bounds
 from .client import StrapiClient
 from .errors import NotFound
 from .redact import register_secret
@@ -87,10 +88,8 @@ class Token:
 
 
 def _lifespan(value: Any) -> int | None:
-    try:  # a biginteger column: some database drivers send it as a string
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    """Milliseconds, or None: a biginteger column (some drivers send it as text) that may hold anything."""
+    return bounds.integer(value, 0, int(bounds.MAX_DURATION * 1000))
 
 
 def from_raw(kind: str, raw: dict[str, Any]) -> Token:

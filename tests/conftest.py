@@ -182,7 +182,7 @@ def cli_runner(env: dict[str, str], timeout: float = 180):
 def _require_node() -> None:
     missing = [t for t in ("node", "npm") if shutil.which(t) is None]
     if missing:
-        pytest.fail(f"{' and '.join(missing)} not found: the end-to-end tests need Node.js 20 and npm to run the "
+        pytest.fail(f"{' and '.join(missing)} not found: the end-to-end tests need Node.js (22 LTS) and npm to run the "
                     "real Strapi servers (.ci/run installs everything else).", pytrace=False)
 
 

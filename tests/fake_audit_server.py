@@ -130,6 +130,11 @@ class FakeAuditServer:
             return self._send(h, 200, {"data": {"strapiVersion": "5.54.0", "currentEnvironment": "production",
                                                 "autoReload": False, "communityEdition": False,
                                                 "nodeVersion": "v20.20.2", "dependencies": {}}})
+        if parts.path.startswith("/admin/audit-logs/") and h.headers.get("Authorization", "").startswith("Bearer "):
+            wanted = parts.path.rsplit("/", 1)[1]
+            with self.lock:
+                found = next((e for e in self.events if str(e["id"]) == wanted), None)
+            return self._send(h, 204, None) if found is None else self._send(h, 200, found)
         if parts.path != "/admin/audit-logs":
             return self._send(h, 404, {"data": None, "error": {"status": 404, "name": "NotFoundError",
                                                                "message": "Not Found"}})

@@ -140,3 +140,13 @@ def test_node_schedule(node, today, status):
 ])
 def test_major_support(version, today, status):
     assert support.strapi_major(version, today).status == status
+
+
+def test_every_affected_range_reads_as_npm_writes_it():
+    """Ranges built from OSV events are shown as '>=1.2.0 <1.2.5', never as the objects behind them."""
+    from strapi_console import advisories
+
+    for adv in advisories.load().advisories:
+        for aff in adv.affected:
+            assert "Interval(" not in aff.range_text and "Version(" not in aff.range_text, (adv.id, aff.range_text)
+            assert aff.range_text.strip(), adv.id

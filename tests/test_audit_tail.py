@@ -15,7 +15,7 @@ import pytest
 from conftest import cli_env, cli_runner, stop_task, wait_until
 from fake_audit_server import FakeAuditServer, reset_in
 from strapi_console.audit.alerts import AlertRules
-from strapi_console.audit.events import AuditEvent, EventBuffer
+from strapi_console.audit.events import PAYLOAD_PREVIEW, AuditEvent, EventBuffer
 from strapi_console.audit.filters import compile_filter
 from strapi_console.audit.tail import Tail
 from strapi_console.client import StrapiClient
@@ -179,10 +179,14 @@ async def test_several_mb_payloads_are_read_whole_in_smaller_pages(fake):
         fake.add(1, action="media-folder.rename",  # an action name Strapi may add later: shown as it is
                  when=datetime.now(timezone.utc) + timedelta(seconds=1))
         await wait_until(lambda: len(shown) >= 6, timeout=40)
+        # the events keep a preview; the whole payload is fetched again on demand
+        fetched.append(await tail.whole_payload(shown[2]))
 
+    fetched = []
     shown, _ = await _run_tail(fake, script, since=datetime.now(timezone.utc) - timedelta(minutes=1))
     assert _ids(shown) == [1, 2, 3, 4, 5, 6]
-    assert all(len(e.payload["entry"]["body"]) == 3_000_000 for e in shown[:5])
+    assert all(e.truncated and e.payload_size > 3_000_000 and len(e.preview) <= PAYLOAD_PREVIEW for e in shown[:5])
+    assert len(fetched[0]["entry"]["body"]) == 3_000_000
     assert shown[5].action == "media-folder.rename" and len(shown[0].summary) < 200
 
 

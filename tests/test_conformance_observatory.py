@@ -174,7 +174,7 @@ async def test_console_web_grade_on_strapi_scans(scenario):
     async with StrapiClient(profile, transport=_strapi_transport(scan)) as client:
         ctx = ScanContext(client=client, info=ServerInfo(), credentials=None)
         findings = await run_checks(ctx, [c for c in REGISTRY if c.startswith("HDR-")])
-    web = ServerResult(profile, True, findings=findings).web
+    web = ServerResult(profile, True, findings=findings).finish().web
     agreed = (web.results, web.score, web.grade) == (scan["results"], scan["expected_score"], scan["expected_grade"])
     CONSOLE_PATH[scenario] = agreed
     record("observatory scans through the console's checks", sum(CONSOLE_PATH.values()), len(STRAPI_SCANS))

@@ -109,3 +109,35 @@ def test_a_killed_demo_leaves_no_insecure_strapi_running(tmp_path, how):
     listed = subprocess.run([*console_cmd(), "profile", "list"], env=env, capture_output=True, text=True)
     if how != "SIGKILL":  # SIGKILL leaves no chance to tidy up: only the server is guaranteed to go
         assert listed.stdout.startswith("No profiles"), listed.stdout
+
+
+def test_headless_demo_scan_without_a_keyring_is_signed_in_and_complete(tmp_path):
+    """The README's headless demo on a machine without a keyring (over SSH, in CI): `demo --no-tui --scan`
+    scans in the demo's own process, so the session that lives only in its memory is used, and the scan is
+    complete (nothing skipped for want of credentials, a grade). The session is never written anywhere."""
+    conftest._install(conftest.demo_project_dir())
+    env = cli_env(tmp_path, XDG_CACHE_HOME=conftest.REAL_CACHE, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    done = subprocess.run([*console_cmd(), "demo", "--no-tui", "--scan", "--format", "json"], env=env,
+                          capture_output=True, text=True, timeout=420)
+    assert done.returncode == 5, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    server = json.loads(done.stdout)["servers"][0]
+    findings = {f["check_id"]: f for f in server["findings"]}
+    unsigned = [c for c, f in findings.items() if f["status"] == "skip" and "no admin credentials" in f.get("reason", "")]
+    assert unsigned == [], f"skipped for want of a session: {unsigned}"
+    assert server["grades"]["posture"]["grade"] == "F" and server["coverage"] >= 0.8
+    assert findings["SEC-ADMIN-JWT-DEFAULT"]["status"] == "fail"
+    assert findings["AUTH-PUBLIC-WRITE"]["status"] == "fail"
+    assert "memory" in done.stderr
+    import re
+
+    assert not re.search(r"login demo(?! --end-user)", done.stdout + done.stderr)
+    # the session lived in memory only: no file the run could write holds a token
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert b"eyJ" not in path.read_bytes(), f"a JWT was written to {path}"
+    listed = subprocess.run([*console_cmd(), "profile", "list"], env=env, capture_output=True, text=True)
+    assert listed.stdout.startswith("No profiles")
+    port = int(server["url"].rsplit(":", 1)[1])
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", port)) != 0, "the demo server is still running"

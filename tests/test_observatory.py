@@ -88,7 +88,7 @@ async def _hdr_scan(admin: dict, *, health: dict | None = None, preflight: dict 
     async with StrapiClient(profile, transport=httpx.MockTransport(answer)) as client:
         findings = await run_checks(ScanContext(client=client, info=ServerInfo(), credentials=None),
                                     [c for c in REGISTRY if c.startswith("HDR-")])
-    return {f.check_id: f for f in findings}, ServerResult(profile, True, findings=findings).web
+    return {f.check_id: f for f in findings}, ServerResult(profile, True, findings=findings).finish().web
 
 
 async def test_a_default_strapi_behind_tls_agrees_with_the_observatory():

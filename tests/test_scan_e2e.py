@@ -63,7 +63,10 @@ def test_json_contract_and_default_secret_flip(fleet):
     assert out.returncode == 5  # critical findings on default5
     doc = json.loads(out.stdout)
     assert doc["tool"] == "strapi-console" and doc["tool_version"] and doc["generated_at"].endswith("Z")
-    assert doc["advisory_db"] == {"records": 41, "newest": "2026-05-14", "source": "bundled"}
+    db = doc["advisory_db"]  # the contract's keys, plus the data's date and age (issue 14)
+    assert {k: db[k] for k in ("records", "newest", "source")} == {"records": 41, "newest": "2026-05-14",
+                                                                    "source": "bundled"}
+    assert db["as_of"] == "2026-05-15" and isinstance(db["age_days"], int)
     servers = {s["profile"]: s for s in doc["servers"]}
     assert list(servers) == ["random5", "default5", "old4", "down"]
     for name in ("random5", "default5", "old4"):

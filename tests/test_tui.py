@@ -774,6 +774,7 @@ async def test_panel_5_regenerates_then_fixes_a_token(strapi5_perm):
 
     from screens.headers_panel import HeadersPanel
     from screens.key_shown import KeyShownScreen
+    from strapi_console.checks.registry import FAMILIES
     from strapi_console.client import StrapiClient
     from strapi_console.secrets import SecretStore
 
@@ -799,7 +800,7 @@ async def test_panel_5_regenerates_then_fixes_a_token(strapi5_perm):
         await settle(app, pilot, until=lambda: "TOK-FULL-ACCESS" in [str(k.value) for k in table.rows])
         rows = [str(k.value) for k in table.rows]
         families = [r.split("-")[0] for r in rows]
-        assert families == sorted(families, key=HeadersPanel.families.index)  # grouped by family, in order
+        assert families == sorted(families, key=FAMILIES.index)  # grouped by family, in the catalog's order
         table.focus()
         table.move_cursor(row=rows.index("TOK-FULL-ACCESS"))
         await pilot.pause()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from .events import AuditEvent
 
@@ -34,23 +35,45 @@ class AlertRules:
 
     def check(self, event: AuditEvent) -> str | None:
         action = event.action
-        payload = event.payload or {}
-        if action.startswith(("role.", "permission.", "up-role.")):
-            return "role or permission change"
-        if action in ("user.create", "admin-user.create"):
-            return "admin user created"
-        if action in ("user.update", "admin-user.update", "admin-user.roles"):
-            roles = payload.get("roles") or (payload.get("user") or {}).get("roles") or []
-            codes = {r.get("code") if isinstance(r, dict) else r for r in roles}
-            if SUPER_ADMIN in codes and SUPER_ADMIN not in set(payload.get("previous_roles") or []):
-                return "Super Admin role granted"
-        if action in ("api-token.create", "token.create", "transfer-token.create"):
-            token = payload.get("token") or payload
-            if token.get("type") == "full-access" or token.get("expiresAt") is None or "push" in (
-                    token.get("permissions") or []):
-                return "full-access or never-expiring token created"
+        # a truncated payload was judged whole when the event was made (its preview cannot be judged)
+        found = None if event.truncated else payload_alert(action, event.payload)
+        if found:
+            return found
         if action.endswith(".delete") and self._burst("delete", event, self.deletions, self.deletion_window):
             return f"more than {self.deletions} deletions in {int(self.deletion_window.total_seconds() // 60)} min"
         if action == "end-user.create" and self._burst("signup", event, self.signups, self.signup_window):
             return f"sign-up burst: more than {self.signups} in {int(self.signup_window.total_seconds() // 60)} min"
         return None
+
+
+def _obj(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def payload_alert(action: str, payload: Any) -> str | None:
+    """The alert an event's action and payload call for, without state (the bursts need a window).
+
+    Computed from the whole payload as the event is made, before a large payload is cut to a preview:
+    padding a payload must not hide a Super Admin grant. Any shape is accepted (the server decides it)."""
+    payload = _obj(payload)
+    if action.startswith(("role.", "permission.", "up-role.")):
+        return "role or permission change"
+    if action in ("user.create", "admin-user.create"):
+        return "admin user created"
+    if action in ("user.update", "admin-user.update", "admin-user.roles"):
+        roles = _list(payload.get("roles")) or _list(_obj(payload.get("user")).get("roles"))
+        codes = {r.get("code") if isinstance(r, dict) else r for r in roles}
+        codes = {c for c in codes if isinstance(c, str)}
+        previous = {r for r in _list(payload.get("previous_roles")) if isinstance(r, str)}
+        if SUPER_ADMIN in codes and SUPER_ADMIN not in previous:
+            return "Super Admin role granted"
+    if action in ("api-token.create", "token.create", "transfer-token.create"):
+        token = _obj(payload.get("token")) or payload
+        if token.get("type") == "full-access" or token.get("expiresAt") is None or "push" in _list(
+                token.get("permissions")):
+            return "full-access or never-expiring token created"
+    return None

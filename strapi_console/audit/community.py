@@ -20,6 +20,7 @@ from .events import AuditEvent
 
 CANNOT_SEE = ("failed logins", "reads", "deleted content entries", "changes made directly in the database")
 ENTRIES_PER_TYPE = 25
+MAX_TYPES = 100  # content types the derived feed watches (the first ones the server lists)
 END_USERS = "plugin::users-permissions.user"
 
 
@@ -48,9 +49,12 @@ class CommunitySource:
 
     async def _content_types(self) -> list[str]:
         if self.types is None:
-            data = (await self._get("/content-manager/content-types")).get("data") or []
-            self.types = [t["uid"] for t in data if isinstance(t, dict) and str(t.get("uid", "")).startswith("api::")
-                          and t.get("kind") == "collectionType"]
+            answer = await self._get("/content-manager/content-types")
+            data = answer.get("data") if isinstance(answer, dict) else None
+            types = [t["uid"] for t in data if isinstance(t, dict) and isinstance(t.get("uid"), str)
+                     and t["uid"].startswith("api::") and t.get("kind") == "collectionType"] if isinstance(
+                data, list) else []
+            self.types = types[:MAX_TYPES]  # each type costs a request per poll: a bound, whatever the server lists
         return self.types
 
     async def _entries(self, uid: str) -> list[AuditEvent]:

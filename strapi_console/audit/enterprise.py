@@ -11,39 +11,43 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import quote
 
+from .. import bounds
 from ..client import StrapiClient
 from ..errors import FeatureAbsent, Forbidden, NotFound, NotJSON, TooLarge, UnexpectedShape
 from ..times import parse_time
-from .events import AuditEvent, SeenIds
+from .alerts import _list, _obj, payload_alert
+from .events import BUFFER_BYTES, AuditEvent, SeenIds
 
 PAGE_SIZE = 100
 SMALLEST_PAGE = 1
 OVERLAP = timedelta(seconds=60)
 MAX_PAGES = 200  # 20,000 events in one poll: beyond that, a gap is reported rather than walked forever
+POLL_BYTES = BUFFER_BYTES  # payload previews one poll holds; past it, events keep no payload (fetched on demand)
 
 
 def _summary(action: str, payload: dict) -> tuple[str, str]:
-    """(target, summary) in words for the list."""
+    """(target, summary) in words for the list; any shape the server sends is accepted."""
     if not isinstance(payload, dict):
         return "", action
     if action.startswith("entry."):
-        entry = payload.get("entry") or {}
+        entry = _obj(payload.get("entry"))
         target = f"{payload.get('model') or payload.get('uid') or '?'} #{entry.get('documentId') or entry.get('id') or '?'}"
         return target, f"{action.split('.', 1)[1]} {payload.get('uid') or payload.get('model') or 'entry'}"
     if action.startswith(("user.", "admin.")):
-        user = payload.get("user") or {}
+        user = _obj(payload.get("user"))
         return str(user.get("email") or user.get("id") or ""), action
     if action.startswith("role."):
-        role = payload.get("role") or {}
+        role = _obj(payload.get("role"))
         return str(role.get("name") or role.get("code") or role.get("id") or ""), action
     if action.startswith("permission."):
-        perms = payload.get("permissions") or []
+        perms = _list(payload.get("permissions"))
         return f"{len(perms)} permission(s)", action
     if action.startswith("media"):
-        media = payload.get("media") or payload.get("file") or {}
+        media = _obj(payload.get("media")) or _obj(payload.get("file"))
         return str(media.get("name") or media.get("id") or ""), action
-    resource = payload.get("resource") or {}
+    resource = _obj(payload.get("resource"))
     return str(resource.get("name") or resource.get("id") or ""), str(payload.get("details") or action)[:200]
 
 
@@ -58,7 +62,26 @@ def to_event(profile: str, raw: dict[str, Any]) -> AuditEvent | None:
         "system" if payload.get("origin") == "scheduler" else "unknown (deleted user or system)")
     target, summary = _summary(action, payload)
     return AuditEvent(profile=profile, source_id=str(raw["id"]), time=when, who=str(who), action=action,
-                      target=target, summary=summary, derived=False, payload=payload)
+                      target=target, summary=summary, derived=False, payload=payload,
+                      alert=payload_alert(action, payload))  # judged whole, before a large payload is cut
+
+
+async def whole_payload(client: StrapiClient, source_id: str) -> dict[str, Any]:
+    """The whole payload of one event, fetched again (an event keeps only a preview of a large one)."""
+    what = f"GET /admin/audit-logs/{source_id}"
+    try:
+        answer = await client.get(f"/admin/audit-logs/{quote(source_id, safe='')}")
+    except (NotFound, NotJSON):
+        raise NotFound(f"{what}: the server no longer has this event (retention, or the feature was turned "
+                       "off).") from None
+    if isinstance(answer, dict) and isinstance(answer.get("data"), dict):
+        answer = answer["data"]
+    if answer is None:  # Strapi answers 204 for an unknown id
+        raise NotFound(f"{what}: the server no longer has this event.")
+    if not isinstance(answer, dict):
+        raise UnexpectedShape(f"{what} did not answer an audit-log object.")
+    payload = answer.get("payload")
+    return payload if isinstance(payload, dict) else {}
 
 
 class EnterpriseSource:
@@ -107,16 +130,20 @@ class EnterpriseSource:
     async def _walk(self) -> list[AuditEvent]:
         since = self.cursor - OVERLAP if self.cursor else None
         fresh: dict[str, AuditEvent] = {}
+        held = 0  # bytes the events of this walk hold: bounded, however large the server's payloads
         page = 1
         while True:
             answer = await self._page(page, since)
             for raw in answer["results"]:
                 event = to_event(self.client.profile.name, raw) if isinstance(raw, dict) else None
                 if event is not None and event.source_id not in self.seen and (
-                        self.floor is None or event.time > self.floor):
-                    fresh.setdefault(event.source_id, event)
+                        self.floor is None or event.time > self.floor) and event.source_id not in fresh:
+                    if held + event.footprint > POLL_BYTES:
+                        event.drop_payload()
+                    held += event.footprint
+                    fresh[event.source_id] = event
             pagination = answer.get("pagination") if isinstance(answer.get("pagination"), dict) else {}
-            page_count = int(pagination.get("pageCount") or 1)
+            page_count = bounds.integer(pagination.get("pageCount"), 1, MAX_PAGES, default=1, clamp=True)
             # the first poll without a start time reads only the latest page
             if since is None or page >= page_count or not answer["results"] or page >= MAX_PAGES:
                 break

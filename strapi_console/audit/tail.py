@@ -4,6 +4,7 @@ errors, pausable, delivering alert-checked events to whoever listens (the CLI or
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,12 +12,12 @@ from datetime import datetime, timezone
 
 from ..client import StrapiClient
 from ..config import Profile
-from ..errors import ConsoleError, FeatureAbsent, RateLimited, SignedOut, StrapiError
+from ..errors import ConsoleError, FeatureAbsent, RateLimited, SignedOut, isolate
 from ..secrets import SecretStore
 from ..session import client_for, load_credentials
 from .alerts import AlertRules
 from .community import CommunitySource
-from .enterprise import EnterpriseSource
+from .enterprise import EnterpriseSource, whole_payload
 from .events import AuditEvent
 
 FAST, SLOW = 2.0, 10.0  # seconds between polls: faster while events flow, slower when quiet
@@ -106,11 +107,23 @@ class Tail:
         self.running.set()
         self._wake.set()
 
-    def _deliver(self, events: list[AuditEvent]) -> None:
+    async def _deliver(self, events: list[AuditEvent]) -> None:
         for event in events:
             event.alert = event.alert or self.rules.check(event)
         if events:
-            self.on_events(events)
+            delivered = self.on_events(events)
+            if inspect.isawaitable(delivered):  # a listener that fetches whole payloads as it writes (the CLI)
+                await delivered
+
+    async def whole_payload(self, event: AuditEvent) -> dict | None:
+        """The whole payload of an event: kept, or fetched again from its server when only a preview was
+        kept; None when it cannot be (a derived event's payload exists only as the console built it)."""
+        if not event.truncated:
+            return event.payload
+        server = self.servers.get(event.profile)
+        if event.derived or server is None:
+            return None
+        return await whole_payload(server.client, event.source_id)
 
     async def _sleep(self, seconds: float) -> None:
         self._wake.clear()
@@ -120,6 +133,17 @@ class Tail:
             pass
 
     async def _loop(self, profile: Profile) -> None:
+        """One server's tail. Never raises (except cancellation): whatever breaks is this server's status,
+        so a failing or hostile server never stops the others' tails."""
+        try:
+            await self._tail(profile)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 — outside a poll (opening the client): this tail stops
+            error = isolate(exc, f"The audit tail of {profile.name}")
+            self.on_status(ServerStatus(profile.name, mode="stopped", error=f"{error.title}: {error.message}"))
+
+    async def _tail(self, profile: Profile) -> None:
         try:
             credentials = await load_credentials(self.store, profile)
         except ConsoleError as exc:
@@ -150,7 +174,8 @@ class Tail:
                     backoff = min(MAX_BACKOFF, backoff * 2)
                     await self._sleep(min(wait, MAX_BACKOFF * 5))
                     continue
-                except (StrapiError, ConsoleError) as exc:
+                except Exception as exc:  # noqa: BLE001 — a typed error, or anything a hostile answer caused
+                    exc = isolate(exc, f"A poll of {profile.name}")
                     status.live = False
                     status.error = f"{exc.title}: {exc.message} (retrying in {_secs(backoff)})"
                     if server.source is None:
@@ -166,11 +191,11 @@ class Tail:
                 status.events += len(events)
                 floor = self.fast if status.mode == "audit-log" else max(self.fast, DERIVED_FAST)
                 status.interval = floor if events else min(self.slow, max(floor, status.interval * 1.5))
-                self._deliver(events)
+                await self._deliver(events)
                 self.on_status(status)
                 # the next poll starts an interval after this one started, never before it ended
                 await self._sleep(max(0.0, status.interval - (time.monotonic() - started)))
 
     async def run(self) -> None:
-        """Run until cancelled; a failing server never stops the others."""
-        await asyncio.gather(*(self._loop(p) for p in self.profiles))
+        """Run until cancelled; a failing server never stops the others (each loop keeps its errors)."""
+        await asyncio.gather(*(self._loop(p) for p in self.profiles), return_exceptions=True)

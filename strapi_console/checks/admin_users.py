@@ -12,7 +12,8 @@ from .registry import ScanContext, check, spec
 GENERIC = re.compile(r"^(admin|administrator|root|test|demo|info|webmaster|dev)@", re.I)
 
 
-@check("AUTH-ADMIN-USERS", "Admin account hygiene", "medium", needs_auth=True,
+@check("AUTH-ADMIN-USERS", "Admin account hygiene", "medium", panel="permissions", needs=("sign-in",),
+       settings=("departed_admins",),
        references=("https://docs.strapi.io/cms/features/rbac",))
 async def admin_users(ctx: ScanContext):
     me = spec("AUTH-ADMIN-USERS")
@@ -32,7 +33,7 @@ async def admin_users(ctx: ScanContext):
     generic = [u.get("email") for u in users if u.get("isActive") and GENERIC.match(str(u.get("email") or ""))]
     evidence = {"request": "GET /admin/users (paginated)", "admins": len(users), "active_super_admins": len(supers),
                 "inactive_older_than_7_days": stale, "generic_addresses": generic}
-    departed = {e.lower() for e in ctx.client.profile.departed_admins}
+    departed = {e.lower() for e in me.setting(ctx, "departed_admins")}
     still_active = [u for u in users if u.get("isActive") and str(u.get("email") or "").lower() in departed]
     if still_active:
         evidence["departed_but_active"] = [u.get("email") for u in still_active]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from .. import shared_reads
+from .. import bounds, shared_reads
 from ..audit import snapshots
 from ..audit.community import CANNOT_SEE
 from ..times import parse_time
@@ -24,12 +24,14 @@ async def _first_entry(ctx: ScanContext, order: str) -> tuple[int, dict | None] 
             return None
         if not isinstance(answer, dict) or not isinstance(answer.get("results"), list):
             return None
-        total = int((answer.get("pagination") or {}).get("total") or len(answer["results"]))
+        pagination = answer.get("pagination") if isinstance(answer.get("pagination"), dict) else {}
+        total = bounds.integer(pagination.get("total"), 0, bounds.MAX_SAFE_INTEGER) or len(answer["results"])
         return total, (answer["results"][0] if answer["results"] else None)
     return await ctx.memo(f"audit-first:{order}", fetch)
 
 
-@check("AUD-AVAILABLE", "An admin audit trail exists", "medium", needs_auth=True, references=(AUDIT_DOC,))
+@check("AUD-AVAILABLE", "An admin audit trail exists", "medium", panel="audit", needs=("sign-in",),
+       references=(AUDIT_DOC,))
 async def available(ctx: ScanContext):
     me = spec("AUD-AVAILABLE")
     licensed = audit_logs_licensed(ctx.info.project_type)
@@ -53,7 +55,8 @@ async def available(ctx: ScanContext):
     return me.finding("pass", f"Audit logs are on ({total} entries)", evidence=evidence)
 
 
-@check("AUD-RETENTION", "Retention is long enough to investigate", "low", needs_auth=True, references=(AUDIT_DOC,))
+@check("AUD-RETENTION", "Retention is long enough to investigate", "low", panel="audit", needs=("sign-in",),
+       references=(AUDIT_DOC,))
 async def retention(ctx: ScanContext):
     me = spec("AUD-RETENTION")
     if not audit_logs_licensed(ctx.info.project_type):
@@ -79,7 +82,7 @@ async def retention(ctx: ScanContext):
                            "snippet": "auditLogs: { retentionDays: 90 },"})
 
 
-@check("AUD-DRIFT", "Changes that audit logs miss are tracked", "medium", needs_auth=True,
+@check("AUD-DRIFT", "Changes that audit logs miss are tracked", "medium", panel="audit", needs=("sign-in",),
        references=("https://github.com/strapi/strapi/issues/23493",))
 async def drift(ctx: ScanContext):
     me = spec("AUD-DRIFT")
@@ -100,7 +103,7 @@ async def drift(ctx: ScanContext):
                            "them live"})
 
 
-@check("AUD-TAIL", "Live tail with alert rules", "info", references=(AUDIT_DOC,))
+@check("AUD-TAIL", "Live tail with alert rules", "info", panel="audit", references=(AUDIT_DOC,))
 async def tail_info(ctx: ScanContext):
     me = spec("AUD-TAIL")
     if audit_logs_licensed(ctx.info.project_type):

@@ -41,7 +41,8 @@ def _role_finding(me, role: Role, bad: list[str], fail_title: str, pass_title: s
     return finding
 
 
-@check("AUTH-PUBLIC-WRITE", "Public role has no write access", "critical", needs_auth=True, references=(UP_DOCS,))
+@check("AUTH-PUBLIC-WRITE", "Public role has no write access", "critical", panel="permissions", needs=("sign-in",),
+       references=(UP_DOCS,))
 async def public_write(ctx: ScanContext):
     me = spec("AUTH-PUBLIC-WRITE")
     role = await _role(ctx, "public")
@@ -53,7 +54,8 @@ async def public_write(ctx: ScanContext):
                          "Deny these actions on the Public role")
 
 
-@check("AUTH-PUBLIC-USERS", "Anonymous users cannot list end users", "high", needs_auth=True, references=(UP_DOCS,))
+@check("AUTH-PUBLIC-USERS", "Anonymous users cannot list end users", "high", panel="permissions", needs=("sign-in",),
+       references=(UP_DOCS,))
 async def public_users(ctx: ScanContext):
     me = spec("AUTH-PUBLIC-USERS")
     role = await _role(ctx, "public")
@@ -68,7 +70,8 @@ async def public_users(ctx: ScanContext):
     return finding
 
 
-@check("AUTH-PUBLIC-UPLOAD", "Anonymous upload and delete of media is off", "high", needs_auth=True,
+@check("AUTH-PUBLIC-UPLOAD", "Anonymous upload and delete of media is off", "high", panel="permissions",
+       needs=("sign-in",),
        references=(UP_DOCS,))
 async def public_upload(ctx: ScanContext):
     me = spec("AUTH-PUBLIC-UPLOAD")
@@ -80,7 +83,8 @@ async def public_upload(ctx: ScanContext):
                          "Anonymous visitors cannot upload or delete media", "Deny upload and delete on Public")
 
 
-@check("AUTH-PUBLIC-READ", "Inventory of anonymously readable content", "medium", needs_auth=True,
+@check("AUTH-PUBLIC-READ", "Inventory of anonymously readable content", "medium", panel="permissions",
+       needs=("sign-in",),
        references=(UP_DOCS,))
 async def public_read(ctx: ScanContext):
     me = spec("AUTH-PUBLIC-READ")
@@ -102,7 +106,8 @@ async def public_read(ctx: ScanContext):
     return me.finding("pass", "No content type is readable anonymously", evidence=evidence)
 
 
-@check("AUTH-AUTHENTICATED-ROLE", "Authenticated role is not over-privileged", "high", needs_auth=True,
+@check("AUTH-AUTHENTICATED-ROLE", "Authenticated role is not over-privileged", "high", panel="permissions",
+       needs=("sign-in",),
        references=(UP_DOCS,))
 async def authenticated_role(ctx: ScanContext):
     me = spec("AUTH-AUTHENTICATED-ROLE")
@@ -125,7 +130,7 @@ async def authenticated_role(ctx: ScanContext):
     return me.finding("pass", "The Authenticated role cannot manage users or roles", evidence={"role": role.name})
 
 
-@check("AUTH-DEFAULT-ROLE", "New users get the least-privileged role", "high", needs_auth=True,
+@check("AUTH-DEFAULT-ROLE", "New users get the least-privileged role", "high", panel="headers", needs=("sign-in",),
        references=(UP_DOCS,))
 async def default_role(ctx: ScanContext):
     me = spec("AUTH-DEFAULT-ROLE")
@@ -153,21 +158,31 @@ async def default_role(ctx: ScanContext):
     return finding
 
 
-@check("AUTH-REGISTRATION", "Self sign-up is deliberate", "medium", needs_auth=True, references=(UP_DOCS,))
+@check("AUTH-REGISTRATION", "Self sign-up is deliberate", "medium", panel="headers", needs=("sign-in",),
+       settings=("expects_signups",), references=(UP_DOCS,))
 async def registration(ctx: ScanContext):
+    """Open sign-up passes when the profile declares it intended (expects_signups), as the contract says."""
     me = spec("AUTH-REGISTRATION")
     settings = await _advanced(ctx)
-    evidence = {"request": "GET /users-permissions/advanced", "allow_register": settings.get("allow_register")}
+    expected = me.setting(ctx, "expects_signups")
+    evidence = {"request": "GET /users-permissions/advanced", "allow_register": settings.get("allow_register"),
+                "expects_signups": expected}
     if not settings.get("allow_register"):
         return me.finding("pass", "Anyone cannot sign up (registration is off)", evidence=evidence)
+    if expected:
+        return me.finding("pass", "Anyone can create an end-user account, as the profile declares (expects_signups)",
+                          evidence=evidence)
     plan = advanced_plan(settings, {"allow_register": False})
-    finding = me.finding("warn", "Anyone can create an end-user account (POST /api/auth/local/register)",
-                         evidence=evidence, fix=_fix(plan, "Turn self sign-up off (other settings unchanged)"))
+    finding = me.finding("warn", "Anyone can create an end-user account (POST /api/auth/local/register), and the "
+                         "profile does not declare it (expects_signups)", evidence=evidence,
+                         fix=_fix(plan, "Turn self sign-up off (other settings unchanged), or set expects_signups = "
+                                        "true in the profile if it is intended"))
     finding.plan = plan
     return finding
 
 
-@check("AUTH-EMAIL-CONFIRM", "Email confirmation is on when sign-up is open", "medium", needs_auth=True,
+@check("AUTH-EMAIL-CONFIRM", "Email confirmation is on when sign-up is open", "medium", panel="headers",
+       needs=("sign-in",),
        references=(UP_DOCS,))
 async def email_confirm(ctx: ScanContext):
     me = spec("AUTH-EMAIL-CONFIRM")

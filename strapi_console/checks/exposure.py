@@ -11,7 +11,7 @@ from .registry import ScanContext, check, spec
 STRAPI_DOCS = "https://docs.strapi.io/cms/configurations/admin-panel"
 
 
-@check("EXP-INSTALLER", "First-admin registration is closed", "critical",
+@check("EXP-INSTALLER", "First-admin registration is closed", "critical", panel="headers",
        references=("https://github.com/projectdiscovery/nuclei-templates (strapi-admin-installer)",))
 async def installer(ctx: ScanContext):
     me = spec("EXP-INSTALLER")
@@ -27,7 +27,7 @@ async def installer(ctx: ScanContext):
     return me.finding("error", reason="GET /admin/init did not say whether an admin exists", evidence=evidence)
 
 
-@check("EXP-FINGERPRINT", "Strapi is detected and the version is not leaked to anonymous users", "low",
+@check("EXP-FINGERPRINT", "Strapi is detected and the version is not leaked to anonymous users", "low", panel="headers",
        references=("https://docs.strapi.io/cms/configurations/server",))
 async def fingerprint(ctx: ScanContext):
     me = spec("EXP-FINGERPRINT")
@@ -46,7 +46,7 @@ async def fingerprint(ctx: ScanContext):
     return me.finding("info", "Strapi detected; the exact version is not shown to anonymous users", evidence=evidence)
 
 
-@check("EXP-DEV-MODE", "Production is not running `strapi develop`", "high", needs_auth=True,
+@check("EXP-DEV-MODE", "Production is not running `strapi develop`", "high", panel="headers", needs=("sign-in",),
        references=(STRAPI_DOCS,))
 async def dev_mode(ctx: ScanContext):
     me = spec("EXP-DEV-MODE")
@@ -88,7 +88,7 @@ async def _fetch_all(ctx: ScanContext, paths: tuple[str, ...]):
     return await asyncio.gather(*(one(p) for p in paths))
 
 
-@check("EXP-ENV-FILES", "Secrets and config files are not served", "critical")
+@check("EXP-ENV-FILES", "Secrets and config files are not served", "critical", panel="headers")
 async def env_files(ctx: ScanContext):
     me = spec("EXP-ENV-FILES")
     served = {}
@@ -102,7 +102,7 @@ async def env_files(ctx: ScanContext):
     return me.finding("pass", "No project or secret file is served", evidence=evidence)
 
 
-@check("EXP-DB-EXPORT", "Database files and exports are not served", "critical")
+@check("EXP-DB-EXPORT", "Database files and exports are not served", "critical", panel="headers")
 async def db_export(ctx: ScanContext):
     me = spec("EXP-DB-EXPORT")
     served = [path for path, resp in await _fetch_all(ctx, DB_PATHS)
@@ -114,7 +114,7 @@ async def db_export(ctx: ScanContext):
     return me.finding("pass", "No database file is served", evidence=evidence)
 
 
-@check("EXP-OPENAPI", "Built-in OpenAPI spec is not anonymous", "low")
+@check("EXP-OPENAPI", "Built-in OpenAPI spec is not anonymous", "low", panel="headers")
 async def openapi(ctx: ScanContext):
     me = spec("EXP-OPENAPI")
     resp = await ctx.client.probe("GET", "/api/openapi.json", retries=0)
@@ -127,7 +127,7 @@ async def openapi(ctx: ScanContext):
     return me.finding("pass", "No anonymous OpenAPI document", evidence=evidence)
 
 
-@check("EXP-DOCS", "API documentation (Swagger UI) is not public", "medium")
+@check("EXP-DOCS", "API documentation (Swagger UI) is not public", "medium", panel="headers")
 async def docs(ctx: ScanContext):
     me = spec("EXP-DOCS")
     resp = await ctx.client.probe("GET", "/documentation/v1.0.0", headers={"Accept": "text/html"},

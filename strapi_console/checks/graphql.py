@@ -27,7 +27,7 @@ def _plugin_absent(resp) -> bool:
     return resp is None or resp.status in (404, 405)
 
 
-@check("EXP-GQL-SANDBOX", "GraphQL landing page or sandbox is off in production", "medium",
+@check("EXP-GQL-SANDBOX", "GraphQL landing page or sandbox is off in production", "medium", panel="headers",
        references=(GRAPHQL_DOC,))
 async def sandbox(ctx: ScanContext):
     me = spec("EXP-GQL-SANDBOX")
@@ -48,7 +48,7 @@ async def sandbox(ctx: ScanContext):
                       evidence=evidence)
 
 
-@check("EXP-GQL-INTROSPECTION", "Anonymous GraphQL introspection", "low", references=(GRAPHQL_DOC,))
+@check("EXP-GQL-INTROSPECTION", "Anonymous GraphQL introspection", "low", panel="headers", references=(GRAPHQL_DOC,))
 async def introspection(ctx: ScanContext):
     me = spec("EXP-GQL-INTROSPECTION")
     resp = await _post(ctx, INTROSPECTION)
@@ -69,11 +69,10 @@ async def introspection(ctx: ScanContext):
     return me.finding("pass", "Anonymous introspection is refused", evidence=evidence)
 
 
-@check("EXP-GQL-LIMITS", "GraphQL depth and amount limits are in force", "low", references=(GRAPHQL_DOC,))
+@check("EXP-GQL-LIMITS", "GraphQL depth and amount limits are in force", "low", panel="headers", needs=("aggressive",),
+       probe="a deliberately deep query", references=(GRAPHQL_DOC,))
 async def limits(ctx: ScanContext):
     me = spec("EXP-GQL-LIMITS")
-    if not ctx.aggressive:
-        return me.not_applicable("sends a deliberately deep query: runs only with --aggressive")
     resp = await _post(ctx, {"query": _deep_query(12)})
     evidence = {"request": "POST /graphql (introspection nested 12 deep)", "status": resp.status if resp else None}
     if _plugin_absent(resp):

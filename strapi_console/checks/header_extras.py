@@ -6,14 +6,15 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from .headers import _https, surfaces
-from .registry import ScanContext, check, spec
+from .headers import _https, hsts_age, surfaces
+from .registry import SURFACE, ScanContext, check, spec
 
 OSHP = "https://owasp.org/www-project-secure-headers/"
 ACTIVE_TYPES = ("text/html", "image/svg+xml", "application/xhtml+xml", "text/xml", "application/xml")
 
 
-@check("HDR-HSTS-PRELOAD", "HSTS preload readiness", "info", references=("https://hstspreload.org/",))
+@check("HDR-HSTS-PRELOAD", "HSTS preload readiness", "info", panel="headers", settings=SURFACE,
+       references=("https://hstspreload.org/",))
 async def hsts_preload(ctx: ScanContext):
     me = spec("HDR-HSTS-PRELOAD")
     if not _https(ctx):
@@ -21,7 +22,7 @@ async def hsts_preload(ctx: ScanContext):
     values = (await surfaces(ctx))["admin"].headers.get_list("strict-transport-security")
     value = values[0] if len(values) == 1 else ""
     m = re.search(r"max-age\s*=\s*\"?(\d+)", value, re.I)
-    age = int(m.group(1)) if m else 0
+    age = hsts_age(m.group(1)) if m else 0
     flags = {f.strip().lower() for f in value.split(";")[1:]}
     evidence = {"strict-transport-security": values, "note": "the preload list itself is not queried (no call to "
                 "hstspreload.org from the console)"}
@@ -31,8 +32,8 @@ async def hsts_preload(ctx: ScanContext):
                       evidence=evidence)
 
 
-@check("HDR-CSP-DOCS", "Documentation or GraphQL pages get a loosened CSP", "low",
-       references=("https://docs.strapi.io/cms/configurations/middlewares#security",))
+@check("HDR-CSP-DOCS", "Documentation or GraphQL pages get a loosened CSP", "low", panel="headers",
+       settings=SURFACE + ("tags",), references=("https://docs.strapi.io/cms/configurations/middlewares#security",))
 async def csp_docs(ctx: ScanContext):
     me = spec("HDR-CSP-DOCS")
     loosened = {}
@@ -46,8 +47,8 @@ async def csp_docs(ctx: ScanContext):
     evidence = {"requests": ["GET /documentation", "GET /graphql"], "loosened": loosened}
     if not loosened:
         return me.finding("pass", "No public page with a loosened CSP", evidence=evidence)
-    production = ctx.info.information.get("currentEnvironment") == "production" or "production" in \
-        ctx.client.profile.tags
+    production = (ctx.info.information.get("currentEnvironment") == "production"
+                  or "production" in me.setting(ctx, "tags"))
     status = "warn" if production else "info"
     return me.finding(status, f"{', '.join(loosened)} allow inline scripts (Strapi loosens the CSP there on "
                       "purpose)" + (" on a production server" if production else ""), evidence=evidence,
@@ -55,7 +56,8 @@ async def csp_docs(ctx: ScanContext):
                            "rather than editing the CSP"})
 
 
-@check("HDR-CACHE-AUTH", "Authenticated API responses are not cacheable", "low", needs_auth=True,
+@check("HDR-CACHE-AUTH", "Authenticated API responses are not cacheable", "low", panel="headers", settings=SURFACE,
+       needs=("sign-in",),
        references=(OSHP,))
 async def cache_auth(ctx: ScanContext):
     me = spec("HDR-CACHE-AUTH")
@@ -73,7 +75,8 @@ async def cache_auth(ctx: ScanContext):
                                       "Cache-Control \"no-store\" always;\n}"})
 
 
-@check("HDR-UPLOADS", "Uploaded files cannot run as active content", "medium", needs_auth=True,
+@check("HDR-UPLOADS", "Uploaded files cannot run as active content", "medium", panel="headers", settings=SURFACE,
+       needs=("sign-in",),
        references=(OSHP, "https://docs.strapi.io/cms/features/media-library"))
 async def uploads(ctx: ScanContext):
     me = spec("HDR-UPLOADS")

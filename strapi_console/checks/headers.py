@@ -13,12 +13,13 @@ import asyncio
 import re
 from urllib.parse import urlsplit
 
+from .. import bounds
 from .. import observatory_rules as rules
 from ..errors import StrapiError, TLSFailure, Unreachable
 from ..http import Response
 from ..observatory import MODIFIERS
 from ..redact import redact_url
-from .registry import ScanContext, check, spec
+from .registry import SURFACE, ScanContext, check, spec
 
 PROBE_ORIGIN = "https://cors-probe.invalid"
 OBS = "https://developer.mozilla.org/en-US/observatory/docs/tests_and_scoring"
@@ -26,6 +27,12 @@ MIDDLEWARES = "config/middlewares.js"
 # Strapi's own session cookies, which the Observatory's name test ('login', 'sess') misses: the admin's
 # jwtToken and refresh cookie, the Users & Permissions refresh cookie (security-checks.md HDR-COOKIES)
 STRAPI_SESSION_MARKERS = ("jwt", "token", "refresh")
+
+
+def hsts_age(digits: str) -> int:
+    """An HSTS max-age in seconds; absurdly long digit strings count as the longest age (never int() them)."""
+    longest = int(bounds.MAX_DURATION)
+    return bounds.integer(digits, 0, longest, default=longest, clamp=True)
 
 
 def _https(ctx: ScanContext) -> bool:
@@ -107,7 +114,8 @@ def _hsts_own(values: list[str]) -> tuple[str | None, str | None]:
     return None, None
 
 
-@check("HDR-HSTS", "Strict-Transport-Security present and long enough", "high", references=(OBS,))
+@check("HDR-HSTS", "Strict-Transport-Security present and long enough", "high", panel="headers", settings=SURFACE,
+       references=(OBS,))
 async def hsts(ctx: ScanContext):
     me = spec("HDR-HSTS")
     if not _https(ctx):
@@ -133,7 +141,7 @@ async def hsts(ctx: ScanContext):
     if result == "hsts-header-invalid":
         return me.finding("fail", "Strict-Transport-Security has no valid max-age", evidence=evidence, fix=fix)
     m = re.search(r"max-age\s*=\s*\"?(\d+)", values[0], re.I)
-    days = f"{int(m.group(1)) // 86400} days" if m else "an unreadable max-age"
+    days = f"{hsts_age(m.group(1)) // 86400} days" if m else "an unreadable max-age"
     if result == "hsts-implemented-max-age-less-than-six-months":
         return me.finding("warn", f"HSTS max-age is {days} (under six months)", evidence=evidence, fix=fix)
     return me.finding("pass", f"HSTS for {days}", evidence=evidence)
@@ -157,7 +165,8 @@ CSP_STATUS = {
 }
 
 
-@check("HDR-CSP", "Content-Security-Policy present and without unsafe script sources", "medium", references=(OBS,))
+@check("HDR-CSP", "Content-Security-Policy present and without unsafe script sources", "medium", panel="headers",
+       settings=SURFACE, references=(OBS,))
 async def csp(ctx: ScanContext):
     me = spec("HDR-CSP")
     admin = (await surfaces(ctx))["admin"]
@@ -193,7 +202,7 @@ def _framing_own(xfo: str | None, header_policy: dict[str, set[str]]) -> tuple[s
     return rules.x_frame_options(xfo, None), None
 
 
-@check("HDR-FRAMING", "Clickjacking protection", "medium", references=(OBS,))
+@check("HDR-FRAMING", "Clickjacking protection", "medium", panel="headers", settings=SURFACE, references=(OBS,))
 async def framing(ctx: ScanContext):
     me = spec("HDR-FRAMING")
     admin = (await surfaces(ctx))["admin"]
@@ -219,7 +228,7 @@ async def framing(ctx: ScanContext):
                                SECURITY_SNIPPET % "frameguard: { action: 'sameorigin' },"))
 
 
-@check("HDR-XCTO", "X-Content-Type-Options: nosniff", "low", references=(OBS,))
+@check("HDR-XCTO", "X-Content-Type-Options: nosniff", "low", panel="headers", settings=SURFACE, references=(OBS,))
 async def xcto(ctx: ScanContext):
     """Stricter than the Observatory, which reads only the page: every surface the console fetched must
     say nosniff (an API answer sniffed as HTML is as bad as the admin page)."""
@@ -239,7 +248,7 @@ async def xcto(ctx: ScanContext):
                                "add_header X-Content-Type-Options nosniff always;", file="nginx server block"))
 
 
-@check("HDR-REFERRER", "Referrer-Policy", "low", references=(OBS,))
+@check("HDR-REFERRER", "Referrer-Policy", "low", panel="headers", settings=SURFACE, references=(OBS,))
 async def referrer(ctx: ScanContext):
     me = spec("HDR-REFERRER")
     values = (await surfaces(ctx))["admin"].headers.get_list("referrer-policy")
@@ -261,7 +270,8 @@ async def referrer(ctx: ScanContext):
                       evidence=evidence, fix=fix)
 
 
-@check("HDR-CORS", "CORS does not reflect arbitrary origins with credentials", "high", references=(OBS,))
+@check("HDR-CORS", "CORS does not reflect arbitrary origins with credentials", "high", panel="headers",
+       settings=SURFACE, references=(OBS,))
 async def cors(ctx: ScanContext):
     """The Observatory reads one GET sent with a foreign Origin; the console also sends a preflight, and
     a preflight that grants the foreign origin credentials counts as much as the GET."""
@@ -306,22 +316,25 @@ def _policy_check(check_id: str, header: str, test: str, read, statuses: dict[st
     return run
 
 
-check("HDR-CORP", "Cross-Origin-Resource-Policy", "low", references=(OBS,))(_policy_check(
+check("HDR-CORP", "Cross-Origin-Resource-Policy", "low", panel="headers", settings=SURFACE,
+      references=(OBS,))(_policy_check(
     "HDR-CORP", "cross-origin-resource-policy", "corp", rules.corp,
     {"same-origin": "pass", "same-site": "pass", "cross-origin": "info", "not-implemented": "warn"},
     "crossOriginResourcePolicy: { policy: 'same-site' },"))
-check("HDR-COOP", "Cross-Origin-Opener-Policy on admin HTML", "low", references=(OBS,))(_policy_check(
+check("HDR-COOP", "Cross-Origin-Opener-Policy on admin HTML", "low", panel="headers", settings=SURFACE,
+      references=(OBS,))(_policy_check(
     "HDR-COOP", "cross-origin-opener-policy", "coop", rules.coop,
     {"same-origin": "pass", "same-origin-allow-popups": "pass", "noopener-allow-popups": "pass",
      "unsafe-none": "warn", "not-implemented": "warn"},
     "crossOriginOpenerPolicy: { policy: 'same-origin' },"))
-check("HDR-COEP", "Cross-Origin-Embedder-Policy", "info", references=(OBS,))(_policy_check(
+check("HDR-COEP", "Cross-Origin-Embedder-Policy", "info", panel="headers", settings=SURFACE,
+      references=(OBS,))(_policy_check(
     "HDR-COEP", "cross-origin-embedder-policy", "coep", rules.coep,
     {"require-corp": "pass", "credentialless": "pass", "unsafe-none": "pass", "not-implemented": "pass"},
     "crossOriginEmbedderPolicy: false,"))
 
 
-@check("HDR-PERMISSIONS", "Permissions-Policy", "low")
+@check("HDR-PERMISSIONS", "Permissions-Policy", "low", panel="headers", settings=SURFACE)
 async def permissions_policy(ctx: ScanContext):
     me = spec("HDR-PERMISSIONS")
     headers = (await surfaces(ctx))["admin"].headers
@@ -334,7 +347,7 @@ async def permissions_policy(ctx: ScanContext):
         'geolocation=(), payment=()" always;', file="nginx server block"))
 
 
-@check("HDR-POWERED-BY", "No X-Powered-By", "low")
+@check("HDR-POWERED-BY", "No X-Powered-By", "low", panel="headers", settings=SURFACE)
 async def powered_by(ctx: ScanContext):
     me = spec("HDR-POWERED-BY")
     value = (await surfaces(ctx))["health"].headers.get("x-powered-by")
@@ -348,7 +361,7 @@ async def powered_by(ctx: ScanContext):
         "  'strapi::favicon',\n  'strapi::public',\n];"))
 
 
-@check("HDR-SERVER-BANNER", "Server and proxy headers do not leak versions", "low")
+@check("HDR-SERVER-BANNER", "Server and proxy headers do not leak versions", "low", panel="headers", settings=SURFACE)
 async def server_banner(ctx: ScanContext):
     me = spec("HDR-SERVER-BANNER")
     banners = {n: r.headers.get("server") for n, r in (await surfaces(ctx)).items() if r.headers.get("server")}
@@ -363,7 +376,7 @@ async def server_banner(ctx: ScanContext):
     return me.finding("pass", "No Server banner", evidence=evidence)
 
 
-@check("HDR-XXP", "X-XSS-Protection is absent or 0", "info")
+@check("HDR-XXP", "X-XSS-Protection is absent or 0", "info", panel="headers", settings=SURFACE)
 async def xxp(ctx: ScanContext):
     me = spec("HDR-XXP")
     value = (await surfaces(ctx))["admin"].headers.get("x-xss-protection")
@@ -382,7 +395,8 @@ COOKIE_STATUS = {  # the console's status for its own cookies result (security-c
 }
 
 
-@check("HDR-COOKIES", "Cookies carry Secure, HttpOnly and SameSite", "high", references=(OBS,))
+@check("HDR-COOKIES", "Cookies carry Secure, HttpOnly and SameSite", "high", panel="headers", settings=SURFACE,
+       references=(OBS,))
 async def cookies(ctx: ScanContext):
     """The Observatory's cookie rules; the console also counts Strapi's own session cookies (jwtToken and the
     refresh cookies, whose names the Observatory's 'login'/'sess' test misses) as session cookies."""
@@ -434,7 +448,7 @@ SRI_STATUS = {
 }
 
 
-@check("HDR-SRI", "External scripts on admin HTML use SRI", "low", references=(OBS,))
+@check("HDR-SRI", "External scripts on admin HTML use SRI", "low", panel="headers", settings=SURFACE, references=(OBS,))
 async def sri(ctx: ScanContext):
     me = spec("HDR-SRI")
     admin = (await surfaces(ctx))["admin"]
@@ -482,7 +496,8 @@ REDIRECT_STATUS = {
 }
 
 
-@check("HDR-HTTPS-REDIRECT", "HTTP redirects to HTTPS on the same host first", "high", references=(OBS,))
+@check("HDR-HTTPS-REDIRECT", "HTTP redirects to HTTPS on the same host first", "high", panel="headers",
+       settings=SURFACE, references=(OBS,))
 async def https_redirect(ctx: ScanContext):
     me = spec("HDR-HTTPS-REDIRECT")
     parts = urlsplit(ctx.client.profile.url)

@@ -21,13 +21,14 @@ def _version(ctx: ScanContext) -> Version | None:
         return None
 
 
-@check("AUTH-PROVIDERS", "Enabled OAuth providers are intended and safe", "high", needs_auth=True,
+@check("AUTH-PROVIDERS", "Enabled OAuth providers are intended and safe", "high", panel="headers", needs=("sign-in",),
+       settings=("declared_providers",),
        references=(UP_DOC, "https://nvd.nist.gov/vuln/detail/CVE-2023-22893"))
 async def providers(ctx: ScanContext):
     me = spec("AUTH-PROVIDERS")
     found = await shared_reads.up_providers(ctx.client, ctx.memo)
     enabled = {n: p for n, p in found.items() if p.get("enabled")}
-    declared = set(ctx.client.profile.declared_providers) | {"email"}
+    declared = set(me.setting(ctx, "declared_providers")) | {"email"}
     undeclared = sorted(n for n in enabled if n not in declared)
     weak = sorted(n for n, p in enabled.items() if n != "email" and (
         urlsplit(str(p.get("callback") or p.get("redirectUri") or "")).scheme == "http" or not p.get("secret")))
@@ -54,7 +55,7 @@ async def providers(ctx: ScanContext):
                       evidence=evidence)
 
 
-@check("AUTH-WEBHOOKS", "Webhooks use TLS and do not leak secrets", "medium", needs_auth=True,
+@check("AUTH-WEBHOOKS", "Webhooks use TLS and do not leak secrets", "medium", panel="headers", needs=("sign-in",),
        references=("https://docs.strapi.io/cms/features/webhooks",))
 async def webhooks(ctx: ScanContext):
     me = spec("AUTH-WEBHOOKS")
@@ -84,7 +85,7 @@ async def webhooks(ctx: ScanContext):
                       evidence=evidence)
 
 
-@check("AUTH-ADMIN-MFA", "Second factor or SSO for admins", "medium", needs_auth=True,
+@check("AUTH-ADMIN-MFA", "Second factor or SSO for admins", "medium", panel="headers", needs=("sign-in",),
        references=("https://docs.strapi.io/cms/features/sso",))
 async def admin_mfa(ctx: ScanContext):
     me = spec("AUTH-ADMIN-MFA")

@@ -10,13 +10,11 @@ from .. import jwt
 from ..client import REFRESH_COOKIE
 from .registry import ScanContext, check, spec
 
-END_USER_HINT = ("no end-user test login for this profile: strapi-console login {name} --end-user IDENTIFIER "
-                 "stores a test user's JWT (never the password) to check it offline")
-
 OPAQUE = "the profile signs in with an admin token, which is opaque (not a JWT); sign in with a password to test"
 
 
-@check("SEC-ADMIN-JWT-DEFAULT", "ADMIN_JWT_SECRET is not a known default", "critical", needs_auth=True,
+@check("SEC-ADMIN-JWT-DEFAULT", "ADMIN_JWT_SECRET is not a known default", "critical", panel="headers",
+       needs=("sign-in",),
        references=("https://docs.strapi.io/cms/configurations/environment",))
 async def admin_jwt_default(ctx: ScanContext):
     return _default_secret_finding(spec("SEC-ADMIN-JWT-DEFAULT"), ctx.credentials.access_token, "ADMIN_JWT_SECRET",
@@ -42,12 +40,11 @@ def _default_secret_finding(me, token: str, variable: str, what: str, consequenc
              "file": ".env", "snippet": f"{variable}=<output of: openssl rand -base64 32>"})
 
 
-@check("SEC-UP-JWT-DEFAULT", "Users & Permissions JWT_SECRET is not a default", "critical",
+@check("SEC-UP-JWT-DEFAULT", "Users & Permissions JWT_SECRET is not a default", "critical", panel="headers",
+       needs=("end-user",),
        references=("https://docs.strapi.io/cms/features/users-permissions",))
 async def up_jwt_default(ctx: ScanContext):
     me = spec("SEC-UP-JWT-DEFAULT")
-    if ctx.end_user is None:
-        return me.not_applicable(END_USER_HINT.format(name=ctx.client.profile.name))
     return _default_secret_finding(me, ctx.end_user.access_token, "JWT_SECRET", "end-user JWT",
                                    "forge any end user's token")
 
@@ -58,7 +55,7 @@ def keygrip_sign(data: str, key: str) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-@check("SEC-APP-KEYS-DEFAULT", "APP_KEYS are not the template values", "high",
+@check("SEC-APP-KEYS-DEFAULT", "APP_KEYS are not the template values", "high", panel="headers",
        references=("https://docs.strapi.io/cms/configurations/environment",))
 async def app_keys_default(ctx: ScanContext):
     me = spec("SEC-APP-KEYS-DEFAULT")
@@ -79,7 +76,7 @@ async def app_keys_default(ctx: ScanContext):
     return me.finding("pass", "APP_KEYS is none of the known defaults", evidence=evidence)
 
 
-@check("SEC-SALTS-HINT", "Token salts were rotated from template values", "medium", needs_auth=True,
+@check("SEC-SALTS-HINT", "Token salts were rotated from template values", "medium", panel="headers", needs=("sign-in",),
        references=("https://docs.strapi.io/cms/features/api-tokens",))
 async def salts_hint(ctx: ScanContext):
     me = spec("SEC-SALTS-HINT")
@@ -98,7 +95,7 @@ async def salts_hint(ctx: ScanContext):
                       "is not a template value", evidence={"derived_from": "SEC-ADMIN-JWT-DEFAULT"})
 
 
-@check("SEC-JWT-ALG", "Admin JWTs use a strong algorithm", "critical", needs_auth=True)
+@check("SEC-JWT-ALG", "Admin JWTs use a strong algorithm", "critical", panel="headers", needs=("sign-in",))
 async def jwt_alg(ctx: ScanContext):
     me = spec("SEC-JWT-ALG")
     decoded = jwt.decode(ctx.credentials.access_token)

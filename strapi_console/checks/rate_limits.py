@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import secrets
 
+from .. import bounds
 from ..errors import StrapiError
 from .registry import ScanContext, check, spec
 
-AGGRESSIVE_ONLY = "sends failed sign-in attempts with a made-up identity: runs only with --aggressive"
+SIGN_INS = "failed sign-in attempts with a made-up identity"
 ADMIN_DOC = "https://docs.strapi.io/cms/configurations/admin-panel"
 UP_DOC = "https://docs.strapi.io/cms/features/users-permissions"
 
@@ -45,10 +46,9 @@ async def _attempts(ctx: ScanContext, path: str, body: dict, most: int, headers:
 
 def _limit_of(attempts: list[tuple[int, dict]]) -> int | None:
     for _, rate in attempts:
-        try:
-            return int(rate["x-ratelimit-limit"])
-        except (KeyError, ValueError):
-            continue
+        limit = bounds.integer(rate.get("x-ratelimit-limit"), 0, bounds.MAX_SAFE_INTEGER)
+        if limit is not None:
+            return limit
     return None
 
 
@@ -59,11 +59,10 @@ async def _admin_probe(ctx: ScanContext):
     return email, password, attempts
 
 
-@check("RATE-ADMIN-LOGIN", "Admin login is throttled", "high", references=(ADMIN_DOC,))
+@check("RATE-ADMIN-LOGIN", "Admin login is throttled", "high", panel="headers", needs=("aggressive",), probe=SIGN_INS,
+       references=(ADMIN_DOC,))
 async def admin_login(ctx: ScanContext):
     me = spec("RATE-ADMIN-LOGIN")
-    if not ctx.aggressive:
-        return me.not_applicable(AGGRESSIVE_ONLY)
     _, _, attempts = await ctx.memo("rate-admin", lambda: _admin_probe(ctx))
     statuses = [s for s, _ in attempts]
     evidence = {"request": "POST /admin/login with a made-up e-mail", "statuses": statuses,
@@ -80,11 +79,10 @@ async def admin_login(ctx: ScanContext):
                       f"Not throttled within {len(statuses)} attempts", evidence=evidence, fix=fix)
 
 
-@check("RATE-UP-LOGIN", "End-user login is throttled", "high", references=(UP_DOC,))
+@check("RATE-UP-LOGIN", "End-user login is throttled", "high", panel="headers", needs=("aggressive",), probe=SIGN_INS,
+       references=(UP_DOC,))
 async def up_login(ctx: ScanContext):
     me = spec("RATE-UP-LOGIN")
-    if not ctx.aggressive:
-        return me.not_applicable(AGGRESSIVE_ONLY)
     identifier, password = _probe_identity()
     # One attempt first: the X-RateLimit headers tell the limit without using up the console's bucket
     # (5.54 keys this route by IP only, so every extra attempt counts against this address).
@@ -111,12 +109,11 @@ async def up_login(ctx: ScanContext):
     return me.finding("pass", f"Throttled: {limit} attempts per window", evidence=evidence)
 
 
-@check("RATE-DOCS-LOGIN", "Documentation login is throttled", "medium",
+@check("RATE-DOCS-LOGIN", "Documentation login is throttled", "medium", panel="headers", needs=("aggressive",),
+       probe="wrong passwords to the documentation login",
        references=("https://docs.strapi.io/cms/plugins/documentation",))
 async def docs_login(ctx: ScanContext):
     me = spec("RATE-DOCS-LOGIN")
-    if not ctx.aggressive:
-        return me.not_applicable(AGGRESSIVE_ONLY)
     try:
         page = await ctx.client.probe("GET", "/documentation/v1.0.0", headers={"Accept": "text/html"},
                                       retries=0, follow=0)
@@ -139,12 +136,11 @@ async def docs_login(ctx: ScanContext):
                                                          "    proxy_pass http://127.0.0.1:1337;\n}"})
 
 
-@check("RATE-PROXY-TRUST", "Rate-limit identity is the real client, not a spoofable header", "high",
+@check("RATE-PROXY-TRUST", "Rate-limit identity is the real client, not a spoofable header", "high", panel="headers",
+       needs=("aggressive",), probe=SIGN_INS,
        references=("https://docs.strapi.io/cms/configurations/server",))
 async def proxy_trust(ctx: ScanContext):
     me = spec("RATE-PROXY-TRUST")
-    if not ctx.aggressive:
-        return me.not_applicable(AGGRESSIVE_ONLY)
     email, password, attempts = await ctx.memo("rate-admin", lambda: _admin_probe(ctx))
     if 429 not in [s for s, _ in attempts]:
         return me.finding("skip", reason="the admin login never answered 429, so there is no limit to dodge "
@@ -163,7 +159,7 @@ async def proxy_trust(ctx: ScanContext):
                                       "keys: env.array('APP_KEYS'), maxIpsCount: 1 },\n});"})
 
 
-@check("RATE-LOCKOUT-NOTE", "Per-account protection beyond IP buckets", "info")
+@check("RATE-LOCKOUT-NOTE", "Per-account protection beyond IP buckets", "info", panel="headers")
 async def lockout_note(ctx: ScanContext):
     return spec("RATE-LOCKOUT-NOTE").finding(
         "info", "Strapi's limits are per address and account, with no lockout: distributed guessing stays possible. "

@@ -1,7 +1,10 @@
-"""The check registry: every check has a stable ID, a severity and an async function.
+"""The check registry: every check's spec (ID, title, family, severity, what it needs, the TUI panel it
+belongs to, the profile settings it reads) and its async function.
 
-Later features add checks by decorating functions with :func:`check`. The headless ``scan`` and the
-TUI both run :func:`run_checks`, so they always agree.
+Checks register by decorating a function with :func:`check`; the spec is the single description of a
+check: the scan gates it on what it needs, the screens choose their checks by panel, the scan reruns
+on the public URL the checks that read ``public_url``, and the README's check table is rendered from
+it (:mod:`.catalog`). The headless ``scan`` and the TUI both run :func:`run_checks`, so they always agree.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from typing import Any, Literal
 
 from ..advisories import DEFAULT_MAX_AGE_DAYS
 from ..client import ServerInfo, StrapiClient
+from ..config import CHECK_SETTINGS, sign_in_hint
 from ..errors import ConsoleError, Forbidden, SignedOut
+from ..http import current_check
 from ..redact import redact_data, redact_text, redact_urls
 from ..secrets import Credentials
 
@@ -21,6 +26,19 @@ Status = Literal["pass", "warn", "fail", "skip", "info", "error"]
 Severity = Literal["critical", "high", "medium", "low", "info"]
 SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
 STATUSES: tuple[Status, ...] = ("fail", "warn", "error", "skip", "info", "pass")
+
+# The families of security-checks.md, in its order (B1 headers ... B9 audit): the order panels group by.
+FAMILIES: tuple[str, ...] = ("HDR", "TLS", "EXP", "AUTH", "TOK", "SEC", "RATE", "VER", "AUD")
+# What a check needs before it can run; the registry skips it with an actionable reason otherwise.
+Need = Literal["sign-in", "aggressive", "end-user"]
+NEEDS: tuple[Need, ...] = ("sign-in", "aggressive", "end-user")
+# The TUI panel (a mode of the app) whose findings list shows the check; every check declares one.
+Panel = Literal["versions", "permissions", "audit", "headers"]
+PANELS: tuple[Panel, ...] = ("versions", "permissions", "audit", "headers")
+# Checks of what a URL serves (headers, TLS) read the profile's public_url: the scan runs them on it too.
+SURFACE: tuple[str, ...] = ("public_url",)
+END_USER_HINT = ("no end-user test login for this profile: strapi-console login {name} --end-user IDENTIFIER "
+                 "stores a test user's JWT (never the password) to check it offline")
 
 
 @dataclass
@@ -91,14 +109,21 @@ class ScanContext:
 CheckFn = Callable[[ScanContext], Awaitable[Finding]]
 
 
+class UndeclaredSetting(Exception):
+    """A check read a profile setting its spec does not declare: a bug in the check, never the user's."""
+
+
 @dataclass(frozen=True)
 class CheckSpec:
     id: str
     title: str
     severity: Severity
     family: str
-    needs_auth: bool
+    panel: Panel
     fn: CheckFn
+    needs: frozenset[Need] = frozenset()
+    settings: tuple[str, ...] = ()  # profile settings that change what this check concludes
+    probe: str | None = None  # for an aggressive check: what it sends, said when it is skipped
     references: tuple[str, ...] = ()
 
     def finding(self, status: Status, title: str | None = None, **kw) -> Finding:
@@ -108,18 +133,38 @@ class CheckSpec:
     def not_applicable(self, reason: str, **kw) -> Finding:
         return self.finding("skip", reason=reason, not_applicable=True, **kw)
 
+    def setting(self, ctx: ScanContext, name: str) -> Any:
+        """The value of a profile setting this check declared; reading an undeclared one is a bug."""
+        if name not in self.settings:
+            raise UndeclaredSetting(f"{self.id} reads the profile setting '{name}' without declaring it")
+        return ctx.client.profile.check_settings()[name]
+
 
 REGISTRY: dict[str, CheckSpec] = {}
 
 
-def check(check_id: str, title: str, severity: Severity, *, needs_auth: bool = False,
+def check(check_id: str, title: str, severity: Severity, *, panel: Panel, needs: tuple[Need, ...] = (),
+          settings: tuple[str, ...] = (), probe: str | None = None,
           references: tuple[str, ...] = ()) -> Callable[[CheckFn], CheckFn]:
+    """Register a check. Everything the scan, the screens and the docs know about it is declared here."""
     family = check_id.split("-", 1)[0]
+    problems = [f"unknown need {n!r}" for n in needs if n not in NEEDS]
+    if family not in FAMILIES:
+        problems.append(f"unknown family {family!r} (known: {', '.join(FAMILIES)})")
+    problems += [f"unknown profile setting {s!r} (known: {', '.join(CHECK_SETTINGS)})"
+                 for s in settings if s not in CHECK_SETTINGS]
+    if panel not in PANELS:
+        problems.append(f"unknown panel {panel!r}")
+    if ("aggressive" in needs) != (probe is not None):
+        problems.append("an aggressive check says what it sends (probe=...), and only an aggressive one")
+    if problems:
+        raise ValueError(f"check {check_id}: " + "; ".join(problems))
 
     def register(fn: CheckFn) -> CheckFn:
         if check_id in REGISTRY:
             raise ValueError(f"check {check_id} registered twice")
-        REGISTRY[check_id] = CheckSpec(check_id, title, severity, family, needs_auth, fn, references)
+        REGISTRY[check_id] = CheckSpec(check_id, title, severity, family, panel, fn, frozenset(needs),
+                                       tuple(settings), probe, references)
         return fn
 
     return register
@@ -129,17 +174,40 @@ def spec(check_id: str) -> CheckSpec:
     return REGISTRY[check_id]
 
 
+def for_panel(panel: Panel) -> list[CheckSpec]:
+    """The checks a TUI panel shows, in registry order."""
+    return [s for s in REGISTRY.values() if s.panel == panel]
+
+
+def reading(setting: str) -> list[CheckSpec]:
+    """The checks whose result depends on a profile setting."""
+    return [s for s in REGISTRY.values() if setting in s.settings]
+
+
 async def _run_one(spec_: CheckSpec, ctx: ScanContext) -> Finding:
+    current_check.set(spec_.id)  # this check's own task: a request budget that refuses it can name it
     finding = await _evaluate(spec_, ctx)
     if spec_.id.endswith("-ADVISORIES") and finding.advisories is None:
         finding.advisories = []  # the contract: always present on VER-*ADVISORIES, even when none matched
     return finding
 
 
+def _unmet(spec_: CheckSpec, ctx: ScanContext) -> Finding | None:
+    """The skip for a check whose needs this scan does not meet, else None."""
+    if "sign-in" in spec_.needs and not ctx.signed_in:  # counts against coverage: signing in would evaluate it
+        return spec_.finding("skip", reason=f"no admin credentials for this profile "
+                                            f"({sign_in_hint(ctx.client.profile)})")
+    if "end-user" in spec_.needs and ctx.end_user is None:
+        return spec_.not_applicable(END_USER_HINT.format(name=ctx.client.profile.name))
+    if "aggressive" in spec_.needs and not ctx.aggressive:
+        return spec_.not_applicable(f"sends {spec_.probe}: runs only with --aggressive")
+    return None
+
+
 async def _evaluate(spec_: CheckSpec, ctx: ScanContext) -> Finding:
-    if spec_.needs_auth and not ctx.signed_in:
-        return spec_.finding("skip", reason=f"no admin credentials for this profile (strapi-console login "
-                                            f"{ctx.client.profile.name})")
+    unmet = _unmet(spec_, ctx)
+    if unmet is not None:
+        return unmet
     try:
         return await spec_.fn(ctx)
     except Forbidden as exc:

@@ -26,7 +26,7 @@ def _is_html(resp) -> bool:
     return resp is not None and resp.status == 200 and "html" in (resp.headers.get("content-type") or "")
 
 
-@check("EXP-ADMIN-PUBLIC", "Admin panel reachability is restricted", "medium",
+@check("EXP-ADMIN-PUBLIC", "Admin panel reachability is restricted", "medium", panel="headers", settings=("tags",),
        references=("https://docs.strapi.io/cms/configurations/middlewares#ip",))
 async def admin_public(ctx: ScanContext):
     me = spec("EXP-ADMIN-PUBLIC")
@@ -40,7 +40,7 @@ async def admin_public(ctx: ScanContext):
            "proxy), or serve it on a separate internal host", "file": "config/middlewares.js",
            "snippet": "module.exports = [\n  // ...\n  { name: 'strapi::ip', config: { whitelist: ['10.0.0.0/8', "
                       "'203.0.113.7'] } },\n];"}
-    if "internet-facing" in ctx.client.profile.tags and api_open:
+    if "internet-facing" in me.setting(ctx, "tags") and api_open:
         return me.finding("warn", "The admin API is reachable on an internet-facing host with no allow-list seen",
                           evidence=evidence, fix=fix)
     if not api_open:
@@ -49,7 +49,7 @@ async def admin_public(ctx: ScanContext):
                       "grade it)", evidence=evidence, fix=fix)
 
 
-@check("EXP-SOURCEMAPS", "Admin bundle source maps are not public", "low")
+@check("EXP-SOURCEMAPS", "Admin bundle source maps are not public", "low", panel="headers")
 async def sourcemaps(ctx: ScanContext):
     me = spec("EXP-SOURCEMAPS")
     page = await _admin_page(ctx)
@@ -80,7 +80,8 @@ async def sourcemaps(ctx: ScanContext):
     return me.finding("pass", "No source map of the admin bundle is served", evidence=evidence)
 
 
-@check("EXP-TRANSFER", "Remote data transfer is disabled or tightly held", "medium", needs_auth=True,
+@check("EXP-TRANSFER", "Remote data transfer is disabled or tightly held", "medium", panel="headers",
+       needs=("sign-in",),
        references=("https://docs.strapi.io/cms/data-management/transfer",))
 async def transfer(ctx: ScanContext):
     me = spec("EXP-TRANSFER")

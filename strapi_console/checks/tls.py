@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from ..config import is_loopback_host
 from ..http import TLS_VERIFY_CODES
-from .registry import ScanContext, check, spec
+from .registry import SURFACE, ScanContext, check, spec
 
 TIMEOUT = 8.0
 TSSL = "https://github.com/testssl/testssl.sh"
@@ -100,7 +100,7 @@ def _skip_reason(ctx: ScanContext) -> str | None:
             else "the profile URL is plain HTTP: see TLS-AVAILABLE")
 
 
-@check("TLS-AVAILABLE", "HTTPS is served", "critical", references=(TSSL,))
+@check("TLS-AVAILABLE", "HTTPS is served", "critical", panel="headers", settings=SURFACE, references=(TSSL,))
 async def available(ctx: ScanContext):
     me = spec("TLS-AVAILABLE")
     parts = urlsplit(ctx.client.profile.url)
@@ -131,7 +131,8 @@ async def _cert_check(ctx: ScanContext, check_id: str):
     return me, probe, None
 
 
-@check("TLS-CERT-TRUST", "Chain validates against the trust store", "critical", references=(TSSL,))
+@check("TLS-CERT-TRUST", "Chain validates against the trust store", "critical", panel="headers", settings=SURFACE,
+       references=(TSSL,))
 async def trust(ctx: ScanContext):
     me, probe, early = await _cert_check(ctx, "TLS-CERT-TRUST")
     if early:
@@ -146,7 +147,8 @@ async def trust(ctx: ScanContext):
                       "your private CA with --ca-bundle)", "file": PROXY, "snippet": "ssl_certificate fullchain.pem;"})
 
 
-@check("TLS-CERT-HOSTNAME", "Certificate matches the hostname", "critical", references=(TSSL,))
+@check("TLS-CERT-HOSTNAME", "Certificate matches the hostname", "critical", panel="headers", settings=SURFACE,
+       references=(TSSL,))
 async def hostname(ctx: ScanContext):
     me, probe, early = await _cert_check(ctx, "TLS-CERT-HOSTNAME")
     if early:
@@ -174,7 +176,7 @@ def _name(rdns) -> str:
     return ", ".join(f"{k}={v}" for rdn in rdns or () for k, v in rdn)
 
 
-@check("TLS-CERT-EXPIRY", "Days until the certificate expires", "high", references=(TSSL,))
+@check("TLS-CERT-EXPIRY", "Days until expiry", "high", panel="headers", settings=SURFACE, references=(TSSL,))
 async def expiry(ctx: ScanContext):
     me, probe, early = await _cert_check(ctx, "TLS-CERT-EXPIRY")
     if early:
@@ -195,7 +197,8 @@ async def expiry(ctx: ScanContext):
     return me.finding("pass", f"The certificate is valid for {days} more days", evidence=evidence)
 
 
-@check("TLS-CERT-LIFETIME", "Certificate validity period is reasonable", "low", references=(TSSL,))
+@check("TLS-CERT-LIFETIME", "Certificate validity period is reasonable", "low", panel="headers", settings=SURFACE,
+       references=(TSSL,))
 async def lifetime(ctx: ScanContext):
     me, probe, early = await _cert_check(ctx, "TLS-CERT-LIFETIME")
     if early:
@@ -223,7 +226,8 @@ def _legacy_context() -> ssl.SSLContext:
     return ctx
 
 
-@check("TLS-PROTO-LEGACY", "TLS 1.0 and 1.1 not accepted", "high", references=(TSSL,))
+@check("TLS-PROTO-LEGACY", "TLS 1.0 and 1.1 not accepted", "high", panel="headers", settings=SURFACE,
+       references=(TSSL,))
 async def legacy(ctx: ScanContext):
     me = spec("TLS-PROTO-LEGACY")
     reason = _skip_reason(ctx)
@@ -247,7 +251,7 @@ async def legacy(ctx: ScanContext):
                            "snippet": "ssl_protocols TLSv1.2 TLSv1.3;"})
 
 
-@check("TLS-PROTO-13", "TLS 1.3 offered", "low", references=(TSSL,))
+@check("TLS-PROTO-13", "TLS 1.3 offered", "low", panel="headers", settings=SURFACE, references=(TSSL,))
 async def tls13(ctx: ScanContext):
     me = spec("TLS-PROTO-13")
     reason = _skip_reason(ctx)
@@ -264,7 +268,7 @@ async def tls13(ctx: ScanContext):
     return me.finding("pass", "TLS 1.3 is offered", evidence={"version": got["version"]})
 
 
-@check("TLS-CIPHER", "Negotiated cipher is strong", "medium", references=(TSSL,))
+@check("TLS-CIPHER", "Negotiated cipher is strong", "medium", panel="headers", settings=SURFACE, references=(TSSL,))
 async def cipher(ctx: ScanContext):
     me, probe, early = await _cert_check(ctx, "TLS-CIPHER")
     if early:
@@ -282,30 +286,7 @@ async def cipher(ctx: ScanContext):
                                               "file": PROXY, "snippet": "ssl_prefer_server_ciphers off;"})
 
 
-def tls_grade(findings) -> tuple[str, str | None] | None:
-    """SSL Labs-style lightweight grade: (grade, cap reason)."""
-    by = {f.check_id: f for f in findings}
-    avail = by.get("TLS-AVAILABLE")
-    if avail is None or avail.status != "pass":
-        return None
-    status = lambda cid: by[cid].status if cid in by else None  # noqa: E731
-    if status("TLS-CIPHER") == "fail":
-        return "F", "TLS-CIPHER"
-    if status("TLS-CERT-TRUST") == "fail" or (status("TLS-CERT-EXPIRY") == "fail" and
-                                               "expired" in by["TLS-CERT-EXPIRY"].title):
-        return "T", "TLS-CERT-TRUST" if status("TLS-CERT-TRUST") == "fail" else "TLS-CERT-EXPIRY"
-    if status("TLS-CERT-HOSTNAME") == "fail":
-        return "M", "TLS-CERT-HOSTNAME"
-    if status("TLS-PROTO-LEGACY") == "fail" or status("TLS-CIPHER") == "warn":
-        return "B", "TLS-PROTO-LEGACY" if status("TLS-PROTO-LEGACY") == "fail" else "TLS-CIPHER"
-    hsts = by.get("HDR-HSTS")
-    if status("TLS-PROTO-13") == "warn" or (hsts is not None and hsts.status != "pass"):
-        return "A-", None
-    return "A+", None
-
-
-
-@check("TLS-CERT-KEY", "Key strength and signature", "high", references=(TSSL,))
+@check("TLS-CERT-KEY", "Key strength and signature", "high", panel="headers", settings=SURFACE, references=(TSSL,))
 async def cert_key(ctx: ScanContext):
     me, probe, early = await _cert_check(ctx, "TLS-CERT-KEY")
     if early:
@@ -354,7 +335,7 @@ def _served_chain(host: str, port: int) -> list[tuple[str, str]]:
     return chain
 
 
-@check("TLS-CHAIN-SERVED", "Intermediates are served", "medium", references=(TSSL,))
+@check("TLS-CHAIN-SERVED", "Intermediates are served", "medium", panel="headers", settings=SURFACE, references=(TSSL,))
 async def chain_served(ctx: ScanContext):
     me, probe, early = await _cert_check(ctx, "TLS-CHAIN-SERVED")
     if early:

@@ -32,14 +32,15 @@ def _api_fix(action: str, found: list[tokens.Token], summary: str):
     return {"kind": "api", "summary": summary, "request": plan.request()}, plan
 
 
-@check("TOK-FULL-ACCESS", "No full-access API tokens except declared ones", "high", needs_auth=True,
+@check("TOK-FULL-ACCESS", "No full-access API tokens except declared ones", "high", panel="headers", needs=("sign-in",),
+       settings=("allowed_full_access_tokens",),
        references=(API_TOKENS_DOC,))
 async def full_access(ctx: ScanContext):
     me = spec("TOK-FULL-ACCESS")
     found = await _tokens(ctx, "api")
     if found is None:
         return me.not_applicable("this server has no API tokens route")
-    allowed = set(ctx.client.profile.allowed_full_access_tokens)
+    allowed = set(me.setting(ctx, "allowed_full_access_tokens"))
     full = [t for t in found if t.type == "full-access"]
     undeclared = [t for t in full if t.name not in allowed]
     evidence = {"request": "GET /admin/api-tokens", "tokens": len(found),
@@ -54,7 +55,7 @@ async def full_access(ctx: ScanContext):
                       evidence=evidence, fix=fix, plan=plan)
 
 
-@check("TOK-UNLIMITED", "Tokens expire", "medium", needs_auth=True, references=(API_TOKENS_DOC,))
+@check("TOK-UNLIMITED", "Tokens expire", "medium", panel="headers", needs=("sign-in",), references=(API_TOKENS_DOC,))
 async def unlimited(ctx: ScanContext):
     me = spec("TOK-UNLIMITED")
     everything = await _api_and_transfer(ctx)
@@ -75,14 +76,16 @@ async def unlimited(ctx: ScanContext):
     return me.finding("pass", f"All {len(everything)} token(s) expire", evidence=evidence)
 
 
-@check("TOK-STALE", "Unused tokens are removed", "medium", needs_auth=True, references=(API_TOKENS_DOC,))
+@check("TOK-STALE", "Unused tokens are removed", "medium", panel="headers", needs=("sign-in",),
+       settings=("stale_token_days",),
+       references=(API_TOKENS_DOC,))
 async def stale(ctx: ScanContext):
     me = spec("TOK-STALE")
     everything = await _api_and_transfer(ctx)
     if everything is None:
         return me.not_applicable("this server has no token routes")
     now = datetime.now(timezone.utc)
-    days = ctx.client.profile.stale_token_days
+    days = me.setting(ctx, "stale_token_days")
     cutoff = now - timedelta(days=days)
 
     def is_stale(t: tokens.Token) -> bool:
@@ -103,7 +106,8 @@ async def stale(ctx: ScanContext):
                       fix=fix, plan=plan)
 
 
-@check("TOK-EXPIRED", "Expired tokens are cleaned up", "low", needs_auth=True, references=(API_TOKENS_DOC,))
+@check("TOK-EXPIRED", "Expired tokens are cleaned up", "low", panel="headers", needs=("sign-in",),
+       references=(API_TOKENS_DOC,))
 async def expired(ctx: ScanContext):
     me = spec("TOK-EXPIRED")
     everything = await _api_and_transfer(ctx)
@@ -119,7 +123,8 @@ async def expired(ctx: ScanContext):
                       fix=fix, plan=plan)
 
 
-@check("TOK-PREGENERATED", "Install-time tokens were not left as they are", "medium", needs_auth=True,
+@check("TOK-PREGENERATED", "Install-time tokens were not left as they are", "medium", panel="headers",
+       needs=("sign-in",),
        references=(API_TOKENS_DOC,))
 async def pregenerated(ctx: ScanContext):
     me = spec("TOK-PREGENERATED")
@@ -136,7 +141,8 @@ async def pregenerated(ctx: ScanContext):
                       plan=plan)
 
 
-@check("TOK-ADMIN-KIND", "Admin-kind tokens have live owners and expire", "medium", needs_auth=True,
+@check("TOK-ADMIN-KIND", "Admin-kind tokens have live owners and expire", "medium", panel="headers", needs=("sign-in",),
+       settings=("departed_admins",),
        references=("https://docs.strapi.io/cms/features/admin-tokens",))
 async def admin_kind(ctx: ScanContext):
     me = spec("TOK-ADMIN-KIND")
@@ -148,7 +154,7 @@ async def admin_kind(ctx: ScanContext):
         return me.finding("pass", "No admin tokens", evidence=evidence)
     users = await shared_reads.admin_users(ctx.client, ctx.memo)
     active = {u.get("email") for u in users if u.get("isActive") and not u.get("blocked")}
-    departed = set(ctx.client.profile.departed_admins)
+    departed = set(me.setting(ctx, "departed_admins"))
     orphaned = [t for t in found if (t.raw.get("adminUserOwner") or {}).get("email") not in active - departed]
     forever = [t for t in found if t.unlimited]
     if orphaned:
@@ -162,7 +168,8 @@ async def admin_kind(ctx: ScanContext):
     return me.finding("pass", f"{len(found)} admin token(s), owners active, all expiring", evidence=evidence)
 
 
-@check("TOK-TRANSFER", "Transfer tokens are minimal", "high", needs_auth=True, references=(TRANSFER_DOC,))
+@check("TOK-TRANSFER", "Transfer tokens are minimal", "high", panel="headers", needs=("sign-in",),
+       references=(TRANSFER_DOC,))
 async def transfer(ctx: ScanContext):
     me = spec("TOK-TRANSFER")
     found = await _tokens(ctx, "transfer")

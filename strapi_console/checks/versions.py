@@ -9,7 +9,7 @@ from ..semver import Interval, Range, Version
 from .registry import ScanContext, check, spec
 
 
-@check("VER-EDITION-INFO", "Edition and feature inventory", "info")
+@check("VER-EDITION-INFO", "Edition and feature inventory", "info", panel="versions")
 async def edition(ctx: ScanContext):
     me = spec("VER-EDITION-INFO")
     info = ctx.info
@@ -68,7 +68,8 @@ def _status_for(matches: list) -> tuple[str, str]:
     return ("fail" if worst in ("critical", "high") else "warn"), worst
 
 
-@check("VER-STRAPI-ADVISORIES", "Core has no known vulnerabilities", "critical", references=ADVISORY_REFS)
+@check("VER-STRAPI-ADVISORIES", "Core has no known vulnerabilities", "critical", panel="versions",
+       references=ADVISORY_REFS)
 async def strapi_advisories(ctx: ScanContext):
     me = spec("VER-STRAPI-ADVISORIES")
     db = advisories.cached()
@@ -107,7 +108,8 @@ async def strapi_advisories(ctx: ScanContext):
     return finding
 
 
-@check("VER-DEPS-ADVISORIES", "Plugins and providers have no known vulnerabilities", "high", needs_auth=True,
+@check("VER-DEPS-ADVISORIES", "Plugins and providers have no known vulnerabilities", "high", panel="versions",
+       needs=("sign-in",),
        references=ADVISORY_REFS)
 async def deps_advisories(ctx: ScanContext):
     me = spec("VER-DEPS-ADVISORIES")
@@ -146,7 +148,7 @@ async def deps_advisories(ctx: ScanContext):
     return finding
 
 
-@check("VER-MAJOR-SUPPORT", "Major version is supported", "high",
+@check("VER-MAJOR-SUPPORT", "Major version is supported", "high", panel="versions",
        references=("https://github.com/strapi/strapi/blob/develop/SECURITY.md",))
 async def major_support(ctx: ScanContext):
     me = spec("VER-MAJOR-SUPPORT")
@@ -168,7 +170,7 @@ async def major_support(ctx: ScanContext):
                       fix=None if result.status == "pass" else {"kind": "manual", "summary": "Migrate to Strapi 5"})
 
 
-@check("VER-NODE", "Node.js runtime is supported", "medium", needs_auth=True,
+@check("VER-NODE", "Node.js runtime is supported", "medium", panel="versions", needs=("sign-in",),
        references=("https://nodejs.org/en/about/previous-releases",))
 async def node_runtime(ctx: ScanContext):
     me = spec("VER-NODE")
@@ -181,7 +183,7 @@ async def node_runtime(ctx: ScanContext):
                                                                 "supported Node.js LTS that this Strapi version supports"})
 
 
-@check("VER-STRAPI-LATEST", "Running the latest patch of the installed major", "medium",
+@check("VER-STRAPI-LATEST", "Running the latest patch of the installed major", "medium", panel="versions",
        references=("https://github.com/strapi/strapi/releases",))
 async def strapi_latest(ctx: ScanContext):
     me = spec("VER-STRAPI-LATEST")

@@ -20,14 +20,11 @@ def server_dict(r: ServerResult) -> dict:
         out["error"] = redact_text(r.error)
     if r.auth_error:
         out["auth_error"] = redact_text(r.auth_error)
-    posture = r.posture
-    if r.reachable and posture is not None:
-        web = r.web
-        tls = r.tls
-        out["grades"] = {"web": web.to_dict() if web else None,
-                         "tls": ({"grade": tls[0], **({"cap_reason": tls[1]} if tls[1] else {})} if tls else None),
-                         "posture": posture.to_dict(), "overall": r.overall}
-        out["coverage"] = posture.coverage
+    if r.cut:
+        out["incomplete"] = redact_text(r.cut)  # the checks it cut are findings with status "error"
+    if r.reachable and r.grades is not None and r.grades.posture is not None:  # graded once, at the end of the scan
+        out["grades"] = r.grades.to_dict()
+        out["coverage"] = r.grades.posture.coverage
     if not r.reachable:
         out.pop("grades", None)
     out["findings"] = [f.to_dict() for f in r.findings]
