@@ -491,6 +491,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fleets 1, 10 and 100; one run per round-trip figure")
     parser.add_argument("--recording", help="keep the recorded scan in this file and reuse it")
     parser.add_argument("--series", default="http,https", help="http (HTTP/1.1), https (TLS, HTTP/2 offered)")
+    parser.add_argument("--https-max", type=int, default=100,
+                        help="largest fleet of the https series (each TLS scan also runs openssl; default 100)")
     parser.add_argument("--no-panels", action="store_true")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -523,7 +525,13 @@ def main() -> None:
         for series in args.series.split(","):
             tls = series == "https"
             scheme_spec = {**base, "scheme": "https" if tls else "http", "ca": str(cafile) if tls else None}
-            label = "HTTPS, HTTP/2 offered" if tls else "HTTP/1.1"
+            if tls:
+                import importlib.util
+
+                label = ("HTTPS, HTTP/2" if importlib.util.find_spec("h2") else
+                         "HTTPS, HTTP/1.1 (h2 not installed)")
+            else:
+                label = "HTTP/1.1"
             # sequential round trips: one server behind 0 ms and behind --delay
             times = {}
             for delay in (0.0, args.delay):
@@ -535,7 +543,7 @@ def main() -> None:
             print(f"[{label}] one scan: {times[0.0]:.2f} s behind 0 ms, {times[args.delay]:.2f} s behind "
                   f"{args.delay * 1000:.0f} ms: {rounds:.1f} sequential round trips (goal <= 3)", flush=True)
             one = None
-            for n in fleets:
+            for n in [n for n in fleets if not tls or n <= args.https_max]:
                 ports = servers.start(n, args.delay, tls)
                 r = run_child("scan", {**scheme_spec, "ports": ports}, env)
                 servers.stop()
