@@ -258,21 +258,30 @@ class FleetProgress:
         return name, time.monotonic() - started
 
 
+# Servers scanned at once by one fleet scan. A scan spends its time waiting for answers until the console's
+# CPU is the limit (about 60 ms of it per server here): past that, more scans at once only hold more memory
+# and let connections time out while they wait for the CPU (1,000 at once: 680 MB, 22 servers lost to
+# connect timeouts). 64 keeps a 100 ms-away fleet's network busy and the CPU the only limit.
+FLEET_CONCURRENCY = 64
+
+
 async def scan_profiles(profiles: list[Profile], store: SecretStore, *,
                         progress: Callable[[FleetProgress], None] | None = None, **kw) -> list[ServerResult]:
-    """Every profile scanned at once; ``progress`` is called as each starts and ends, and twice a second
-    between (so a server that hangs shows its growing time)."""
+    """Every profile scanned, FLEET_CONCURRENCY at a time; ``progress`` is called as each ends, and twice a
+    second between (so a server that hangs shows its growing time)."""
     state = FleetProgress(len(profiles))
+    slots = asyncio.Semaphore(FLEET_CONCURRENCY)
 
     async def one(profile: Profile) -> ServerResult:
-        state.running[profile.name] = time.monotonic()
-        try:
-            return await scan_profile(profile, store, **kw)
-        finally:
-            state.running.pop(profile.name, None)
-            state.done += 1
-            if progress:
-                progress(state)
+        async with slots:
+            state.running[profile.name] = time.monotonic()
+            try:
+                return await scan_profile(profile, store, **kw)
+            finally:
+                state.running.pop(profile.name, None)
+                state.done += 1
+                if progress:
+                    progress(state)
 
     async def tick() -> None:
         while True:
