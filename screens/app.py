@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import time
+from contextlib import AbstractAsyncContextManager
+from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from datetime import datetime, timezone
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.command import SimpleCommand
@@ -30,8 +31,8 @@ from strapi_console.config import Config, Profile
 from strapi_console.display import safe
 from strapi_console.errors import ConsoleError, NoKeyringError, isolate
 from strapi_console.redact import redact_text
-from strapi_console.secrets import SecretStore, keyring_usable
-from strapi_console.session import WritePolicy, client_for, load_credentials, open_client
+from strapi_console.secrets import SecretStore, end_user_key
+from strapi_console.session import Sessions, WritePolicy, sign_in_summary
 
 from .confirm import ConfirmScreen
 from .formatting import markup_literal
@@ -41,6 +42,12 @@ from .login_form import LoginForm, LoginRequest
 from .profile_form import ProfileForm
 from .segments import TerminalSafeFilter
 from .server_list import ServerListScreen
+
+# How long one typed key may wait for the previous one's effects (focus moves, forms opening) to settle
+# before it is handled anyway: a screen that never goes quiet must not swallow keys.
+KEY_SETTLE_LIMIT = 0.25
+# How long keys typed after one that opens a form may be held while the app prepares it (a keyring probe).
+KEY_HOLD_LIMIT = 3.0
 
 PANELS = {
     "servers": ("1", "Servers"),
@@ -60,11 +67,12 @@ class ProfileState:
     """What the server list shows for one profile."""
 
     refreshing: bool = False
-    started: float | None = None  # time.monotonic() when the running scan started
     result: ServerResult | None = None
     signed_in: bool | None = None
     refreshed_at: datetime | None = None
     session_ended: bool = False
+    started_at: datetime | None = None  # when the running (or last) scan began
+    measured_at: datetime | None = None  # when the scan that gave ``result`` began: what it saw is from then on
 
 
 class StrapiConsoleApp(App[int]):
@@ -96,8 +104,10 @@ class StrapiConsoleApp(App[int]):
         super().__init__()
         self.tail_fast = tail_fast  # the audit tail's shortest poll interval (tests use a short one)
         self.config = config
-        self.store = store or SecretStore(config.secret_store)
+        self.store = store or SecretStore.for_config(config)
         self.policy = WritePolicy()
+        # One session per profile, shared by scans, panels and the audit tail; closed when the app exits.
+        self.sessions = Sessions(self.store, policy=self.policy, transport=transport)
         self.only = only
         self.transport = transport
         self.states: dict[str, ProfileState] = {}
@@ -110,6 +120,12 @@ class StrapiConsoleApp(App[int]):
         # Published with a profile name (or None for "the list itself changed") whenever state changes.
         self.state_signal: Signal[str | None] = Signal(self, "state")
         self._terminal_safe = TerminalSafeFilter()
+        self._typed: deque[events.Key] = deque()
+        self._released: events.Key | None = None
+        self._holds: dict[object, float] = {}  # hold → when it expires (a hold never outlives its limit)
+        self._feeding: asyncio.Task | None = None
+        if config.keymap:
+            self.set_keymap(config.keymap)  # [keymap] in the config: binding id → keys, validated on load
 
     # --- shared state --------------------------------------------------------------------------
 
@@ -146,6 +162,75 @@ class StrapiConsoleApp(App[int]):
         through the one safe-display function and never read as markup, whatever the caller passes."""
         super().notify(safe(message, 1000, multiline=True), title=safe(title, 120), severity=severity,
                        timeout=timeout, markup=False)
+
+    # --- keys typed ahead: one at a time, each to the widget focused when it is handled -----------
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys from the terminal wait for the previous key's effects before they are forwarded.
+
+        Textual forwards each key to the focused widget by posting it there, so a burst (a laggy SSH link
+        delivers keys in bursts) was forwarded whole before the Tab in it had moved the focus: `abc<Tab>url`
+        landed in one field. Here a key is handled only once the one before it, and everything it caused
+        (a focus move, a form opening, a submitted field), has been processed."""
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if event is self._released:
+                self._released = None
+                await super().on_event(event)
+                return
+            self._typed.append(event)
+            if self._feeding is None:
+                self._feeding = asyncio.create_task(self._feed_keys())
+            return
+        await super().on_event(event)
+
+    async def _feed_keys(self) -> None:
+        try:
+            while self._typed and self.is_running:
+                event = self._typed.popleft()
+                self._released = event
+                self.post_message(event)
+                await self._settled(event)
+        finally:
+            self._feeding = None
+
+    async def _settled(self, event: events.Key) -> None:
+        """Until the app handled ``event`` and every message queue of the screen stack is empty, and no
+        form is being prepared (each wait bounded)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + KEY_SETTLE_LIMIT
+        spins = 0
+        while True:
+            await asyncio.sleep(0 if spins < 50 else 0.002)
+            spins += 1
+            now = loop.time()
+            if self._held(now):
+                deadline = now + KEY_SETTLE_LIMIT
+                continue
+            if (self._released is not event and self._quiet()) or now >= deadline:
+                return
+
+    def _held(self, now: float) -> bool:
+        for hold, expires in list(self._holds.items()):
+            if expires <= now:
+                del self._holds[hold]
+        return bool(self._holds)
+
+    def hold_keys(self):
+        """Keys typed from now on wait until the returned function is called (at most KEY_HOLD_LIMIT): for a
+        key whose form opens only after a worker step (the sign-in form after the keyring probe), so that
+        what is typed next lands in the form, not in the list behind it."""
+        hold = object()
+        self._holds[hold] = asyncio.get_running_loop().time() + KEY_HOLD_LIMIT
+        return lambda: self._holds.pop(hold, None)
+
+    def _quiet(self) -> bool:
+        if not self._message_queue.empty():
+            return False
+        try:
+            nodes = self.screen.walk_children(with_self=True)
+        except Exception:  # no screen yet, or the app is closing
+            return True
+        return all(node._message_queue.empty() for node in nodes)
 
     # --- errors: one place --------------------------------------------------------------------
 
@@ -197,9 +282,12 @@ class StrapiConsoleApp(App[int]):
         self.switch_mode(self.last_panel)
         return True
 
-    async def open_client(self, profile: Profile) -> StrapiClient:
-        """A client for a panel's own requests, through the app's transport like every other request."""
-        return await open_client(profile, self.store, transport=self.transport)
+    def session_client(self, profile: Profile) -> AbstractAsyncContextManager[StrapiClient]:
+        """``async with app.session_client(profile) as client``: the profile's shared client (left open)."""
+        return self.sessions.client(profile)
+
+    async def on_unmount(self) -> None:
+        await self.sessions.aclose()
 
     def note_tail_status(self, status) -> None:
         """The audit tail's state per server, for the fleet view."""
@@ -217,8 +305,17 @@ class StrapiConsoleApp(App[int]):
         for p in self.profiles():
             commands.append(SimpleCommand(markup_literal(f"server {p.name}"), lambda n=p.name: self._jump_to_server(n),
                                           markup_literal(f"select {p.url} in the server list", 200)))
+            commands.append(SimpleCommand(markup_literal(f"triage {p.name}"), lambda n=p.name: self.open_triage(n),
+                                          markup_literal(f"what happened on {p.name}, and contain it", 200)))
         commands.append(SimpleCommand("refresh all", self.refresh_all, "refresh every server"))
         self.search_commands(commands, placeholder="Jump to a panel or server…")
+
+    def open_triage(self, name: str) -> None:
+        """On call: the account of the server's last day and its containment plan, on one screen."""
+        from .triage import TriageScreen
+
+        self.select_profile(name)
+        self.push_screen(TriageScreen(name))
 
     def _jump_to_server(self, name: str) -> None:
         self.select_profile(name)
@@ -230,6 +327,11 @@ class StrapiConsoleApp(App[int]):
     # --- refresh ------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        if self.config.keymap:
+            from .keys import keymap_clashes
+
+            for clash in keymap_clashes(self.config.keymap):
+                self.notify(clash, title="Key clash in [keymap]", severity="warning", timeout=15)
         self.refresh_all()
         self._warn_interrupted()
         if self.config.rescan_minutes:
@@ -261,7 +363,8 @@ class StrapiConsoleApp(App[int]):
         if profile is None:
             return
         state = self.state(name)
-        state.refreshing, state.started = True, time.monotonic()
+        state.refreshing = True
+        state.started_at = datetime.now(timezone.utc)
         self.state_signal.publish(name)
         self.run_worker(self._refresh(profile), name=f"refresh {name}", group=f"refresh:{name}", exclusive=True,
                         exit_on_error=False)
@@ -281,10 +384,12 @@ class StrapiConsoleApp(App[int]):
         from strapi_console.scan import ServerResult, scan_profile
 
         state = self.state(profile.name)
+        started = state.started_at
         try:
             result = await scan_profile(profile, self.store, transport=self.transport,
                                         aggressive=profile.name in self.aggressive,
-                                        advisory_max_age_days=self.config.advisory_max_age_days)
+                                        advisory_max_age_days=self.config.advisory_max_age_days,
+                                        sessions=self.sessions)
         except asyncio.CancelledError:
             state.refreshing = False
             raise
@@ -296,6 +401,7 @@ class StrapiConsoleApp(App[int]):
         had_credentials = result.had_credentials
         state.result = result
         state.refreshed_at = datetime.now(timezone.utc)
+        state.measured_at = started
         state.signed_in = result.reachable and result.auth_error is None and had_credentials
         state.session_ended = result.session_ended
         self.state_signal.publish(profile.name)
@@ -307,18 +413,20 @@ class StrapiConsoleApp(App[int]):
     # --- sign in / out ------------------------------------------------------------------------
 
     def sign_in(self, name: str, reason: str | None = None) -> None:
-        self.run_worker(self._sign_in(name, reason), name=f"sign in {name}", group=f"auth:{name}", exclusive=True,
-                        exit_on_error=False)
+        release = self.hold_keys()  # the password typed right after `l` belongs in the form
+        self.run_worker(self._sign_in(name, reason, release), name=f"sign in {name}", group=f"auth:{name}",
+                        exclusive=True, exit_on_error=False)
 
-    async def _ensure_secret_store(self) -> bool:
+    async def _ensure_secret_store(self, release=lambda: None) -> bool:
         """Ask once what to do when no keyring can store secrets. False: the operator cancelled."""
         if self._keyring_choice_made:
             return True
-        usable, backend = await asyncio.to_thread(keyring_usable)
-        if usable:
+        problem = await asyncio.to_thread(self.store.keyring_problem)
+        if problem is None:
             self._keyring_choice_made = True
             return True
-        choice = await self.push_screen_wait(KeyringChoiceScreen(backend))
+        release()  # the operator answers this question with keys
+        choice = await self.push_screen_wait(KeyringChoiceScreen(problem))
         if choice == "memory":
             self.store.use_memory()
             self._keyring_choice_made = True
@@ -327,22 +435,24 @@ class StrapiConsoleApp(App[int]):
             return True
         return False
 
-    async def _sign_in(self, name: str, reason: str | None) -> None:
+    async def _sign_in(self, name: str, reason: str | None, release=lambda: None) -> None:
         profile = self.config.profiles[name]
-        if not await self._ensure_secret_store():
-            return
+        try:
+            if not await self._ensure_secret_store(release):
+                return
+        finally:
+            release()  # no await between this and the form's push: the next key finds the form
         error: str | None = reason
         while True:
             request: LoginRequest | None = await self.push_screen_wait(LoginForm(profile, message=error))
             if request is None:
                 return
-            client = client_for(profile, self.store, None, transport=self.transport)
+            session = self.sessions.get(profile)
             try:
-                async with client:
-                    if request.admin_token:
-                        await client.use_admin_token(request.admin_token)
-                    else:
-                        await client.login(request.email, request.password, remember_password=request.remember)
+                if request.admin_token:
+                    creds = await session.use_admin_token(request.admin_token)
+                else:
+                    creds = await session.sign_in(request.email, request.password, remember=request.remember)
             except NoKeyringError:
                 self._keyring_choice_made = False
                 if not await self._ensure_secret_store():
@@ -357,7 +467,7 @@ class StrapiConsoleApp(App[int]):
             profile.email = request.email
             await asyncio.to_thread(self.save_config)
         self._prompted_relogin.discard(name)
-        self.notify(f"Signed in to {profile.url}.", title=profile.name)
+        self.notify(sign_in_summary(profile, creds, self.store), title=profile.name)
         self.refresh_profile(name)
 
     def sign_out(self, name: str) -> None:
@@ -366,18 +476,7 @@ class StrapiConsoleApp(App[int]):
 
     async def _sign_out(self, name: str) -> None:
         profile = self.config.profiles[name]
-        creds = await load_credentials(self.store, profile)
-        if creds is None:
-            self.notify("Not signed in.", title=name)
-            return
-        from strapi_console.client import StrapiClient  # noqa: F811  (the type above is for annotations only)
-
-        try:
-            async with StrapiClient(profile, creds, transport=self.transport) as client:
-                message = await client.logout()
-        except ConsoleError as exc:
-            message = f"The server could not be told ({exc.title}); the local token is forgotten anyway."
-        await asyncio.to_thread(self.store.delete, name)
+        message = await self.sessions.get(profile).sign_out()  # the same sign-out as the CLI's
         self.notify(message, title=f"{name}: signed out")
         self.refresh_profile(name)
 
@@ -391,6 +490,7 @@ class StrapiConsoleApp(App[int]):
                 return
             if existing and existing.name != profile.name:
                 self.config.profiles.pop(existing.name, None)
+                self.sessions.drop(existing.name)
             self.config.add(profile, replace=True)
             try:
                 self.save_config()
@@ -422,8 +522,10 @@ class StrapiConsoleApp(App[int]):
                 return
             self.states.pop(name, None)
             self.state_signal.publish(None)
+            self.sessions.drop(name)
             try:
                 await asyncio.to_thread(self.store.delete, name)
+                await asyncio.to_thread(self.store.delete, end_user_key(name))
             except ConsoleError as exc:
                 self.report_error(exc, context=f"Profile {name} removed, but not its keyring entry")
                 return
@@ -437,7 +539,13 @@ class StrapiConsoleApp(App[int]):
         if profile is None:
             return
         if not self.policy.read_only(profile):
+            if not profile.default_read_only:  # writable by configuration: w has nothing to lock or unlock
+                self.notify(f"{name} is not a production profile: it is writable (RW) as configured, and every "
+                            "change still asks for confirmation. w locks and unlocks production profiles only; "
+                            "to make this one read-only, edit it (e) and tick Read-only.", title=name, timeout=8)
+                return
             self.policy.lock(profile)
+            self.notify("Read-only again: no edit key until w unlocks it.", title=f"{name} locked")
             self.state_signal.publish(name)
             return
         if profile.read_only is True and not profile.production:

@@ -32,9 +32,18 @@ from strapi_console.files import open_private
 
 from .event_list import EventList
 from .key_bar import KeyBar
+from .layout import Column, fit
 
 BUFFER_SIZE = 10_000
 COLUMNS = [("Time", 11), ("Server", 14), ("Who", 22), ("Action", 24), ("Target", 28), ("Summary", 100)]
+# Below 140 columns Who and Action take less room and the target gives way first (the summary names it),
+# so that the summary always shows; the server column goes when the stream has a single server.
+WIDE = [Column("Time", "Time", 11), Column("Server", "Server", 14, rank=1), Column("Who", "Who", 22),
+        Column("Action", "Action", 24), Column("Target", "Target", 28, rank=2),
+        Column("Summary", "Summary", 30, flex=True)]
+NARROW = [Column("Time", "Time", 11), Column("Server", "Server", 10, rank=1), Column("Who", "Who", 14),
+          Column("Action", "Action", 16), Column("Target", "Target", 16, rank=2),
+          Column("Summary", "Summary", 20, flex=True)]
 SKEW_SHOWN = 2.0  # seconds of clock difference worth telling the operator about
 
 
@@ -79,9 +88,21 @@ class AuditPanel(Screen):
                 yield TextArea(id="event-detail", read_only=True, show_line_numbers=False, soft_wrap=False)
         yield KeyBar()
 
+    def _fit_columns(self) -> None:
+        width = self.app.size.width
+        spec = WIDE if width >= 140 else NARROW
+        if len(self.app.profiles()) <= 1:
+            spec = [c for c in spec if c.key != "Server"]
+        widths = fit(spec, width - 2, padding=1)
+        self.query_one("#events", EventList).set_columns([(label, widths.get(label, 0)) for label, _ in COLUMNS])
+
+    def on_resize(self) -> None:
+        self._fit_columns()
+
     def on_mount(self) -> None:
         self.sub_title = "4 Audit tail"
         table = self.query_one("#events", EventList)
+        self._fit_columns()
         self.query_one("#audit-filter", Input).display = False
         self._render_sources()
         self._render_follow()
@@ -99,7 +120,7 @@ class AuditPanel(Screen):
         fast = self.app.tail_fast
         kw = {"fast": fast, "slow": fast * 5} if fast else {}
         self.tail = Tail(profiles, self.app.store, on_events=self._on_events, on_status=self._on_status,
-                         transport=self.app.transport, **kw)
+                         transport=self.app.transport, sessions=self.app.sessions, **kw)
         await self.tail.run()
 
     def on_screen_suspend(self) -> None:
@@ -135,8 +156,8 @@ class AuditPanel(Screen):
         local = e.time.astimezone()
         when = local.strftime("%H:%M:%S") if local.date() == datetime.now().date() else local.strftime("%m-%d %H:%M")
         action = ("! " if e.alert else "") + e.action + (" ~" if e.derived else "")
-        return [Text(when, style=style), Text(_short(e.profile, 14), style=style), Text(_short(e.who, 22), style=style),
-                Text(_short(action, 60), style=style), Text(_short(e.target, 28), style=style),
+        return [Text(when, style=style), Text(_short(e.profile, 40), style=style), Text(_short(e.who, 80), style=style),
+                Text(_short(action, 60), style=style), Text(_short(e.target, 80), style=style),
                 Text(_short(e.summary, 100), style=style)]
 
     def _append(self, events: list[AuditEvent]) -> None:
@@ -211,6 +232,10 @@ class AuditPanel(Screen):
         else:
             text = Text.assemble((f"{self.unseen} new", "bold"), " — End to follow")
         text.append(f" · {len(self.buffer)}/{self.buffer.size} events kept")
+        needle = self.query_one("#audit-filter", Input).value.strip()
+        if needle and len(self.buffer) and not self.query_one("#events", EventList).row_count:
+            text.append_text(Text.assemble(" · ", (f"no event matches '{safe(needle, 60)}'", "bold yellow"),
+                                           " (esc clears)"))
         self.query_one("#audit-follow", Static).update(text)
 
     def _show(self, event: AuditEvent | None, whole: dict | None = None, note: str = "") -> None:

@@ -16,7 +16,9 @@ from strapi_console.display import safe
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="confirm.cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="confirm.cancel"),
+                Binding("left", "move(-1)", "Previous button", key_display="←", id="confirm.left"),
+                Binding("right", "move(1)", "Next button", key_display="→", id="confirm.right")]
 
     def __init__(self, question: str | Text, *, confirm_text: str | None = None,
                  typed: list[tuple[str, str]] | None = None) -> None:
@@ -54,6 +56,13 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(classes="buttons"):
                 yield Button("Confirm", variant="error", id="yes", disabled=bool(self.typed))
                 yield Button("Cancel", id="no")
+            yield Label(self._keys(), id="confirm-keys", markup=False)
+
+    def _keys(self) -> Text:
+        """The dialog's keys, on the dialog: nothing here is guesswork over a slow link."""
+        if self.confirm_text:
+            return Text("type it, then enter confirms · tab reaches the buttons, ←/→ move between them · esc cancels", style="dim")
+        return Text("←/→ move between the buttons · enter presses the highlighted one · esc cancels", style="dim")
 
     def on_mount(self) -> None:
         self.query_one("#typed" if self.typed else "#no").focus()
@@ -61,6 +70,13 @@ class ConfirmScreen(ModalScreen[bool]):
     def _all_typed(self) -> bool:
         fields = list(self.query(Input))
         return len(fields) == len(self.typed) and all(f.value == text for f, (_, text) in zip(fields, self.typed))
+
+    def action_move(self, step: int) -> None:
+        buttons = [b for b in self.query(Button) if not b.disabled]
+        if not buttons:
+            return
+        at = buttons.index(self.focused) if self.focused in buttons else (0 if step > 0 else len(buttons))
+        buttons[(at + step) % len(buttons)].focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_one("#yes", Button).disabled = not self._all_typed()

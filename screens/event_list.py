@@ -56,6 +56,13 @@ class EventList(ScrollView, can_focus=True):
 
     # --- data ------------------------------------------------------------------------------------
 
+    def set_columns(self, columns: Sequence[tuple[str, int]]) -> None:
+        """New column widths (the terminal was resized); a width of 0 hides that column."""
+        self.columns = list(columns)
+        self._width = sum(w + 1 for _, w in self.columns if w)
+        self._resize()
+        self.refresh()
+
     @property
     def row_count(self) -> int:
         return len(self.items)
@@ -133,6 +140,8 @@ class EventList(ScrollView, can_focus=True):
     def _row_segments(self, texts: list[Text], style: Style | None) -> list[Segment]:
         segments: list[Segment] = []
         for (_, width), text in zip(self.columns, texts):
+            if not width:
+                continue
             cell = text.copy()
             cell.truncate(width, overflow="ellipsis", pad=True)
             segments += text_segments(cell, self.app.console, style)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timezone
 
 from rich.text import Text
@@ -46,11 +45,13 @@ def age(when: datetime | None) -> str:
 
 
 def state_text(state, profile) -> Text:
-    """The server's scan state; while a scan runs, how long it has been running (a slow server shows)."""
+    """The server's scan state; while a scan runs, for how long (a slow server shows)."""
     if state.refreshing:
-        started = getattr(state, "started", None)
-        running = f" {time.monotonic() - started:.0f} s" if started is not None else ""
-        return Text(("… checking" if state.result is None else "… rescanning") + running, style="dim")
+        started = getattr(state, "started_at", None)
+        running = f" {(datetime.now(timezone.utc) - started).total_seconds():.0f} s" if started else ""
+        if state.result is None:
+            return Text("… checking" + running, style="dim")
+        return Text("↻ rescanning" + running, style="cyan")  # the row's other cells are the last scan's
     result = state.result
     if result is None:
         return Text("")

@@ -26,4 +26,7 @@ class HeadersPanel(ServerDetailScreen):
             self._fill()
 
     def action_back(self) -> None:
+        if self.has_class("zoomed"):
+            self.action_zoom()
+            return
         self.app.switch_mode("servers")

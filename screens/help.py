@@ -15,6 +15,11 @@ GRAMMAR = Text.assemble((":", "bold"), " jump to a panel or server   ", ("/", "b
                         ("esc", "bold"), " back / clear   ", ("1–5", "bold"), " panels   ", ("q", "bold"), " quit")
 
 
+KEYMAP_NOTE = Text.assemble(("Keys are yours: ", "dim"), ("[keymap]", "bold"),
+                            (" in the config, binding id = \"keys\" (the dim names above), e.g. ", "dim"),
+                            ('"detail.refresh" = "f5,r"', "bold"))
+
+
 def _key_label(app, binding: Binding) -> str:
     return binding.key_display or app.get_key_display(binding)
 
@@ -38,7 +43,7 @@ class HelpScreen(ModalScreen[None]):
             where = "screen" if node is self.under else "app" if node is self.app else "widget"
             entry = entries.setdefault((id(node), binding.action), {
                 "where": where, "keys": [], "text": binding.description, "enabled": active.enabled,
-                "own": binding.action in own})
+                "own": binding.action in own, "id": binding.id})
             label = _key_label(self.app, binding)
             if label not in entry["keys"]:
                 entry["keys"].append(label)
@@ -49,6 +54,8 @@ class HelpScreen(ModalScreen[None]):
             line = Text.assemble("  ", (f"{keys:>10}", "bold"), "  ", safe(entry["text"], 200))
             if not entry["enabled"]:
                 line.append(" (not available now)", style="dim")
+            if entry["id"]:
+                line.append(f"  {safe(entry['id'], 40)}", style="dim")  # the name [keymap] in the config uses
             sections[entry["where"]].append(line)
         title = getattr(self.under, "BINDING_GROUP_TITLE", None) or self.under.__class__.__name__
         parts = [Text(f"Keys — {safe(title, 80)}", style="bold")]
@@ -56,9 +63,27 @@ class HelpScreen(ModalScreen[None]):
             if sections[key]:
                 parts.append(Text.assemble("\n", (heading, "bold")))
                 parts.extend(sections[key])
-        parts += [Text(""), GRAMMAR, Text(""), Text("esc closes", style="dim")]
+        for extra in self._focused_help():
+            parts += [Text(""), extra]
+        parts += [Text(""), GRAMMAR, Text(""), KEYMAP_NOTE, Text("esc closes", style="dim")]
         with VerticalScroll(classes="dialog help"):
             yield Static(Text("\n").join(parts), markup=False)
+
+    def _focused_help(self) -> list[Text]:
+        """What the focused widget and the screen say about themselves (a ``help_text()`` method returning
+        ``Text``), innermost first: the matrix explains its symbols, as Posting's widgets add their help."""
+        out: list[Text] = []
+        node = self.under.focused or self.under
+        while node is not None:
+            helper = getattr(node, "help_text", None)
+            if callable(helper):
+                text = helper()
+                if text is not None and all(text.plain != t.plain for t in out):
+                    out.append(text)
+            if node is self.under:
+                break
+            node = node.parent
+        return out
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -62,6 +62,8 @@ class KeyBar(Widget):
         width = self.size.width
         shown, right = self._shown()
         tail: list[tuple[Content, Binding]] = []
+        if width < 100:  # at 80 columns the palette key gives its room to the screen's keys (? lists it)
+            right = [(b, e) for b, e in right if b.action == "help"]
         for binding, enabled in right:
             piece = self._piece(binding, enabled)
             if sum(p.cell_length for p, _ in tail) + piece.cell_length <= width // 3:
@@ -73,9 +75,9 @@ class KeyBar(Widget):
         for i, (binding, enabled) in enumerate(shown):
             piece = self._piece(binding, enabled)
             last = i == len(shown) - 1
-            if x + piece.cell_length > room - (0 if last else 1):
-                parts.append(Content.styled("…", "dim"))
-                x += 1
+            if x + piece.cell_length > room - (0 if last else 2):
+                parts.append(Content.styled("… ", "dim"))  # a space before the keys kept at the right
+                x += 2
                 break
             self._spans.append((x, x + piece.cell_length, binding))
             parts.append(piece)

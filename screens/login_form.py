@@ -47,7 +47,7 @@ class LoginForm(ModalScreen[LoginRequest | None]):
             yield Input(value=self.profile.email or "", placeholder="admin e-mail", id="email")
             yield Input(placeholder="password", password=True, id="password")
             yield Input(placeholder="admin token (Strapi 5.45+)", password=True, id="token")
-            yield Checkbox("Remember the password in the keyring (to sign in again when the session ends)",
+            yield Checkbox("Keep the password in the keyring to renew ended sessions",
                            id="remember")
             with Horizontal(classes="buttons"):
                 yield Button("Sign in", variant="primary", id="ok")

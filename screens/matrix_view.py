@@ -24,6 +24,28 @@ from strapi_console.display import safe
 
 from .segments import text_segments
 
+# What each mark of the matrix means: `?` shows it on panel 3 and in the comparison.
+SYMBOLS = [("✓", "green", "allowed"),
+           ("·", "dim", "denied"),
+           ("✓!", "bold red", "allowed and flagged: a check fails on it (end users), or it manages users, roles, "
+                              "tokens or settings (admins); d says which"),
+           ("◐", "yellow", "partly allowed: limited to some fields, locales or conditions (admin roles); d shows them"),
+           ("✓*", "bold reverse", "staged: will be allowed when a applies (x discards)"),
+           ("✗*", "bold reverse", "staged: will be denied when a applies"),
+           ("≠", "bold red", "compare (c): the two roles differ here; left mark, ≠, right mark"),
+           (" ", "", "blank: the action does not exist for that row")]
+
+
+def legend(compare: bool = False) -> Text:
+    """The symbols, one a line; in the comparison the staging marks do not occur."""
+    lines = [Text("Matrix symbols", style="bold")]
+    for mark, style, meaning in SYMBOLS:
+        if compare and mark in ("✓*", "✗*", "✓!"):
+            continue
+        lines.append(Text.assemble("  ", (f"{mark:>4}", style), "  ", meaning))
+    return Text("\n").join(lines)
+
+
 HEADER = Style(bold=True)
 CURSOR = Style(reverse=True, bold=True)
 ROW_MARK = Style(underline=True)

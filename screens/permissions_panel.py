@@ -25,7 +25,7 @@ from strapi_console.files import write_private
 
 from .confirm import ConfirmScreen
 from .formatting import markup_literal, plain, subject_label
-from .matrix_view import MatrixView
+from .matrix_view import MatrixView, legend
 from .role_compare import RoleCompareScreen
 from .key_bar import KeyBar
 
@@ -64,6 +64,9 @@ class PermissionsPanel(Screen):
         self.admin_role: admin_roles.AdminRole | None = None
         self.catalog: admin_roles.Catalog | None = None
         self.baseline_restore: list[dict] = []  # admin grants from a baseline, with their restrictions
+        self.applied: dict[str, bool] = {}  # verified by the write, shown until the role is read again
+        self.outcome: Text | None = None  # how the last apply or undo ended (or that one is running)
+        self.writing = False  # an apply or undo is on its way: the staged line says so
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
@@ -90,6 +93,9 @@ class PermissionsPanel(Screen):
     def on_screen_resume(self) -> None:
         if self.app.selected_profile() != self.profile_name:
             self.load()
+
+    def help_text(self) -> Text:
+        return legend()
 
     # --- state ----------------------------------------------------------------------------
 
@@ -130,8 +136,7 @@ class PermissionsPanel(Screen):
     async def _load(self, name: str, role_id: int | None) -> None:
         profile = self.app.config.profiles[name]
         try:
-            client = await self.app.open_client(profile)
-            async with client:
+            async with self.app.session_client(profile) as client:
                 roles = await permissions.list_roles(client)
                 chosen = role_id or next((r.id for r in roles if r.type == "public"), roles[0].id if roles else None)
                 role = await permissions.read_role(client, chosen) if chosen is not None else None
@@ -141,7 +146,7 @@ class PermissionsPanel(Screen):
             return
         if name != self.profile_name or self.kind != "up":
             return
-        self.roles, self.role, self.staged = roles, role, {}
+        self.roles, self.role, self.staged, self.applied = roles, role, {}, {}
         self._render_roles()
         self._render_matrix(rebuild=True)
 
@@ -149,8 +154,7 @@ class PermissionsPanel(Screen):
     async def _load_admin(self, name: str, role_id: int | None) -> None:
         profile = self.app.config.profiles[name]
         try:
-            client = await self.app.open_client(profile)
-            async with client:
+            async with self.app.session_client(profile) as client:
                 roles = await admin_roles.list_roles(client)
                 cat = await admin_roles.catalog(client)
                 chosen = role_id or next((r.id for r in roles if r.code == "strapi-editor"),
@@ -162,7 +166,7 @@ class PermissionsPanel(Screen):
             return
         if name != self.profile_name or self.kind != "admin":
             return
-        self.admin_roles, self.admin_role, self.catalog, self.staged = roles, role, cat, {}
+        self.admin_roles, self.admin_role, self.catalog, self.staged, self.applied = roles, role, cat, {}, {}
         self.refresh_bindings()
         table = self.query_one("#roles", DataTable)
         table.clear()
@@ -191,6 +195,8 @@ class PermissionsPanel(Screen):
             return Text(" ")
         if key in self.staged:
             return Text(("✓" if self.staged[key] else "✗") + "*", style="bold reverse")
+        if key in self.applied:
+            return Text("✓" if self.applied[key] else "·", style="bold green" if self.applied[key] else "bold")
         if key not in role.granted():
             return Text("·", style="dim")
         risky = admin_roles.is_risky(key) and not role.super_admin
@@ -242,6 +248,8 @@ class PermissionsPanel(Screen):
         if action_id in self.staged:
             new = self.staged[action_id]
             return Text(("✓" if new else "✗") + "*", style="bold reverse")
+        if action_id in self.applied:  # written and verified; the role is being read again
+            on = self.applied[action_id]
         if on and permissions.risk(self.role.type, action_id):
             return Text("✓!", style="bold red")  # a symbol as well as a colour: d says which check flags it
         return Text("✓" if on else "·", style="green" if on else "dim")
@@ -286,9 +294,17 @@ class PermissionsPanel(Screen):
 
     def _render_pending(self) -> None:
         pending = self.query_one("#pending", PendingBar)
+        if self.writing and self.outcome is not None:
+            pending.update(self.outcome)
+            return
         plan = self._plan() if self.staged else None
+        needle = self.query_one("#perm-filter", Input).value.strip()
+        if plan is None and needle and self.query_one("#matrix", MatrixView).row_count == 0:
+            pending.update(Text.assemble(f"No row matches '{safe(needle, 60)}' — ", ("esc", "bold"),
+                                         " clears the filter"))
+            return
         if plan is None:
-            pending.update(Text("no staged changes", style="dim"))
+            pending.update(self.outcome or Text("no staged changes", style="dim"))
             return
         pending.update(Text.assemble(("staged", "bold"), " (a applies, x discards): ",
                                      safe("; ".join(plan.describe()), 2000)))
@@ -302,6 +318,7 @@ class PermissionsPanel(Screen):
             if current is None or role_id != current.id:
                 if self.staged:
                     self.notify("Staged changes discarded (they belonged to the other role).", severity="warning")
+                self.outcome = None
                 self.load(role_id)
 
     def _cursor(self) -> tuple[str, str] | None:
@@ -326,6 +343,7 @@ class PermissionsPanel(Screen):
             del self.staged[key]
         else:
             self.staged[key] = not current
+        self.outcome = None
         self.query_one("#matrix", MatrixView).refresh_cell(subject, action)
         self._render_pending()
 
@@ -343,7 +361,7 @@ class PermissionsPanel(Screen):
         if self.staged:
             self.notify("Staged changes discarded.", severity="warning")
         self.kind = "admin" if self.kind == "up" else "up"
-        self.staged = {}
+        self.staged, self.outcome = {}, None
         self.sub_title = "3 Permissions · " + ("admin roles" if self.kind == "admin" else "end-user roles")
         self.load()
 
@@ -385,6 +403,8 @@ class PermissionsPanel(Screen):
 
         def done(ok: bool | None) -> None:
             if ok:
+                self._show_outcome(Text.assemble(("… applying", "bold cyan"), f" {plan.count} change(s): "
+                                                 "writing, then reading them back from the server"), writing=True)
                 self._apply(plan, role_id)
 
         self.app.push_screen(ConfirmScreen.asking(asked), done)
@@ -392,20 +412,27 @@ class PermissionsPanel(Screen):
     @work(exclusive=True, group="permissions-write", exit_on_error=False)
     async def _apply(self, plan: engine.Plan, role_id: int | None) -> None:
         try:
-            client = await self.app.open_client(self.profile)
-            async with client:
+            async with self.app.session_client(self.profile) as client:
                 outcome = await engine.apply(client, plan, read_only=self.read_only(), source="tui")
         except engine.ConcurrentChange as exc:
+            self._show_outcome(self._failed("not applied", exc))
             self.app.report_error(exc)
             self.load(None if isinstance(exc, engine.TargetDeleted) else role_id)  # what the server has now
             return
         except ConsoleError as exc:
+            self._show_outcome(self._failed("not applied", exc))
             self.app.report_error(exc)
             return
         for warning in outcome.warnings:
             self.notify(warning, title="Another change landed", severity="warning", timeout=20)
         self.notify(f"{plan.count} change(s) written and verified (journal {outcome.ref}). u undoes.",
                     title=plan.title)
+        # the cells show the verified values now; the role read below replaces them with the server's whole role
+        self.applied = {cell: value for step in plan.steps for cell, value in step.wanted.items()}
+        self.staged = {}
+        self._show_outcome(Text.assemble(("✓ written and verified", "bold green"),
+                                         f" (journal {safe(outcome.ref, 40)}): {plan.count} change(s) · u undoes"))
+        self._rerender()
         self.load(role_id)
         self.app.refresh_profile(self.profile_name)
 
@@ -423,10 +450,10 @@ class PermissionsPanel(Screen):
         """Undo is a write like any other: read the server now, then confirm what undo will send (now → target)."""
         try:
             engine.refuse_read_only(self.profile, self.read_only())
-            client = await self.app.open_client(self.profile)
-            async with client:
+            async with self.app.session_client(self.profile) as client:
                 plan = await engine.plan_undo(client, entry)
         except ConsoleError as exc:
+            self._show_outcome(self._failed("not undone", exc))
             self.app.report_error(exc)
             return
         asked = confirmation.for_plan(self.profile, plan, unlocked=True,
@@ -434,6 +461,8 @@ class PermissionsPanel(Screen):
 
         def done(ok: bool | None) -> None:
             if ok:
+                self._show_outcome(Text.assemble(("… undoing", "bold cyan"), f" {safe(entry.id, 40)}: writing the "
+                                                 "previous state, then reading it back"), writing=True)
                 self._undo(plan)
 
         self.app.push_screen(ConfirmScreen.asking(asked), done)
@@ -441,15 +470,24 @@ class PermissionsPanel(Screen):
     @work(exclusive=True, group="permissions-write", exit_on_error=False)
     async def _undo(self, plan: engine.Plan) -> None:
         try:
-            client = await self.app.open_client(self.profile)
-            async with client:
+            async with self.app.session_client(self.profile) as client:
                 outcome = await engine.apply(client, plan, read_only=self.read_only(), source="undo")
         except ConsoleError as exc:
+            self._show_outcome(self._failed("not undone", exc))
             self.app.report_error(exc)
             return
+        self._show_outcome(Text.assemble(("✓ undone and verified", "bold green"), f" (journal {safe(outcome.ref, 40)})"))
         self.notify(f"Undone and verified (journal {outcome.ref}).", title=self.profile.name)
         self.load(self._current_role_id())
         self.app.refresh_profile(self.profile_name)
+
+    def _show_outcome(self, text: Text, *, writing: bool = False) -> None:
+        self.outcome, self.writing = text, writing
+        self._render_pending()
+
+    @staticmethod
+    def _failed(what: str, exc: ConsoleError) -> Text:
+        return Text.assemble((f"✗ {what}", "bold red"), ": ", safe(f"{exc.title}: {exc.message}", 600))
 
     def _current_role_id(self) -> int | None:
         role = self.role if self.kind == "up" else self.admin_role
@@ -542,8 +580,7 @@ class PermissionsPanel(Screen):
     async def _compare(self, profile_name: str, role_name: str) -> None:
         current = self.role if self.kind == "up" else self.admin_role
         try:
-            client = await self.app.open_client(self.app.config.profiles[profile_name])
-            async with client:
+            async with self.app.session_client(self.app.config.profiles[profile_name]) as client:
                 other = await baselines.find_role(client, role_name, admin=self.kind == "admin")
         except ConsoleError as exc:
             self.app.report_error(exc)

@@ -49,6 +49,9 @@ class ProfileForm(ModalScreen[Profile | None]):
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
+        if self.app.size.height < 32:  # eight fields in 24 rows: one line each
+            for field in self.query("Input, Checkbox"):
+                field.add_class("compact")
         self.query_one("#profile-error").display = False
         self.query_one("#name").focus()
 

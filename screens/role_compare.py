@@ -17,7 +17,7 @@ from strapi_console.role_compare import ABSENT, ALLOWED, PARTIAL
 from strapi_console.display import safe
 
 from .formatting import subject_label
-from .matrix_view import MatrixView
+from .matrix_view import MatrixView, legend
 from .key_bar import KeyBar
 
 MARKS = {ALLOWED: ("✓", "green"), PARTIAL: ("◐", "yellow"), role_compare.DENIED: ("·", "dim"), ABSENT: (" ", "")}
@@ -63,6 +63,9 @@ class RoleCompareScreen(Screen):
         self._show_rows()
         matrix.focus()
 
+    def help_text(self) -> Text:
+        return legend(compare=True)
+
     def _cell(self, row: str, column: str) -> Text:
         left, right = self.comparison.state(row, column)
         if (left, right) == (ABSENT, ABSENT):
@@ -85,6 +88,9 @@ class RoleCompareScreen(Screen):
         rows = self.comparison.differing_rows() if self.only_differences else self.comparison.rows
         rows = [r for r in rows if needle in r.lower()]
         self.query_one("#cmp-matrix", MatrixView).set_rows([(r, self._label(r)) for r in rows], self._cell)
+        if not rows:
+            why = f"No row matches '{safe(needle, 60)}' — esc clears the filter" if needle else "No differences."
+            self.query_one("#cmp-detail", Static).update(Text(why))
 
     def on_matrix_view_cell_highlighted(self, event: MatrixView.CellHighlighted) -> None:
         left, right = self.comparison.state(event.row, event.column)

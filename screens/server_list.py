@@ -18,9 +18,17 @@ from strapi_console.display import safe
 
 from .formatting import age, counts_text, grade_text, lines, plain, state_text, tail_text
 from .key_bar import KeyBar
+from .layout import Column, fit, set_columns, table_room
 
-COLUMNS = [("name", "Server"), ("state", "State"), ("grade", "Grade"), ("fails", "Failed"), ("worst", "Worst"),
-           ("version", "Version"), ("edition", "Ed."), ("lock", "Mode"), ("tail", "Tail"), ("age", "Seen")]
+# At 80 columns the edition, then the version, then the worst check give way (the detail pane below the
+# list says all three); the state, grade, failures, mode, tail and age of every server always show.
+COLUMNS = [Column("name", "Server", 12), Column("state", "State", 13), Column("grade", "Grade", 5),
+           Column("fails", "Failed", 11), Column("worst", "Worst", 21, rank=1), Column("version", "Version", 10, rank=2),
+           Column("edition", "Ed.", 3, rank=3), Column("lock", "Mode", 4), Column("tail", "Tail", 6),
+           Column("age", "Seen", 4)]
+LABELS = {c.key: c.label for c in COLUMNS}
+PANELS_TITLE = "1 Servers · 2 Versions · 3 Permissions · 4 Audit · 5 HTTPS"
+PANELS_TITLE_NARROW = "1 Servers 2 Versions 3 Perms 4 Audit 5 HTTPS"
 
 
 class ServerListScreen(Screen):
@@ -28,6 +36,7 @@ class ServerListScreen(Screen):
     BINDINGS = [
         Binding("enter", "open", "Open", id="servers.open"),
         Binding("d", "findings", "Findings", id="servers.findings"),
+        Binding("t", "triage", "Triage", id="servers.triage"),
         Binding("s", "sort", "Sort", id="servers.sort"),
         Binding("r", "refresh", "Refresh", id="servers.refresh"),
         Binding("R", "refresh_all", "Refresh all", key_display="R", id="servers.refresh-all"),
@@ -50,16 +59,33 @@ class ServerListScreen(Screen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.sub_title = "1 Servers · 2 Versions · 3 Permissions · 4 Audit · 5 HTTPS"
         table = self.query_one(DataTable)
-        for key, label in COLUMNS:
-            table.add_column(label, key=key)
+        self._fit_columns()
         self.query_one("#filter", Input).display = False
         self.app.state_signal.subscribe(self, self._on_state)
         self.set_interval(30, self._tick_ages)
         self.set_interval(1, self._tick_running)
         self.sync_rows()
         table.focus()
+
+    # --- columns: by priority, for the terminal's width ---------------------------------------------
+
+    def _fit_columns(self) -> bool:
+        width = self.app.size.width
+        # the title bar names all five panels at 80 columns too
+        self.sub_title = PANELS_TITLE if width >= 100 else PANELS_TITLE_NARROW
+        names = [len(p.name) + (6 if p.is_plain_http and not p.is_loopback else 0) for p in self.app.profiles()]
+        columns = [Column(c.key, c.label, max(6, min(20, max(names, default=6))), c.rank) if c.key == "name" else c
+                   for c in COLUMNS]
+        self.shown = fit(columns, table_room(width))
+        return set_columns(self.query_one(DataTable), self.shown, LABELS)
+
+    def on_resize(self) -> None:
+        keep = self.selected()
+        if self._fit_columns():
+            self.sync_rows()
+            if keep:
+                self.select(keep)
 
     # --- rows: diff, never rebuild ----------------------------------------------------------
 
@@ -144,7 +170,8 @@ class ServerListScreen(Screen):
                 if profile.name in table.rows:
                     self._update_row(profile)
                 else:
-                    table.add_row(*self._cells(profile).values(), key=profile.name)
+                    cells = self._cells(profile)
+                    table.add_row(*(cells[k] for k in self.shown), key=profile.name)
             self._resort()
         self._show_detail()
         if not self.app.profiles():
@@ -153,6 +180,8 @@ class ServerListScreen(Screen):
                 " for a bundled demo server."))
 
     def _on_state(self, name: str | None) -> None:
+        if name is None:
+            self._fit_columns()  # the list changed: a longer name may need a wider column
         if name is None or name not in self.table.rows:
             self.sync_rows()
             return
@@ -168,8 +197,8 @@ class ServerListScreen(Screen):
     def _update_row(self, profile: Profile) -> None:
         """Touch only the cells whose text changed (the table is updated by diff, never rebuilt)."""
         for key, value in self._cells(profile).items():
-            if _plain(self.table.get_cell(profile.name, key)) != _plain(value):
-                self.table.update_cell(profile.name, key, value, update_width=True)
+            if key in self.shown and _plain(self.table.get_cell(profile.name, key)) != _plain(value):
+                self.table.update_cell(profile.name, key, value)
 
     def _tick_running(self) -> None:
         """The running time of scans in progress, once a second (only their state cells are touched)."""
@@ -212,7 +241,10 @@ class ServerListScreen(Screen):
         name = self.selected()
         detail = self.query_one("#server-detail", Static)
         if name is None:
-            detail.update("")
+            needle = self.query_one("#filter", Input).value.strip()
+            detail.update(Text.assemble(f"No server matches '{safe(needle, 60)}' (name, URL, tag, state) — ",
+                                        ("esc", "bold"), " clears the filter") if needle and self.app.profiles()
+                          else Text(""))
             return
         profile = self.app.config.profiles.get(name)
         if profile is None:
@@ -236,9 +268,12 @@ class ServerListScreen(Screen):
             if worst:
                 shown.append(plain(f"worst: {worst.status.upper()} {worst.severity} {worst.check_id} — {worst.title}",
                                    limit=200))
-            if result.info and result.info.node_version:
-                env = f"{result.info.environment} · " if result.info.environment else ""
-                shown.append(plain(f"{env}node {result.info.node_version} · scanned with {result.request_count} "
+            info = result.info
+            if info and info.reachable:
+                edition = {"community": " CE", "enterprise": " EE"}.get(info.edition or "", "")
+                env = f" · {info.environment}" if info.environment else ""
+                node = f" · node {info.node_version}" if info.node_version else ""
+                shown.append(plain(f"Strapi {info.version_hint or '?'}{edition}{env}{node} · {result.request_count} "
                                    f"requests in {result.duration:.1f} s · d: all findings", limit=200))
         elif state.refreshing:
             shown.append(Text("refreshing…"))
@@ -258,6 +293,11 @@ class ServerListScreen(Screen):
             from .server_detail import ServerDetailScreen
 
             self.app.push_screen(ServerDetailScreen(name))
+
+    def action_triage(self) -> None:
+        name = self.selected()
+        if name:
+            self.app.open_triage(name)
 
     def action_sort(self) -> None:
         self.worst_first = not self.worst_first

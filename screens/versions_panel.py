@@ -20,6 +20,12 @@ from strapi_console.display import safe
 
 from .formatting import lines, markup_literal, plain
 from .key_bar import KeyBar
+from .layout import Column, cut, fit, set_columns, table_room
+
+# At 80 columns the package gives way (the detail pane names it) so that the summary reads.
+ADVISORY_COLUMNS = [Column("sev", "Sev", 6), Column("id", "Advisory", 19), Column("pkg", "Package", 20, rank=1),
+                    Column("fixed", "Fixed", 7), Column("summary", "Summary", 24, flex=True)]
+ADVISORY_LABELS = {c.key: c.label for c in ADVISORY_COLUMNS}
 
 SEV_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
 SEV_MARK = {"critical": "‼ crit", "high": "! high", "medium": "~ med", "low": "· low"}
@@ -66,14 +72,19 @@ class VersionsPanel(Screen):
                            ("major", "Major"), ("node", "Node"), ("advisories", "Advisories"),
                            ("target", "Upgrade to")):
             fleet.add_column(label, key=key)
-        table = self.query_one("#server-advisories", DataTable)
-        for key, label in (("sev", "Sev"), ("id", "Advisory"), ("pkg", "Package"), ("fixed", "Fixed"),
-                           ("summary", "Summary")):
-            table.add_column(label, key=key)
+        self._fit_columns()
         self.query_one("#adv-filter", Input).display = False
         self.app.state_signal.subscribe(self, lambda _name: self.sync())
         self.sync()
         fleet.focus()
+
+    def _fit_columns(self) -> bool:
+        self.adv_shown = fit(ADVISORY_COLUMNS, table_room(self.app.size.width))
+        return set_columns(self.query_one("#server-advisories", DataTable), self.adv_shown, ADVISORY_LABELS)
+
+    def on_resize(self) -> None:
+        if self._fit_columns():
+            self._fill_advisories()
 
     # --- data ----------------------------------------------------------------------------------
 
@@ -183,14 +194,17 @@ class VersionsPanel(Screen):
             for key, m in ordered:
                 sev = m.advisory.severity
                 pkg = m.package + ("" if m.how == "lockstep" else f" ({m.how} {m.version})")
-                table.add_row(Text(SEV_MARK[sev], style=SEV_STYLE[sev]), plain(m.advisory.id, limit=40),
-                              plain(pkg, limit=60), plain(m.fixed or "—", limit=24), plain(m.advisory.summary, limit=200),
-                              key=key)
+                cells = {"sev": Text(SEV_MARK[sev], style=SEV_STYLE[sev]), "id": plain(m.advisory.id, limit=40),
+                         "pkg": cut(plain(pkg, limit=60), self.adv_shown.get("pkg", 0)),
+                         "fixed": plain(m.fixed or "—", limit=24),
+                         "summary": cut(plain(m.advisory.summary, limit=200), self.adv_shown["summary"])}
+                table.add_row(*(cells[k] for k in self.adv_shown), key=key)
         if matches is None:
             self._detail(None, empty="Sign in to this server to read its exact version (any admin role can)."
                          if name else "No servers.")
         elif not ordered:
-            self._detail(None, empty="No published advisory affects this server." if not needle else "No match.")
+            self._detail(None, empty="No published advisory affects this server." if not needle
+                         else f"No advisory of this server matches '{safe(needle, 60)}' — esc clears the filter.")
         else:
             self._detail(ordered[0][1].advisory.id)
 

@@ -25,7 +25,7 @@ from .config import Config, Profile
 from .display import SafeStream, json_text, safe
 from .errors import ConfigError, ConsoleError, Interrupted
 from .redact import redact_text, redact_url
-from .secrets import SecretStore, end_user_key
+from .secrets import SecretStore
 
 EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_INTERNAL, EXIT_INCOMPLETE, EXIT_FINDINGS = 0, 1, 2, 3, 4, 5
 
@@ -205,6 +205,17 @@ def build_parser() -> argparse.ArgumentParser:
                     help="default: text on a terminal, jsonl otherwise")
     tl.add_argument("--once", action="store_true", help="one poll per server, then exit (scripts, cron)")
 
+    tr = sub.add_parser("triage", help="on call: what happened on a server in a window, in order, and what the "
+                        "console cannot see there")
+    tr.add_argument("name", metavar="PROFILE")
+    tr.add_argument("--since", default="24h", metavar="AGE", help="how far back, e.g. 30m, 6h, 2d (default 24h)")
+    tr.add_argument("--format", choices=["text", "json", "markdown"], default="text",
+                    help="text (default), json, or markdown (an incident report for the postmortem)")
+    tr.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    from .containment_cli import add_contain_parser
+
+    add_contain_parser(sub, _destructive_options)
+
     demo = sub.add_parser("demo", help="run the bundled demo Strapi server and open the console on it")
     demo.add_argument("--no-tui", action="store_true", help="start the server and wait for Ctrl-C instead")
     demo.add_argument("--scan", action="store_true",
@@ -232,7 +243,7 @@ def _load_config(args) -> Config:
 
 
 def _store(cfg: Config) -> SecretStore:
-    return SecretStore(cfg.secret_store)
+    return SecretStore.for_config(cfg)
 
 
 def _err(text: str) -> None:
@@ -353,36 +364,18 @@ def cmd_login(args) -> int:
     store.check_keyring()  # say it before asking for a password, not after
     if profile.is_plain_http and not profile.is_loopback:
         _err(f"Warning: {profile.url} is plain HTTP: the password crosses the network unencrypted.")
-    from .client import StrapiClient
+    from .session import sign_in_summary
 
     if args.end_user:
         if args.admin_token_stdin or args.remember_password:
             raise ConfigError("--end-user signs in a test end user: it takes only --password-stdin.")
         secret = (_read_secret_stdin("password") if args.password_stdin
                   else getpass.getpass(f"Password of the test end user {args.end_user}: "))
-
-        async def end_user():
-            async with StrapiClient(profile) as client:
-                return await client.end_user_login(args.end_user, secret)
-
-        creds = asyncio.run(end_user())
-        where = store.set(end_user_key(profile.name), creds)
+        where = _with_client(profile, store, lambda session: session.end_user_sign_in(args.end_user, secret),
+                             session=True)
         print(f"Test end user {args.end_user} signed in on {profile.url}; its JWT is kept in {where} "
               f"({store.backend_name}), the password is not.")
         return EXIT_OK
-
-    async def run(secret: str, email: str | None) -> str:
-        async def save(creds):
-            await asyncio.to_thread(store.set, profile.name, creds)
-
-        async with StrapiClient(profile, on_credentials=save) as client:
-            if args.admin_token_stdin:
-                creds = await client.use_admin_token(secret)
-                return f"Admin token accepted for {creds.email or 'its owner'}."
-            creds = await client.login(email, secret, remember_password=args.remember_password)
-            kind = ("a 5.24+ session (short access token, renewed silently)" if creds.kind == "session"
-                    else "a long-lived admin JWT (v4 / 5.0-5.23), renewed before it expires")
-            return f"Signed in to {profile.url} as {email}: {kind}."
 
     if args.admin_token_stdin:
         secret, email = _read_secret_stdin("admin token"), None
@@ -395,9 +388,14 @@ def cmd_login(args) -> int:
         secret = _read_secret_stdin("password") if args.password_stdin else getpass.getpass(f"Password for {email}: ")
         if not secret:
             raise ConfigError("Empty password.")
-    message = asyncio.run(run(secret, email))
-    where = "the keyring" if not store.memory_only else "memory"
-    print(f"{safe(message, 600)} Stored in {where} ({safe(store.backend_name, 120)}).")
+
+    def sign_in(session):
+        if args.admin_token_stdin:
+            return session.use_admin_token(secret)
+        return session.sign_in(email, secret, remember=args.remember_password)
+
+    creds = _with_client(profile, store, sign_in, session=True)
+    print(safe(sign_in_summary(profile, creds, store), 1000))
     if email and profile.email != email:
         profile.email = email
         config_mod.save(cfg)
@@ -407,26 +405,7 @@ def cmd_login(args) -> int:
 def cmd_logout(args) -> int:
     cfg = _load_config(args)
     profile = cfg.get(args.name)
-    store = _store(cfg)
-    creds = store.get(profile.name)
-    if creds is None:
-        had_end_user = store.delete(end_user_key(profile.name))
-        print(f"Profile '{profile.name}' is not signed in on this device."
-              + (" The test end user's JWT is deleted." if had_end_user else ""))
-        return EXIT_OK
-    from .client import StrapiClient
-
-    async def run() -> str:
-        async with StrapiClient(profile, creds) as client:
-            return await client.logout()
-
-    try:
-        message = asyncio.run(run())
-    except ConsoleError as exc:
-        message = f"The server could not be told ({exc}); the local token is forgotten anyway."
-    store.delete(profile.name)
-    store.delete(end_user_key(profile.name))
-    print(safe(message, 600) + " The keyring entry is deleted.")
+    print(safe(_with_client(profile, _store(cfg), lambda session: session.sign_out(), session=True), 1000))
     return EXIT_OK
 
 
@@ -678,14 +657,19 @@ def cmd_fix(args) -> int:
     return _confirm_and_apply(args, profile, store, plan, source=f"fix {check_id}")
 
 
-def _with_client(profile: Profile, store: SecretStore, work):
-    """Run ``work(client)`` on a signed-in client of ``profile`` (rotated credentials saved back)."""
-    from .session import open_client
+def _with_client(profile: Profile, store: SecretStore, work, *, allow_write: bool = False, session: bool = False):
+    """Run ``work(client)`` on the profile's session (``work(session)`` with ``session=True``), in a registry
+    closed at the end; ``allow_write`` unlocks a read-only profile for this command."""
+    from .session import Sessions, WritePolicy
+
+    policy = WritePolicy()
+    if allow_write:
+        policy.unlock(profile)
 
     async def run():
-        client = await open_client(profile, store)
-        async with client:
-            return await work(client)
+        async with Sessions(store, policy=policy) as sessions:
+            own = sessions.get(profile)
+            return await work(own if session else await own.ready())
 
     return asyncio.run(run())
 
@@ -709,23 +693,27 @@ def _confirm_and_apply(args, profile: Profile, store: SecretStore, plan, *, sour
         return EXIT_OK
     read_only = profile.default_read_only and not args.allow_write
     outcome = _with_client(profile, store, lambda client: engine.apply(client, plan, read_only=read_only,
-                                                                        source=source))
-    for name, key in plan.secrets.items():
-        if key_file:
-            from .files import write_private
+                                                                        source=source), allow_write=args.allow_write)
+    if key_file and plan.secrets:
+        from .files import write_private
 
-            write_private(key_file, key + "\n")
-            print(f"The new {safe(name, 120)} is in {key_file} (mode 0600). It is not shown again.")
-        else:
-            sys.stdout.write(f"New {safe(name, 120)} (shown once, copy it now):\n{key}\n")
+        # one key: the file holds it alone; several (a containment group): one "name<TAB>key" line each
+        keys = list(plan.secrets.items())
+        write_private(key_file, keys[0][1] + "\n" if len(keys) == 1 else "".join(f"{n}\t{k}\n" for n, k in keys))
+        print(f"The new {', '.join(safe(n, 120) for n, _ in keys)} {'is' if len(keys) == 1 else 'are'} in {key_file} "
+              "(mode 0600). It is not shown again.")
+    for name, key in [] if key_file else plan.secrets.items():
+        sys.stdout.write(f"New {safe(name, 120)} (shown once, copy it now):\n{key}\n")
     plan.secrets.clear()
     for warning in outcome.warnings:
         _err(f"Warning: {warning}")
     if plan.undo_of is not None:
         print(f"Undone and verified. Journal entry {outcome.ref}.")
         return EXIT_OK
-    undo = (f"; undo with: strapi-console journal undo {profile.name} {outcome.ref}" if plan.undoable
-            else " (cannot be undone)")
+    kept = sum(1 for s in plan.steps if not s.target.undoable)
+    undo = (" (cannot be undone)" if kept == len(plan.steps) else
+            f"; undo with: strapi-console journal undo {profile.name} {outcome.ref}"
+            + (f" (all but the {kept} step(s) that cannot be undone)" if kept else ""))
     group = f" (a group of {len(outcome.entries)} changes)" if len(outcome.entries) > 1 else ""
     print(f"Applied and verified. Journal entry {outcome.ref}{group}{undo}")
     return EXIT_OK
@@ -812,6 +800,38 @@ def cmd_tail(args) -> int:
     asyncio.run(run())
     # --once: like scan, a server that could not be read makes the run incomplete (the others are printed)
     return EXIT_INCOMPLETE if args.once and failed else EXIT_OK
+
+
+def cmd_triage(args) -> int:
+    from datetime import datetime, timedelta, timezone
+
+    from . import triage
+
+    cfg = _load_config(args)
+    profile = cfg.get(args.name)
+    since = datetime.now(timezone.utc) - timedelta(seconds=parse_age(args.since))
+    found = _with_client(profile, _store(cfg), lambda client: triage.gather(client, since=since))
+    if args.format == "json":
+        text = json_text(triage.as_json(found), indent=2) + "\n"
+    elif args.format == "markdown":
+        text = triage.markdown(found)
+    else:
+        text = "\n".join(triage.text_lines(found, safe)) + "\n"
+    if args.output:
+        from .files import write_private
+
+        write_private(args.output, text)
+        print(f"Wrote the triage of {profile.name} ({len(found.events)} events) to {args.output}.")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_contain(args) -> int:
+    from .containment_cli import run_contain
+
+    return run_contain(args, load_config=_load_config, store=_store, with_client=_with_client,
+                       confirm_and_apply=_confirm_and_apply, writable=_writable, err=_err)
 
 
 def cmd_webhooks(args) -> int:
@@ -1024,7 +1044,7 @@ def main(argv: list[str] | None = None, *, open_tui: OpenTUI | None = None) -> i
         handler = {"profile": cmd_profile, "login": cmd_login, "logout": cmd_logout, "scan": cmd_scan,
                    "advisories": cmd_advisories, "fix": cmd_fix, "journal": cmd_journal,
                    "permissions": cmd_permissions, "tokens": cmd_tokens, "webhooks": cmd_webhooks,
-                   "tail": cmd_tail}.get(args.command)
+                   "tail": cmd_tail, "triage": cmd_triage, "contain": cmd_contain}.get(args.command)
         if args.command == "demo":
             return cmd_demo(args, open_tui)
         with _safe_output():

@@ -10,19 +10,21 @@ Auth generations (admin API reference §4):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, AsyncContextManager, Protocol
+from urllib.parse import urlsplit
 
 import httpx
 
 from . import jwt, loopback, paths
 from .config import Profile
-from .errors import (BadRequest, FeatureAbsent, NotFound, NotJSON, RateLimited, SignedOut, StrapiError,
-                     UnexpectedShape, WrongCredentials)
-from .http import HttpSession, Response, map_status, parse_json, ssl_context
+from .errors import (BadRequest, ConsoleError, FeatureAbsent, NotFound, NotJSON, RateLimited, ReadOnlyError,
+                     SignedOut, StrapiError, UnexpectedShape, WrongCredentials)
+from .http import IDEMPOTENT, HttpSession, Response, map_status, parse_json, ssl_context
 from .redact import register_secret
 from .secrets import Credentials
 
@@ -30,6 +32,47 @@ REFRESH_COOKIE = "strapi_admin_refresh"
 REFRESH_MARGIN = 60  # seconds before expiry at which a token is renewed ahead of use
 
 CredentialsSaver = Callable[[Credentials], Awaitable[None] | None]
+
+# What a read-only profile may still send besides GET: signing in and out and renewing the session (the
+# failed sign-ins of the --aggressive rate-limit probes are sign-ins too).
+AUTH_PATHS = frozenset({"/admin/login", "/admin/access-token", "/admin/renew-token", "/admin/logout",
+                        "/api/auth/local", "/documentation/login"})
+
+
+class CredentialKeeper(Protocol):
+    """Where a client's credentials persist, shared with other processes (see ``session.StoreKeeper``)."""
+
+    async def load(self) -> Credentials | None: ...
+
+    async def save(self, creds: Credentials) -> None: ...
+
+    def exclusive(self) -> AsyncContextManager[None]: ...
+
+
+def allowed_when_read_only(method: str, path: str, json_body: Any = None) -> bool:
+    """Whether a read-only profile may send this request: reads, sign-in/refresh/sign-out, and one exception,
+    the GraphQL probes (introspection, query depth), which POST a query; a mutation is never allowed."""
+    method = method.upper()
+    if method in IDEMPOTENT:
+        return True
+    route = urlsplit(path).path.rstrip("/") or "/"
+    if method == "POST" and route in AUTH_PATHS:
+        return True
+    if method == "POST" and route == "/graphql" and isinstance(json_body, dict):
+        query = json_body.get("query")
+        return isinstance(query, str) and "mutation" not in query.lower() and "subscription" not in query.lower()
+    return False
+
+
+def needs_renewal(creds: Credentials) -> bool:
+    """True when the access token expires soon: a minute ahead for normal tokens, a quarter of the life of
+    short ones (8-second test tokens included)."""
+    if creds.kind not in ("jwt", "session"):
+        return False
+    decoded = jwt.decode(creds.access_token)
+    exp = decoded.exp if decoded else None  # None when absent or not a finite time in range (checked in jwt)
+    margin = min(REFRESH_MARGIN, (decoded.lifetime or REFRESH_MARGIN * 4) / 4) if decoded else 0
+    return exp is not None and exp - time.time() < margin
 
 
 def device_id() -> str:
@@ -141,15 +184,20 @@ class StrapiClient:
 
     def __init__(self, profile: Profile, credentials: Credentials | None = None, *,
                  on_credentials: CredentialsSaver | None = None, transport: httpx.AsyncBaseTransport | None = None,
-                 deadline: float = 45.0) -> None:
+                 deadline: float = 45.0, keeper: CredentialKeeper | None = None,
+                 read_only: Callable[[], bool] | None = None) -> None:
         self.profile = profile
         self.credentials = credentials
         self.on_credentials = on_credentials
+        self.keeper = keeper
+        # Without a policy, a profile's configured default decides (production: read-only).
+        self.read_only = read_only or (lambda: self.profile.default_read_only)
         # plain HTTP goes only to addresses checked to be loopback at connection time (see loopback.py)
         transport = loopback.guard(profile, transport, verify=ssl_context(profile.ca_bundle))
         self.http = HttpSession(profile.url, ca_bundle=profile.ca_bundle, transport=transport, deadline=deadline)
-        self._refresh_lock = asyncio.Lock()
-        self._refused: tuple[str, SignedOut] | None = None  # the token whose refresh the server refused
+        self.refresh_lock = asyncio.Lock()  # one refresh or sign-in at a time on this client
+        self._kept = False  # the credentials held came from, or went to, the keeper
+        self._refused: tuple[str, SignedOut] | None = None  # the token whose renewal the server refused
 
     async def __aenter__(self) -> "StrapiClient":
         return self
@@ -168,6 +216,15 @@ class StrapiClient:
 
     async def probe(self, method: str, path: str, **kw) -> Response:
         """An anonymous request whose answer is returned as is (status mapping is the caller's)."""
+        return await self._send(method, path, **kw)
+
+    async def _send(self, method: str, path: str, **kw) -> Response:
+        """Every request of this client goes out here, past the read-only policy (beneath the write path's own
+        check: a change that reaches this point on a read-only profile is refused before it is sent)."""
+        if not allowed_when_read_only(method, path, kw.get("json_body")) and self.read_only():
+            raise ReadOnlyError(f"Profile '{self.profile.name}' is read-only: {method.upper()} "
+                                f"{urlsplit(path).path} was not sent.",
+                                hint="Unlock it for this session: w in the TUI, --allow-write in the CLI.")
         return await self.http.send(method, path, **kw)
 
     async def call(self, method: str, path: str, *, json_body: Any = None, params: dict | None = None,
@@ -177,12 +234,12 @@ class StrapiClient:
         if auth:
             await self._refresh_if_expiring()
             headers["Authorization"] = f"Bearer {self._token()}"
-        resp = await self.http.send(method, path, json_body=json_body, params=params, headers=headers)
+        resp = await self._send(method, path, json_body=json_body, params=params, headers=headers)
         if resp.status == 401 and auth and self._refreshable():
             token_before = headers["Authorization"]
-            await self.refresh(stale=token_before)
+            await self.refresh(stale=token_before)  # re-reads the stored session first: it may be newer
             headers["Authorization"] = f"Bearer {self._token()}"
-            resp = await self.http.send(method, path, json_body=json_body, params=params, headers=headers)
+            resp = await self._send(method, path, json_body=json_body, params=params, headers=headers)
         error = map_status(resp)
         if error is not None:
             if isinstance(error, SignedOut) and auth:
@@ -203,17 +260,15 @@ class StrapiClient:
         return bool(self.credentials and self.credentials.kind in ("jwt", "session"))
 
     async def _refresh_if_expiring(self) -> None:
-        if not self._refreshable():
-            return
-        decoded = jwt.decode(self.credentials.access_token)
-        exp = decoded.exp if decoded else None  # None when absent or not a time (checked in jwt)
-        # Renew a little before expiry: a minute for normal tokens, a quarter of the life of short ones.
-        margin = min(REFRESH_MARGIN, (decoded.lifetime or REFRESH_MARGIN * 4) / 4) if decoded else 0
-        if exp is not None and exp - time.time() < margin:
+        if self._refreshable() and needs_renewal(self.credentials):
             await self.refresh(stale=f"Bearer {self.credentials.access_token}")
 
     async def _save(self, creds: Credentials) -> None:
         self.credentials = creds
+        if self.keeper is not None:
+            # A rotated 5.24+ refresh cookie is single-use: stored before anything else happens.
+            await self.keeper.save(creds)
+            self._kept = True
         if self.on_credentials:
             result = self.on_credentials(creds)
             if asyncio.iscoroutine(result):
@@ -225,7 +280,7 @@ class StrapiClient:
         register_secret(password)
         dev = device_id()
         body = {"email": email, "password": password, "deviceId": dev, "rememberMe": True}
-        resp = await self.http.send("POST", "/admin/login", json_body=body, retries=0)
+        resp = await self._send("POST", "/admin/login", json_body=body, retries=0)
         name, message = resp.error_fields()
         if resp.status == 400 and message in ("Invalid credentials", "Missing credentials"):
             raise WrongCredentials(f"{self.profile.url} refused the e-mail or password for {email}.",
@@ -258,7 +313,7 @@ class StrapiClient:
     async def end_user_login(self, identifier: str, password: str) -> Credentials:
         """Sign a test end user in on the Content API; only the JWT is kept (for offline checks)."""
         register_secret(password)
-        resp = await self.http.send("POST", "/api/auth/local", json_body={"identifier": identifier,
+        resp = await self._send("POST", "/api/auth/local", json_body={"identifier": identifier,
                                                                          "password": password}, retries=0)
         if resp.status in (400, 401):
             raise WrongCredentials(f"{self.profile.url} refused the end-user sign-in for {identifier}.",
@@ -280,13 +335,16 @@ class StrapiClient:
     async def use_admin_token(self, token: str) -> Credentials:
         """Check an admin token (5.45+) against the server and keep it."""
         register_secret(token)
-        self.credentials = Credentials(kind="admin-token", access_token=token)
+        previous, self.credentials = self.credentials, Credentials(kind="admin-token", access_token=token)
         try:
             await self.information()  # needs authentication only, whatever the token's permissions
         except SignedOut:
-            self.credentials = None
+            self.credentials = previous
             raise WrongCredentials(f"{self.profile.url} does not accept this admin token (revoked, expired, or its "
                                    "owner deactivated).") from None
+        except BaseException:
+            self.credentials = previous
+            raise
         try:
             me = _data(await self.get("/admin/users/me"), "GET /admin/users/me")
             self.credentials.email = me.get("email") if isinstance(me, dict) else None
@@ -296,35 +354,86 @@ class StrapiClient:
         return self.credentials
 
     async def refresh(self, *, stale: str | None = None) -> Credentials:
-        """Renew the access token; only one refresh runs at a time, and a finished one is not repeated."""
-        async with self._refresh_lock:
+        """Renew the access token: one refresh at a time in this process, and across processes one at a time
+        per profile (the keeper's lock), each first re-reading the stored session. A 5.24+ refresh cookie is
+        single-use, so when another process (or window) renewed meanwhile, its newer token is adopted instead
+        of spending the stale cookie held here, which would sign this session out."""
+        async with self.refresh_lock:
             creds = self.credentials
             if creds is None:
-                raise SignedOut(f"Profile '{self.profile.name}' is not signed in.")
+                raise SignedOut(f"Profile '{self.profile.name}' is not signed in.",
+                                hint=f"Sign in: strapi-console login {self.profile.name}")
             if stale is not None and f"Bearer {creds.access_token}" != stale:
                 return creds  # another task refreshed while this one waited
-            if self._refused is not None and self._refused[0] == creds.access_token:
-                raise self._refused[1]  # another task's refresh of this token was just refused: not sent again
-            try:
-                if creds.kind == "session":
-                    new = await self._refresh_session(creds)
-                elif creds.kind == "jwt":
-                    new = await self._renew_jwt(creds)
-                else:
-                    raise SignedOut("The admin token was refused: it was revoked, expired, or its owner deactivated.")
-            except SignedOut as exc:
-                if creds.password and creds.email:
-                    return await self.login(creds.email, creds.password, remember_password=True)
-                self._refused = (creds.access_token, exc)
+            async with self._across_processes():
+                known, stored = await self._read_stored()
+                if known and stored is None and self._kept:
+                    self.forget()
+                    raise SignedOut(f"Profile '{self.profile.name}' was signed out by another strapi-console (its "
+                                    "keyring entry is gone).",
+                                    hint=f"Sign in again: strapi-console login {self.profile.name}")
+                if stored is not None and stored.access_token != creds.access_token:
+                    self.credentials = creds = stored
+                    if not needs_renewal(stored):
+                        return stored
+                if self._refused is not None and self._refused[0] == creds.access_token:
+                    raise self._refused[1]  # another task's renewal of this token was just refused: not sent again
+                try:
+                    new = await self._renew(creds)
+                except SignedOut as exc:
+                    if creds.password and creds.email:
+                        return await self.login(creds.email, creds.password, remember_password=True)
+                    self._refused = (creds.access_token, exc)
+                    raise
+                await self._save(new)
+                return new
+
+    async def _renew(self, creds: Credentials) -> Credentials:
+        if creds.kind == "session":
+            return await self._refresh_session(creds)
+        if creds.kind == "jwt":
+            return await self._renew_jwt(creds)
+        raise SignedOut("The admin token was refused: it was revoked, expired, or its owner deactivated.")
+
+    def _across_processes(self) -> AsyncContextManager[None]:
+        return self.keeper.exclusive() if self.keeper is not None else contextlib.nullcontext()
+
+    async def _read_stored(self, strict: bool = False) -> tuple[bool, Credentials | None]:
+        """(known, stored credentials); not known when there is no keeper or the store could not be read
+        (``strict``: the store's error is raised instead)."""
+        if self.keeper is None:
+            return False, None
+        try:
+            return True, await self.keeper.load()
+        except ConsoleError:
+            if strict:
                 raise
-            await self._save(new)
-            return new
+            return False, None
+
+    def forget(self) -> None:
+        """Drop the credentials held (signed out): every user of this client is signed out with it."""
+        self.credentials, self._kept = None, False
+
+    async def adopt_stored(self, *, strict: bool = False) -> Credentials | None:
+        """Take the stored session when it differs from the one held: signed in, renewed or signed out by
+        another process since. Never interleaves with a refresh of this client."""
+        async with self.refresh_lock:
+            known, stored = await self._read_stored(strict)
+            held = self.credentials
+            if not known:
+                pass
+            elif stored is None:
+                if held is not None and self._kept:
+                    self.forget()
+            elif held is None or stored.access_token != held.access_token:
+                self.credentials, self._kept = stored, True
+            return self.credentials
 
     async def _refresh_session(self, creds: Credentials) -> Credentials:
         cookie = f"{REFRESH_COOKIE}={creds.refresh_cookie}"
         if creds.refresh_sig:
             cookie += f"; {REFRESH_COOKIE}.sig={creds.refresh_sig}"
-        resp = await self.http.send("POST", "/admin/access-token", json_body={}, headers={"Cookie": cookie}, retries=0)
+        resp = await self._send("POST", "/admin/access-token", json_body={}, headers={"Cookie": cookie}, retries=0)
         if resp.status in (400, 401):
             raise SignedOut(f"The server ended this device's session on {self.profile.url} (idle too long, signed "
                             "out elsewhere, or password changed).",
@@ -343,7 +452,7 @@ class StrapiClient:
                            device_id=creds.device_id, password=creds.password)
 
     async def _renew_jwt(self, creds: Credentials) -> Credentials:
-        resp = await self.http.send("POST", "/admin/renew-token", json_body={"token": creds.access_token}, retries=0)
+        resp = await self._send("POST", "/admin/renew-token", json_body={"token": creds.access_token}, retries=0)
         if resp.status in (400, 401):
             raise SignedOut(f"The 30-day admin token for {self.profile.url} expired or was refused.",
                             hint=f"Sign in again: strapi-console login {self.profile.name}")
@@ -369,7 +478,7 @@ class StrapiClient:
             headers["Cookie"] = f"{REFRESH_COOKIE}={creds.refresh_cookie}"
         # Always name the device: a logout without deviceId ends the admin's sessions on every browser.
         body = {"deviceId": creds.device_id or device_id()}
-        resp = await self.http.send("POST", "/admin/logout", json_body=body, headers=headers, retries=0)
+        resp = await self._send("POST", "/admin/logout", json_body=body, headers=headers, retries=0)
         if resp.status == 401:
             return "The server session had already ended."
         error = map_status(resp)

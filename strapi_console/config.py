@@ -23,6 +23,8 @@ from . import paths
 from .advisories import DEFAULT_MAX_AGE_DAYS
 from .errors import ConfigError, InsecureURLError, ProfileNotFound
 from .redact import redact_url
+from .keymap import BINDINGS as KEYMAP_IDS
+from .keymap import key_problem
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 KNOWN_TAGS = ("production", "staging", "development", "internet-facing")
@@ -41,20 +43,24 @@ PROFILE_KEYS: dict[str, str] = {
     "expects_signups": "true if end-user self sign-up is intended (AUTH-REGISTRATION)",
     "declared_providers": "names of the login providers meant to be enabled (AUTH-PROVIDERS), e.g. [\"email\"]",
     "departed_admins": "e-mail addresses of admins who have left (AUTH-ADMIN-USERS fails while they are active)",
+    "known_webhook_hosts": "host names your webhooks post to (containment keeps these, disables the others)",
 }
-LIST_KEYS = ("allowed_full_access_tokens", "declared_providers", "departed_admins")
+LIST_KEYS = ("allowed_full_access_tokens", "declared_providers", "departed_admins", "known_webhook_hosts")
 # The profile keys that change what a check concludes (the rest say how to reach and sign in to the
 # server). Each check declares which of these it reads; a test makes sure every one is read by some check.
 CHECK_SETTINGS = ("public_url", "tags", "allowed_full_access_tokens", "stale_token_days", "expects_signups",
-                  "declared_providers", "departed_admins")
+                  "declared_providers", "departed_admins", "known_webhook_hosts")
 SETTINGS_KEYS: dict[str, str] = {
     "secret_store": '"keyring" (default) or "memory" (keep tokens only for the session)',
     "rescan_minutes": "rescan every server in the TUI this often, in the background (default 0: off)",
     "advisory_max_age_days": "days after which the advisory data is too old for a clean VER-*-ADVISORIES result "
                              "(default 30)",
+    "allow_plaintext_keyring": "true to accept a keyring backend that keeps secrets in clear in a file "
+                               "(keyrings.alt PlaintextKeyring); default false: refused",
 }
 ALLOW_HTTP_HINT = "Use https://, or pass --allow-http (allow_http = true) if you accept the risk."
-TOP_KEYS = {"profiles": "a table of profiles", "settings": "console-wide settings"}
+TOP_KEYS = {"profiles": "a table of profiles", "settings": "console-wide settings",
+            "keymap": "the TUI's keys by binding id, e.g. \"detail.refresh\" = \"f5,r\" (? lists the ids)"}
 
 
 @dataclass
@@ -73,6 +79,7 @@ class Profile:
     expects_signups: bool = False
     declared_providers: list[str] = field(default_factory=list)
     departed_admins: list[str] = field(default_factory=list)
+    known_webhook_hosts: list[str] = field(default_factory=list)
 
     @property
     def production(self) -> bool:
@@ -116,7 +123,8 @@ class Profile:
         return {"public_url": self.public_url, "tags": tuple(self.tags),
                 "allowed_full_access_tokens": tuple(self.allowed_full_access_tokens),
                 "stale_token_days": self.stale_token_days, "expects_signups": self.expects_signups,
-                "declared_providers": tuple(self.declared_providers), "departed_admins": tuple(self.departed_admins)}
+                "declared_providers": tuple(self.declared_providers), "departed_admins": tuple(self.departed_admins),
+                "known_webhook_hosts": tuple(self.known_webhook_hosts)}
 
     @property
     def surfaces(self) -> list[str]:
@@ -131,6 +139,8 @@ class Config:
     secret_store: str = "keyring"
     rescan_minutes: int = 0
     advisory_max_age_days: int = DEFAULT_MAX_AGE_DAYS
+    allow_plaintext_keyring: bool = False
+    keymap: dict[str, str] = field(default_factory=dict)  # binding id → keys ("f5,ctrl+r")
 
     def get(self, name: str) -> Profile:
         try:
@@ -164,8 +174,12 @@ class Config:
             settings["rescan_minutes"] = self.rescan_minutes
         if self.advisory_max_age_days != DEFAULT_MAX_AGE_DAYS:
             settings["advisory_max_age_days"] = self.advisory_max_age_days
+        if self.allow_plaintext_keyring:
+            settings["allow_plaintext_keyring"] = True
         if settings:
             doc["settings"] = settings
+        if self.keymap:
+            doc["keymap"] = dict(self.keymap)
         doc["profiles"] = {n: p.to_toml() for n, p in sorted(self.profiles.items())}
         return doc
 
@@ -303,6 +317,19 @@ def _parse_profile(path: Path, name: str, raw: Any) -> Profile:
                    expects_signups=expects, **declared)
 
 
+def _parse_keymap(path: Path, raw: Any) -> dict[str, str]:
+    """[keymap]: binding id = "keys". An unknown id gets the closest one, as any other unknown key."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: [keymap] must be a table: binding id = \"keys\", e.g. \"detail.refresh\" = \"f5\".")
+    for binding_id, keys in raw.items():
+        if binding_id not in KEYMAP_IDS:
+            raise _unknown_key(path, "[keymap]", binding_id, KEYMAP_IDS)
+        problem = key_problem(keys)
+        if problem:
+            raise ConfigError(f"{path}: keymap.{binding_id} {problem}.")
+    return {k: ",".join(part.strip() for part in v.split(",")) for k, v in raw.items()}
+
+
 def load(explicit: str | os.PathLike | None = None) -> Config:
     path = paths.config_path(explicit)
     if not path.exists():
@@ -338,6 +365,9 @@ def load(explicit: str | os.PathLike | None = None) -> Config:
     if max_age < 1:
         raise ConfigError(f"{path}: settings.advisory_max_age_days must be at least 1, not {max_age}.")
     cfg.advisory_max_age_days = max_age
+    cfg.allow_plaintext_keyring = _expect(path, "[settings]", "allow_plaintext_keyring",
+                                          settings.get("allow_plaintext_keyring", False), bool, "true or false")
+    cfg.keymap = _parse_keymap(path, doc.get("keymap", {}))
     profiles = doc.get("profiles", {})
     if not isinstance(profiles, dict):
         raise ConfigError(f"{path}: 'profiles' must be a table: [profiles.NAME] sections.")

@@ -50,12 +50,20 @@ def profile_name(profile: Profile) -> Typed:
                  "production")
 
 
+def object_name(plan: Plan) -> str | None:
+    """What the operator types for a deletion or regeneration (``--confirm`` in scripts): the object's name,
+    or "N <plan title>" for several; None when the plan has neither."""
+    names = plan.destructive_names()
+    if not names:
+        return None
+    return names[0] if len(names) == 1 else f"{len(names)} {plan.title}"
+
+
 def for_plan(profile: Profile, plan: Plan, *, unlocked: bool, title: str = "") -> Confirmation:
     lines = plan.cannot_undo() + plan.describe()
     typed = [profile_name(profile)] if needs_profile_name(profile, unlocked=unlocked) else []
-    names = plan.destructive_names()
-    if names:
-        text = names[0] if len(names) == 1 else f"{len(names)} {plan.title}"
+    text = object_name(plan)
+    if text:
         typed.append(Typed(text, f"This cannot be undone. Type '{text}' to go on", "destructive"))
     return Confirmation(title or f"Apply to {profile.name}?", lines, typed)
 

@@ -26,7 +26,7 @@ from . import config as config_mod
 from .client import StrapiClient, register_first_admin
 from .config import DEMO_TAG, Profile
 from .errors import ConfigError
-from .secrets import NO_KEYRING_HELP, SecretStore, keyring_usable
+from .secrets import SecretStore
 from .strapi_server import StrapiServer, demo_project_dir, install
 
 DEMO_PROFILE = "demo"
@@ -66,10 +66,11 @@ def run_demo(args, open_tui, scan=None) -> int:
     if name != DEMO_PROFILE:
         print(f"Note: you have a profile named '{DEMO_PROFILE}'; the demo uses '{name}' and leaves yours alone.",
               file=sys.stderr)
-    store = SecretStore(cfg.secret_store)
+    store = SecretStore.for_config(cfg)
     headless = args.no_tui or getattr(args, "scan", False) or open_tui is None
-    if not store.memory_only and not keyring_usable()[0]:
-        print("Note: " + NO_KEYRING_HELP.split(" Choices:")[0] + " The demo keeps its token in memory for this "
+    problem = store.keyring_problem()
+    if problem is not None:
+        print(f"Note: {problem.message.split(' Choices:')[0]} The demo keeps its token in memory for this "
               "session only" + (", so only this process can scan signed in: `demo --no-tui --scan` does that."
                                 if headless and not getattr(args, "scan", False) else "."), file=sys.stderr)
         store.use_memory()

@@ -46,6 +46,24 @@ class NoKeyringError(SecretStoreError):
     title = "No usable keyring"
 
 
+class PlaintextKeyringError(NoKeyringError):
+    """The keyring backend would keep secrets readable in a file: refused unless the config opts in."""
+
+    title = "Keyring stores secrets in clear"
+
+
+class KeyringLoadError(NoKeyringError):
+    """The backend the operator chose could not be loaded (a missing dependency, a typo in its name)."""
+
+    title = "Keyring backend failed to load"
+
+
+class KeyringLocked(SecretStoreError):
+    """The keyring wants its own password and there is no terminal to type it on (cron, CI)."""
+
+    title = "Keyring needs a password"
+
+
 class InsecureURLError(ConsoleError):
     title = "Plain HTTP refused"
 
@@ -81,6 +99,12 @@ class TLSFailure(StrapiError):
 
 class SignedOut(StrapiError):
     title = "Signed out"
+
+
+class SessionBusy(StrapiError):
+    """Another strapi-console process held the profile's session lock for too long."""
+
+    title = "Session busy"
 
 
 class WrongCredentials(StrapiError):

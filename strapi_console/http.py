@@ -24,7 +24,7 @@ import time
 import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.cookiejar import CookieJar, DefaultCookiePolicy
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -147,11 +147,6 @@ def _validation_errors(details: Any, limit: int = 5) -> str:
             parts.append(part)
     more = f"; and {len(parts) - limit} more" if len(parts) > limit else ""
     return "; ".join(parts[:limit]) + more
-
-
-def _no_cookies() -> httpx.Cookies:
-    # An empty allow-list makes the jar refuse every cookie, so nothing is stored or replayed.
-    return httpx.Cookies(CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])))
 
 
 def ssl_context(ca_bundle: str | None) -> ssl.SSLContext:
@@ -379,6 +374,11 @@ def host_slots(origin: tuple, concurrency: int) -> HostSlots:
 
 # The check a request is sent for (set by the check runner), so a cut scan can name the checks it cut.
 current_check: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_check", default=None)
+# The request budget of the scan running in this task (and the tasks it starts). A context variable, not an
+# attribute of the client: a profile's session is shared by its scan, its panels and its audit tail, and
+# only the scan's own requests count against the scan's budget.
+current_budget: contextvars.ContextVar["RequestBudget | None"] = contextvars.ContextVar("current_budget",
+                                                                                        default=None)
 
 
 class RequestBudget:
@@ -437,7 +437,6 @@ class HttpSession:
         self._timeout = timeout.as_dict()
         self._other: httpx.AsyncClient | None = None
         self._concurrency = concurrency
-        self.budget: RequestBudget | None = None  # set by a scan: shared by every session of that scan
         self.request_count = 0
         self.clock_skew: float | None = None  # server Date minus local time, seconds (from the last answer)
 
@@ -447,8 +446,9 @@ class HttpSession:
         upload in a test); made on first use."""
         if self._other is None:
             self._other = httpx.AsyncClient(transport=_Unclosed(self._transport), timeout=httpx.Timeout(**self._timeout),
-                                            follow_redirects=False, cookies=_no_cookies(), trust_env=False,
-                                            headers=BASE_HEADERS)
+                                            follow_redirects=False, trust_env=False, headers=BASE_HEADERS)
+            # httpx keeps cookies in a jar of its own with the default policy: refuse them all there
+            self._other.cookies.jar.set_policy(DefaultCookiePolicy(allowed_domains=[]))
         return self._other
 
     async def aclose(self) -> None:
@@ -517,7 +517,7 @@ class HttpSession:
 
     async def _send_once(self, method, url, json_body, headers, params) -> Response:
         started = time.monotonic()
-        budget = self.budget
+        budget = current_budget.get()
         slots = host_slots(_origin(url), self._concurrency)
         async with slots.semaphore:
             deadline = self.deadline

@@ -141,7 +141,14 @@ def redact_urls_in_text(text: str) -> str:
     """Free text with :func:`redact_url` applied to every URL in it (messages, summaries, titles)."""
     if not isinstance(text, str) or "://" not in text:
         return text
-    return _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), text)
+    return _URL_IN_TEXT.sub(_redact_url_match, text)
+
+
+def _redact_url_match(m: re.Match[str]) -> str:
+    """Sentence punctuation after a URL ('(on https://host:8443)', 'see https://x.test/a.') is not part of it."""
+    url = m.group(0)
+    core = url.rstrip(").,;:!?]}")
+    return redact_url(core) + url[len(core):]
 
 
 def redact_urls(value: Any) -> Any:

@@ -21,15 +21,15 @@ import httpx
 from . import __version__, scoring, shared_reads
 from .checks import REGISTRY, ScanContext, run_checks
 from .checks.registry import SEVERITIES, Finding, reading
-from .client import ServerInfo
+from .client import ServerInfo, StrapiClient
 from .advisories import DEFAULT_MAX_AGE_DAYS
 from .config import Profile
 from .errors import ConsoleError, SignedOut, StrapiError, TLSFailure, isolate
 from .grades import Grades, TLSGrade, grade as grade_server
-from .http import RequestBudget
+from .http import RequestBudget, current_budget
 from .observatory import WebGrade
-from .secrets import SecretStore, end_user_key
-from .session import client_for, load_credentials
+from .secrets import SecretStore
+from .session import Sessions
 
 
 @dataclass
@@ -106,18 +106,27 @@ class ScanLimits:
 async def scan_profile(profile: Profile, store: SecretStore, *, check_ids: list[str] | None = None,
                        transport: httpx.AsyncBaseTransport | None = None, aggressive: bool = False,
                        advisory_max_age_days: int = DEFAULT_MAX_AGE_DAYS,
-                       limits: ScanLimits | None = None) -> ServerResult:
-    """Scan one server. Never raises (except cancellation): every failure is the result's error."""
+                       limits: ScanLimits | None = None, sessions: Sessions | None = None) -> ServerResult:
+    """Scan one server through the profile's shared session (``sessions``; a registry of its own otherwise).
+    Never raises (except cancellation): every failure is the result's error."""
+    if sessions is None:
+        async with Sessions(store, transport=transport) as own:
+            return await scan_profile(profile, store, check_ids=check_ids, transport=transport,
+                                      aggressive=aggressive, advisory_max_age_days=advisory_max_age_days,
+                                      limits=limits, sessions=own)
     started = time.monotonic()
     limits = limits or ScanLimits()
     budget = RequestBudget(limits.requests, limits.seconds)
+    spent = current_budget.set(budget)  # this task's requests (and its checks') count; the session's others not
     try:
-        result = await _scan(profile, store, check_ids, transport, aggressive, budget, advisory_max_age_days)
+        result = await _scan(profile, store, check_ids, transport, aggressive, advisory_max_age_days, sessions)
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # noqa: BLE001 — isolation: one server's failure is that server's result
         error = isolate(exc, f"The scan of {profile.name}")
         result = ServerResult(profile, False, error=str(error), unexpected=True, request_count=budget.sent)
+    finally:
+        current_budget.reset(spent)
     if budget.cut:
         result.cut = budget.cut
         result.findings = [_cut_finding(f, budget) if f.check_id in budget.refused and f.status != "error" else f
@@ -133,67 +142,67 @@ def _cut_finding(finding: Finding, budget: RequestBudget) -> Finding:
 
 
 async def _scan(profile: Profile, store: SecretStore, check_ids: list[str] | None, transport, aggressive: bool,
-                budget: RequestBudget, advisory_max_age_days: int) -> ServerResult:
+                advisory_max_age_days: int, sessions: Sessions) -> ServerResult:
+    session = sessions.get(profile)
+    client = session.client
     try:
-        credentials = await load_credentials(store, profile)
+        await session.ready()  # the keyring is read in a thread, never on the event loop
     except ConsoleError as exc:
-        credentials, cred_error = None, str(exc)
+        cred_error = str(exc)
     else:
         cred_error = None
-    try:
-        end_user = store.get(end_user_key(profile.name))
-    except ConsoleError:
-        end_user = None
-    client = client_for(profile, store, credentials, transport=transport)
-    client.http.budget = budget
+    credentials = client.credentials
+    end_user = await session.end_user()
+    requests_before = client.request_count
     ctx = ScanContext(client=client, info=ServerInfo(), credentials=credentials, end_user=end_user,
                       aggressive=aggressive, advisory_max_age_days=advisory_max_age_days)
     # A full scan's signed-in reads need neither the probes' answers nor /admin/information's: sent with them.
     early = asyncio.ensure_future(shared_reads.prefetch(client, ctx.memo)) if credentials and not check_ids else None
-    async with client:
-        try:
-            probes = [client.anonymous_info()] + ([client.information()] if credentials else [])
-            answers = await asyncio.gather(*probes, return_exceptions=True)
-            info = answers[0]
-            if isinstance(info, BaseException):
-                raise info
-            if isinstance(info.failure, TLSFailure):
-                raise info.failure
-            auth_error, session_ended = cred_error, False
-            if credentials:
-                information = answers[1]
-                session_ended = isinstance(information, SignedOut)
-                if session_ended:
-                    auth_error, client.credentials = str(information), None
-                elif isinstance(information, StrapiError):
-                    if info.reachable and info.error is None:
-                        auth_error = str(information)
-                elif isinstance(information, BaseException):
-                    raise information
-                else:
-                    info.information = information
-            result = ServerResult(profile, info.reachable, info=info, error=info.error, auth_error=auth_error,
-                                  had_credentials=credentials is not None,
-                                  session_ended=session_ended)
-            if info.reachable and not info.error:
-                ctx.info, ctx.credentials = info, client.credentials
-                main, public = await asyncio.gather(run_checks(ctx, check_ids),
-                                                    _public_surface(profile, store, check_ids, transport, budget))
-                result.findings = merge_surfaces(main, public, profile)
-        except StrapiError as exc:
-            result = ServerResult(profile, False, error=str(exc), had_credentials=credentials is not None)
-            if isinstance(exc, TLSFailure):  # the TLS checks say exactly what is wrong with the certificate
-                tls = ScanContext(client=client, info=ServerInfo(), credentials=None)
-                result.findings = await run_checks(tls, [c for c in REGISTRY if c.startswith("TLS-")])
-        finally:
-            _settle(early, ctx)
-        result.request_count = client.request_count
-        return result
+    try:
+        probes = [client.anonymous_info()] + ([client.information()] if credentials else [])
+        answers = await asyncio.gather(*probes, return_exceptions=True)
+        info = answers[0]
+        if isinstance(info, BaseException):
+            raise info
+        if isinstance(info.failure, TLSFailure):
+            raise info.failure
+        auth_error, session_ended = cred_error, False
+        if credentials:
+            information = answers[1]
+            session_ended = isinstance(information, SignedOut)
+            if session_ended:
+                # this scan goes on without credentials; the shared session is left to its other users
+                auth_error, credentials = str(information), None
+            elif isinstance(information, StrapiError):
+                if info.reachable and info.error is None:
+                    auth_error = str(information)
+            elif isinstance(information, BaseException):
+                raise information
+            else:
+                info.information = information
+        result = ServerResult(profile, info.reachable, info=info, error=info.error, auth_error=auth_error,
+                              had_credentials=credentials is not None or session_ended,
+                              session_ended=session_ended)
+        if info.reachable and not info.error:
+            ctx.info, ctx.credentials = info, client.credentials if credentials else None
+            main, public = await asyncio.gather(run_checks(ctx, check_ids),
+                                                _public_surface(profile, store, check_ids, transport))
+            result.findings = merge_surfaces(main, public, profile)
+    except StrapiError as exc:
+        result = ServerResult(profile, False, error=str(exc), had_credentials=credentials is not None)
+        if isinstance(exc, TLSFailure):  # the TLS checks say exactly what is wrong with the certificate
+            tls = ScanContext(client=client, info=ServerInfo(), credentials=None)
+            result.findings = await run_checks(tls, [c for c in REGISTRY if c.startswith("TLS-")])
+    finally:
+        _settle(early, ctx)
+    result.request_count = client.request_count - requests_before  # other users of the session may add some
+    return result
 
 
 def _settle(early: asyncio.Future | None, ctx: ScanContext) -> None:
-    """Reads started early that no check awaited (the server was unreachable, not Strapi): stopped
-    before the client closes, their outcome taken so nothing is reported as never retrieved."""
+    """Reads started early that no check awaited (the server was unreachable, not Strapi): stopped when
+    the scan ends (the session stays open for its other users), their outcome taken so nothing is reported
+    as never retrieved."""
     for future in ([early] if early else []) + list(ctx._memo.values()):  # noqa: SLF001 - the scan owns ctx
         if not future.done():
             future.cancel()
@@ -201,7 +210,7 @@ def _settle(early: asyncio.Future | None, ctx: ScanContext) -> None:
 
 
 async def _public_surface(profile: Profile, store: SecretStore, check_ids: list[str] | None,
-                          transport, budget: RequestBudget) -> list[Finding]:
+                          transport) -> list[Finding]:
     """The checks that read public_url (headers, TLS) on the public URL (end users may reach the API
     through a CDN)."""
     if not profile.public_url or profile.public_url == profile.url:
@@ -211,9 +220,7 @@ async def _public_surface(profile: Profile, store: SecretStore, check_ids: list[
     if not ids:
         return []
     public = dataclasses.replace(profile, url=profile.public_url)
-    client = client_for(public, store, None, transport=transport)
-    client.http.budget = budget
-    async with client:
+    async with StrapiClient(public, transport=transport) as client:  # anonymous: no session to share
         return await run_checks(ScanContext(client=client, info=ServerInfo(), credentials=None), ids)
 
 
@@ -265,10 +272,13 @@ class FleetProgress:
 FLEET_CONCURRENCY = 64
 
 
-async def scan_profiles(profiles: list[Profile], store: SecretStore, *,
+async def scan_profiles(profiles: list[Profile], store: SecretStore, *, sessions: Sessions | None = None,
                         progress: Callable[[FleetProgress], None] | None = None, **kw) -> list[ServerResult]:
     """Every profile scanned, FLEET_CONCURRENCY at a time; ``progress`` is called as each ends, and twice a
     second between (so a server that hangs shows its growing time)."""
+    if sessions is None:
+        async with Sessions(store, transport=kw.get("transport")) as own:
+            return await scan_profiles(profiles, store, sessions=own, progress=progress, **kw)
     state = FleetProgress(len(profiles))
     slots = asyncio.Semaphore(FLEET_CONCURRENCY)
 
@@ -276,7 +286,7 @@ async def scan_profiles(profiles: list[Profile], store: SecretStore, *,
         async with slots:
             state.running[profile.name] = time.monotonic()
             try:
-                return await scan_profile(profile, store, **kw)
+                return await scan_profile(profile, store, sessions=sessions, **kw)
             finally:
                 state.running.pop(profile.name, None)
                 state.done += 1

@@ -370,6 +370,9 @@ class Webhook(Target):
         return super().show(cell, value)
 
     def line(self, cell: str, old: Any, new: Any) -> str:
+        if cell == "isEnabled":
+            return f"webhook {self.name}: " + ("enabled" if old else "disabled") + " → " + (
+                "enabled" if new else "disabled (it stops posting; its URL, headers and events are kept)")
         return f"webhook {self.name}: {cell} {self.show(cell, old)} → {self.show(cell, new)}"
 
     def body(self, fresh: Snapshot, wanted: dict[str, Any]) -> Any:
@@ -387,6 +390,13 @@ class Webhook(Target):
 
 async def read_webhook(client: StrapiClient, hook_id: str) -> dict | None:
     return await _read_one(client, f"/admin/webhooks/{hook_id}")
+
+
+def webhook_enabled_plan(hooks: list[dict], enabled: bool) -> Plan:
+    """Disable (or enable) webhooks: one journal group, undone together."""
+    steps = [Step(Webhook({"id": str(h.get("id"))}, str(h.get("name"))), Webhook.snapshot(h), {"isEnabled": enabled})
+             for h in hooks if h.get("isEnabled") != enabled]
+    return Plan(steps, title="webhooks")
 
 
 def webhook_plan(hook: dict, url: str) -> Plan:
@@ -437,6 +447,63 @@ def admin_users_plan(users: list[dict], *, active: bool = False) -> Plan:
              for u in users if u.get("isActive") != active]
     plan = Plan(steps, title="admin users")
     return plan
+
+
+# --- the operator's own admin sessions (5.50+) ------------------------------------------------------
+
+
+class OtherSessions(Target):
+    """End every admin session of the signed-in account except the console's own:
+    ``DELETE /admin/users/me/sessions?keepCurrent=true`` (5.50+). Their access tokens fail at once and
+    their refresh cookies are refused; the devices must sign in again."""
+
+    key = kind = "admin-sessions"
+    undoable = False
+    cannot_undo = "an ended session cannot be resumed: those devices must sign in again"
+
+    @property
+    def title(self) -> str:
+        return "Your other admin sessions"
+
+    async def read(self, client: StrapiClient) -> Snapshot | None:
+        try:
+            answer = await client.get("/admin/users/me/sessions")
+        except NotFound:
+            return None
+        data = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(data, list):
+            raise UnexpectedShape("GET /admin/users/me/sessions answered without a 'data' list.")
+        rows = [s for s in data[:1000] if isinstance(s, dict)]
+        # a session id is half of a forged 5.24+ admin token (with ADMIN_JWT_SECRET): only digests are kept
+        others = sorted(_digest(str(s.get("id"))) for s in rows if not s.get("current"))
+        return Snapshot({"others": others}, None)
+
+    def describe(self, loaded: Snapshot, wanted: dict[str, Any]) -> list[str]:
+        count = len(loaded.cells.get("others") or [])
+        return [f"your other admin sessions: {count} ended (every device but this console signs in again)"]
+
+    def body(self, fresh: Snapshot, wanted: dict[str, Any]) -> Any:
+        return None
+
+    async def send(self, client: StrapiClient, body: Any) -> Any:
+        return await client.call("DELETE", "/admin/users/me/sessions", params={"keepCurrent": "true"})
+
+    def settled(self, before, after, now) -> str:
+        return "applied" if now is not None and not now.cells.get("others") else "not applied"
+
+    def request(self, loaded: Snapshot, wanted: dict[str, Any]) -> dict[str, Any]:
+        return {"method": "DELETE", "path": "/admin/users/me/sessions?keepCurrent=true"}
+
+
+async def read_other_sessions(client: StrapiClient) -> Snapshot | None:
+    """The account's other sessions, or None where the server cannot list them (before 5.50)."""
+    return await OtherSessions({}, "admin sessions").read(client)
+
+
+def other_sessions_plan(loaded: Snapshot) -> Plan:
+    others = loaded.cells.get("others") or []
+    return Plan([Step(OtherSessions({}, "your other admin sessions"), loaded, {"others": []})] if others else [],
+                title="admin sessions")
 
 
 # --- API, admin and transfer tokens --------------------------------------------------------------

@@ -151,8 +151,21 @@ async def apply_then_die(client, plan) -> str:
     raise AssertionError("the write was not sent")
 
 
+PLAINTEXT_OPT_IN = "[settings]\nallow_plaintext_keyring = true\n"
+
+
 def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    """Environment for a `strapi-console` subprocess: isolated dirs and a real file keyring backend."""
+    """Environment for a `strapi-console` subprocess: isolated dirs and a real file keyring backend.
+
+    The backend is keyrings.alt's PlaintextKeyring, which the console refuses unless the config opts in:
+    the config file starts with that opt-in (tests of the refusal write their own config)."""
+    config = tmp_path / "config" / "strapi-console" / "config.toml"
+    if not config.exists():
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text(PLAINTEXT_OPT_IN)
+    elif "allow_plaintext_keyring" not in (text := config.read_text()):  # a profile saved first (a fixture)
+        config.write_text(text.replace("[settings]\n", PLAINTEXT_OPT_IN) if "[settings]\n" in text
+                          else text + "\n" + PLAINTEXT_OPT_IN)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STRAPI_CONSOLE", "PYTHON_KEYRING"))}
     env.update(XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_DATA_HOME=str(tmp_path / "data"),
                XDG_CACHE_HOME=str(tmp_path / "cache"), XDG_STATE_HOME=str(tmp_path / "state"),

@@ -401,6 +401,7 @@ class FakeStrapi:
         self._access: set[str] = set()  # access tokens that are valid now
         self._refresh: set[str] = set()  # refresh cookies that are valid now (single use)
         self._routes = self._build_routes()
+        self._held: dict[tuple[str, str], threading.Event] = {}  # (method, path prefix) → opens when released
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -446,6 +447,17 @@ class FakeStrapi:
         written as given, encoded in UTF-8 (a header the HTTP client refuses is a test of its own)."""
         with self.lock:
             self.overrides[(method.upper(), path)] = Canned(status, dict(headers or {}), body, raw, times)
+
+    def hold(self, method: str = "*", path_prefix: str = "/") -> None:
+        """Keep the requests that match waiting (a minute at most) until :meth:`release`: a server slow to
+        answer for exactly as long as a test looks at the screen, with no timing in the test."""
+        self._held[(method.upper(), path_prefix)] = threading.Event()
+
+    def release(self, method: str | None = None, path_prefix: str | None = None) -> None:
+        """Let the held requests go: those of one :meth:`hold`, or all."""
+        for rule in list(self._held):
+            if method is None or rule == (method.upper(), path_prefix or "/"):
+                self._held.pop(rule).set()
 
     def clear_overrides(self) -> None:
         with self.lock:
@@ -610,6 +622,9 @@ class FakeStrapi:
         req = Request(h.command, unquote(parts.path), {k: v[0] for k, v in parse_qs(parts.query).items()},
                       {k.lower(): v for k, v in h.headers.items()}, body)
         self.requests.append(req)
+        for (method, prefix), opened in list(self._held.items()):
+            if method in ("*", req.method) and req.path.startswith(prefix):
+                opened.wait(60)
         with self.lock:
             canned = self._override_for(req)
             if canned is not None:
@@ -1059,8 +1074,9 @@ class FakeStrapi:
         if role is None:
             return 404, self._error(404, "NotFoundError", "Role not found"), {}
         body = req.json() or {}
+        # Strapi's database timestamps subscriber sets updatedAt on every role update (permissions included)
         role.update(name=body.get("name", role["name"]), description=body.get("description", role["description"]),
-                    permissions=body.get("permissions") or {})
+                    permissions=body.get("permissions") or {}, updatedAt=iso(datetime.now(timezone.utc)))
         return 200, {"ok": True}, {}
 
     def _up_advanced(self, req: Request):

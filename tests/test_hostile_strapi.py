@@ -257,7 +257,7 @@ def test_documentation_and_graphql_surfaces_can_be_turned_on(fake_strapi, tmp_pa
     assert by_id["EXP-DOCS"].status == "fail" and by_id["EXP-DOCS"].plan is not None  # getInfos was read
     assert by_id["EXP-GQL-SANDBOX"].status == "fail"  # production
     assert by_id["EXP-GQL-INTROSPECTION"].status == "pass"
-    code, out, err = fake_strapi.cli("fix", "fake", "EXP-DOCS", "--yes", "--key-file", str(tmp_path / "docs-pw"))
+    code, out, err = fake_strapi.cli("fix", "fake", "EXP-DOCS", "--yes", "--key-file", str(tmp_path / "docs-pw.key"))
     assert code == 0, err
     result = asyncio.run(fake_strapi.scan(check_ids=["EXP-DOCS"]))
     assert result.findings[0].status == "pass"

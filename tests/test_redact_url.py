@@ -98,3 +98,10 @@ def test_huge_hostile_inputs_are_handled():
     assert redact_url(big) == f"https://h.test/{REDACTED}"
     many = "x://" * 50_000
     assert redact_urls_in_text(many).startswith("x://")
+
+
+def test_a_url_in_a_sentence_ends_before_its_punctuation():
+    from strapi_console.redact import redact_urls_in_text
+
+    assert redact_urls_in_text("CORS reflects (on https://localhost:43173)") == "CORS reflects (on https://localhost:43173)"
+    assert redact_urls_in_text("see https://h.test/a?token=abc.") == "see https://h.test/a?token=<redacted>."

@@ -197,10 +197,7 @@ async def test_the_public_surface_runs_the_checks_that_read_public_url(monkeypat
 
     monkeypatch.setattr(scan, "run_checks", fake_run)
     profile = Profile("p", "http://127.0.0.1:9", public_url="http://localhost:9")
-    from strapi_console.http import RequestBudget
-
-    await scan._public_surface(profile, SecretStore("memory"), ["HDR-CORS", "AUTH-REGISTRATION", "TLS-CIPHER"], None,
-                               RequestBudget(100, 60))
+    await scan._public_surface(profile, SecretStore("memory"), ["HDR-CORS", "AUTH-REGISTRATION", "TLS-CIPHER"], None)
     assert ran == [("http://localhost:9", ["HDR-CORS", "TLS-CIPHER"])]
 
 
@@ -212,7 +209,7 @@ async def test_a_check_whose_need_is_unmet_is_skipped_with_the_reason_before_it_
     ids = [c for c, s in REGISTRY.items() if need in s.needs]
     assert ids
     findings = await run_checks(_ctx(Profile("p", "http://127.0.0.1:9")), ids)  # no client: any request would fail
-    reasons = {"sign-in": "no admin credentials for this profile (strapi-console login p)",
+    reasons = {"sign-in": "no admin credentials for this profile (sign in: strapi-console login p)",
                "aggressive": "runs only with --aggressive",
                "end-user": "strapi-console login p --end-user IDENTIFIER"}
     for f in findings:
@@ -277,3 +274,10 @@ def test_the_table_tool_rewrites_only_between_the_markers(tmp_path):
     assert catalog.main(["--check", str(readme)]) == 0
     readme.write_text("no markers\n")
     assert catalog.main([str(readme)]) == 2
+
+
+def test_every_check_setting_has_a_value_for_the_checks():
+    """A setting a check may declare is one the profile hands to checks (else the check errors at run time)."""
+    from strapi_console.config import Profile
+
+    assert set(Profile("p", "https://x.example").check_settings()) == set(CHECK_SETTINGS)

@@ -35,13 +35,14 @@ def test_server_list_snapshot(snap_compare, size):
     assert snap_compare(app_with_fixed_profiles(), terminal_size=size, run_before=wait_refreshed)
 
 
-def test_help_snapshot(snap_compare):
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_help_snapshot(snap_compare, size):
     async def open_help(pilot):
         await wait_refreshed(pilot)
         await pilot.press("question_mark")
         await pilot.pause(0.2)
 
-    assert snap_compare(app_with_fixed_profiles(), terminal_size=(80, 24), run_before=open_help)
+    assert snap_compare(app_with_fixed_profiles(), terminal_size=size, run_before=open_help)
 
 
 @pytest.mark.e2e
@@ -113,3 +114,241 @@ def test_audit_panel_snapshot(snap_compare, size):
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=size, run_before=open_panel)
+
+
+# --- every screen at 80×24 and 120×40, on fixed data -------------------------------------------------
+#
+# The findings, versions and panel 5 show a fixed scan result (no network, no clock in the picture); the
+# permission matrix and the comparison read the fake Strapi through a transport that sends the fixed
+# URL http://127.0.0.1:9 to it, so no port number changes the picture.
+
+SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+FIXED_DAY = __import__("datetime").date(2026, 6, 1)
+
+
+def fixed_findings():
+    from strapi_console.checks.registry import Finding
+
+    return [
+        Finding("VER-STRAPI-ADVISORIES", "fail", "critical", "Strapi 4.25.0 is affected by 5 published advisories "
+                "(advisory data of 2026-05-15)", evidence={"strapi_version": "4.25.0"},
+                fix={"kind": "manual", "summary": "upgrade to 4.26.1 for the rest; 3 advisories have no fixed 4.x "
+                     "release: migrate to 5.x (at least 5.37.0)"}),
+        Finding("HDR-CORS", "fail", "high", "CORS reflects any origin with credentials: any site can read "
+                "authenticated answers", evidence={"origin": "https://evil.example", "reflected": True},
+                fix={"kind": "config", "file": "config/middlewares.js", "summary": "allow only your front-end "
+                     "origins", "snippet": "{ name: 'strapi::cors', config: { origin: ['https://www.example.com'] } }"}),
+        Finding("AUTH-PUBLIC-WRITE", "fail", "high", "The Public role can create articles: anyone on the "
+                "internet can write content", evidence={"role": "public", "actions": ["api::article.article.create"]},
+                fix={"kind": "api", "summary": "deny create on article for the Public role (f applies it)"}),
+        Finding("HDR-POWERED-BY", "fail", "low", "X-Powered-By announces Strapi <strapi.io>",
+                evidence={"header": "X-Powered-By: Strapi <strapi.io>"},
+                fix={"kind": "config", "file": "config/middlewares.js", "summary": "turn poweredBy off",
+                     "snippet": "{ name: 'strapi::poweredBy', config: { poweredBy: '' } }"}),
+        Finding("TOK-UNLIMITED", "warn", "medium", "1 read-only token(s) never expire: 'Read Only'",
+                evidence={"tokens": ["Read Only"]}),
+        Finding("HDR-COOP", "warn", "low", "No cross-origin-opener-policy header", evidence={}),
+        Finding("SEC-ADMIN-JWT-DEFAULT", "pass", "critical", "The admin JWT secret is not a template default"),
+        Finding("TLS-VERSION", "skip", "high", "Plain HTTP on loopback: no TLS to check", reason="plain HTTP",
+                not_applicable=True),
+    ]
+
+
+def fixed_result(profile):
+    from strapi_console.client import ServerInfo
+    from strapi_console.scan import ServerResult
+
+    info = ServerInfo(reachable=True, has_admin=True, session_auth=True, information={
+        "strapiVersion": "4.25.0", "nodeVersion": "v20.20.2", "currentEnvironment": "production",
+        "communityEdition": True, "dependencies": {"@strapi/strapi": "4.25.0",
+                                                   "@strapi/plugin-users-permissions": "4.25.0"}})
+    return ServerResult(profile, True, info=info, findings=fixed_findings(), request_count=44, had_credentials=True)
+
+
+class FixedApp(StrapiConsoleApp):
+    """Scans answer at once with the fixed result (an unreachable one for the profiles on port 10)."""
+
+    CSS_PATH = str(__import__("pathlib").Path(__file__).resolve().parents[1] / "screens" / "app.tcss")
+
+    def refresh_profile(self, name: str) -> None:
+        from strapi_console.scan import ServerResult
+
+        profile = self.config.profiles.get(name)
+        if profile is None:
+            return
+        state = self.state(name)
+        if profile.url.endswith(":10"):
+            state.result = ServerResult(profile, False, error="Server unreachable: connection refused")
+        else:
+            state.result, state.signed_in = fixed_result(profile), True
+        self.state_signal.publish(name)
+
+
+class ToFake(__import__("httpx").AsyncBaseTransport):
+    """An httpx transport that sends http://127.0.0.1:9 to the fake Strapi's port."""
+
+    def __init__(self, port: int) -> None:
+        import httpx
+
+        self.port = port
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request):
+        request.url = request.url.copy_with(port=self.port)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self):
+        await self.inner.aclose()
+
+
+@pytest.fixture
+def fixed_app(monkeypatch, fake_strapi):
+    """The app on three profiles: demo (fixed findings, its roles from the fake), prod-eu and staging
+    (unreachable). The advisory data's age is counted from a fixed day."""
+    from screens import versions_panel
+
+    monkeypatch.setattr(versions_panel, "_today", lambda: FIXED_DAY)
+    cfg = cm.load()
+    cfg.profiles.pop("fake")
+    cfg.add(Profile("demo", "http://127.0.0.1:9", email="ops@example.com", tags=["development"]))
+    cfg.add(Profile("prod-eu", "http://127.0.0.1:10", tags=["production"]))
+    cfg.add(Profile("staging", "http://127.0.0.1:10", email="ops@example.com"))
+    fake_strapi.store.set("demo", fake_strapi.store.get("fake"))
+    transport = ToFake(fake_strapi.fake.port)
+    return FixedApp(config=cfg, store=fake_strapi.store, transport=transport)
+
+
+async def _settled(pilot, until=lambda: True):
+    for _ in range(200):
+        await pilot.pause(0.05)
+        if until():
+            break
+    await pilot.pause(0.2)
+
+
+@SIZES
+def test_findings_snapshot(snap_compare, fixed_app, size):
+    async def go(pilot):
+        await _settled(pilot)
+        pilot.app.screen.select("demo")
+        await pilot.press("d")
+        await _settled(pilot)
+
+    assert snap_compare(fixed_app, terminal_size=size, run_before=go)
+
+
+@SIZES
+def test_findings_zoomed_detail_snapshot(snap_compare, fixed_app, size):
+    async def go(pilot):
+        await _settled(pilot)
+        pilot.app.screen.select("demo")
+        await pilot.press("d", "down", "z")
+        await _settled(pilot)
+
+    assert snap_compare(fixed_app, terminal_size=size, run_before=go)
+
+
+@SIZES
+def test_versions_panel_snapshot(snap_compare, fixed_app, size):
+    async def go(pilot):
+        await _settled(pilot)
+        pilot.app.screen.select("demo")
+        await pilot.press("2")
+        await _settled(pilot)
+
+    assert snap_compare(fixed_app, terminal_size=size, run_before=go)
+
+
+@SIZES
+def test_headers_panel_snapshot(snap_compare, fixed_app, size):
+    async def go(pilot):
+        await _settled(pilot)
+        pilot.app.screen.select("demo")
+        await pilot.press("5")
+        await _settled(pilot)
+
+    assert snap_compare(fixed_app, terminal_size=size, run_before=go)
+
+
+async def _open_matrix(pilot):
+    await _settled(pilot)
+    pilot.app.screen.select("demo")
+    await pilot.press("3")
+    await _settled(pilot, lambda: getattr(pilot.app.screen, "role", None) is not None)
+    pilot.app.screen.query_one("#matrix").focus()
+    await _settled(pilot)
+
+
+@SIZES
+def test_permissions_panel_snapshot(snap_compare, fixed_app, size):
+    async def go(pilot):
+        await _open_matrix(pilot)
+        await pilot.press("right", "right", "space")  # a staged change shows its mark and the staged line
+        await _settled(pilot)
+
+    assert snap_compare(fixed_app, terminal_size=size, run_before=go)
+
+
+@SIZES
+def test_permissions_help_explains_the_symbols_snapshot(snap_compare, fixed_app, size):
+    async def go(pilot):
+        await _open_matrix(pilot)
+        await pilot.press("question_mark", "end")
+        await _settled(pilot)
+
+    assert snap_compare(fixed_app, terminal_size=size, run_before=go)
+
+
+@SIZES
+def test_compare_snapshot(snap_compare, fixed_app, size):
+    async def go(pilot):
+        await _open_matrix(pilot)
+        panel = pilot.app.screen
+        panel._compare("demo", "Authenticated")
+        await _settled(pilot, lambda: pilot.app.screen is not panel)
+        await pilot.press("n")
+        await _settled(pilot)
+
+    assert snap_compare(fixed_app, terminal_size=size, run_before=go)
+
+
+@SIZES
+def test_fleet_snapshot(snap_compare, fixed_app, size):
+    async def go(pilot):
+        await _settled(pilot)
+        pilot.app.screen.select("demo")
+        await _settled(pilot)
+
+    assert snap_compare(fixed_app, terminal_size=size, run_before=go)
+
+
+@SIZES
+def test_sign_in_form_snapshot(snap_compare, fixed_app, size):
+    async def go(pilot):
+        await _settled(pilot)
+        pilot.app.screen.select("staging")
+        await pilot.press("l")
+        await _settled(pilot, lambda: type(pilot.app.screen).__name__ == "LoginForm")
+
+    assert snap_compare(fixed_app, terminal_size=size, run_before=go)
+
+
+@SIZES
+def test_profile_form_snapshot(snap_compare, fixed_app, size):
+    async def go(pilot):
+        await _settled(pilot)
+        await pilot.press("a")
+        await _settled(pilot)
+
+    assert snap_compare(fixed_app, terminal_size=size, run_before=go)
+
+
+@SIZES
+def test_confirm_dialog_snapshot(snap_compare, fixed_app, size):
+    async def go(pilot):
+        await _settled(pilot)
+        pilot.app.screen.select("demo")
+        await pilot.press("ctrl+d")
+        await _settled(pilot)
+
+    assert snap_compare(fixed_app, terminal_size=size, run_before=go)

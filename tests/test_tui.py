@@ -85,7 +85,7 @@ async def test_sign_in_from_the_tui_and_see_the_server(strapi5, isolated):
     cfg = make_config(strapi5.profile("local", email=email),
                       Profile("prod", "http://127.0.0.1:9", tags=["production"]))
     app = StrapiConsoleApp(config=cfg)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(120, 40)) as pilot:  # wide enough for the version and edition columns
         await settle(app, pilot)
         assert cell(app, "local", "state") == "○ signed out"
         assert cell(app, "local", "version") == "≥5.40"  # bracketed from anonymous probes
@@ -135,7 +135,7 @@ async def test_no_keyring_offers_memory_and_keeps_working(strapi5):
     keyring.set_keyring(fail.Keyring())
     email, password = await asyncio.to_thread(strapi5.new_admin)
     app = StrapiConsoleApp(config=make_config(strapi5.profile("local", email=email)))
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(120, 40)) as pilot:  # wide enough for the version column
         await settle(app, pilot)
         await pilot.press("l")
         await settle(app, pilot, until=lambda: isinstance(app.screen, KeyringChoiceScreen))
@@ -269,7 +269,13 @@ async def test_key_bar_keeps_help_in_reach_at_80_columns_and_its_keys_click():
         bar = app.screen.query_one(KeyBar)
         line = bar.render().plain
         assert len(line) == 80 and line.startswith(" d Findings ") and "…" in line
-        assert line.rstrip().endswith("? Help  ^p palette")
+        assert line.rstrip().endswith("? Help")  # at 80 columns the palette key gives its room to the screen's
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert bar.render().plain.rstrip().endswith("? Help  ^p palette")
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        line = bar.render().plain
         start = line.index(" ? Help")
         await pilot.click(KeyBar, offset=(start + 2, 0))
         await pilot.pause()
@@ -905,7 +911,9 @@ async def test_audit_panel_follow_new_count_filter_pause_export(tmp_path):
         fake.close()
 
 
-async def test_audit_panel_shows_a_huge_payload_whole_in_the_detail_only():
+async def test_audit_panel_keeps_a_preview_of_a_huge_payload_and_stays_responsive():
+    """A 4 MB payload is kept as a 16 KB preview (tail memory is bounded in bytes); with no server to fetch
+    the whole one again (this event came from no tail), the detail shows the preview and says so."""
     from datetime import datetime, timezone
 
     from screens.audit_panel import AuditPanel
@@ -924,7 +932,9 @@ async def test_audit_panel_shows_a_huge_payload_whole_in_the_detail_only():
         table = panel.query_one("#events")
         assert len(table.cell_text(0, 5)) <= 100  # truncated in the list
         detail = panel.query_one("#event-detail").text
-        assert body in detail and "hunter2-secret" not in detail  # whole in the detail, secrets redacted
+        assert "y" * 1000 in detail and body not in detail and len(detail) < 100_000  # a preview, not 4 MB
+        assert "hunter2-secret" not in detail  # secrets redacted in the preview too
+        assert "preview" in str(panel.query_one("#event-head").render())
         await pilot.press("up")  # the panel still answers keys
         assert "4 new" not in str(panel.query_one("#audit-follow").render())
 

@@ -362,8 +362,10 @@ def test_every_kind_of_target_is_covered():
              "documentation": "documentation", "api-token": "token-update", "transfer-token": "token-delete",
              "admin-token": "token-regenerate"}
     assert set(kinds) == set(CASES)
-    # "documentation-open" is the undo of "documentation", run by that case's undo scenarios
-    assert set(kinds.values()) == set(Target.registry) - {"documentation-open"}
+    # "documentation-open" is the undo of "documentation", run by that case's undo scenarios;
+    # "admin-sessions" (ending your other sessions) needs sign-ins for each case, which Strapi limits to 5 in
+    # 5 minutes: tests/test_containment_e2e.py applies it, refuses it on drift and checks what undo says of it
+    assert set(kinds.values()) == set(Target.registry) - {"documentation-open", "admin-sessions"}
 
 
 @every_kind

@@ -116,17 +116,28 @@ class CommunitySource:
         return events
 
     async def _settings(self) -> list[AuditEvent]:
+        """Snapshot diffs, each at the time the row itself says it changed (a role's or token's own
+        updatedAt), else at the snapshot's time. The first snapshot has nothing to diff with: rows whose own
+        timestamps fall after ``since`` are reported from them (so `tail --since 1h` shows a role changed a
+        minute before it started)."""
         now = await snapshots.take(self.client)
         previous, self.snapshot = self.snapshot, now
         if previous is None:
-            return []
-        changes = snapshots.diff(previous, now)
-        snapshots.mark_console_changes(self.client.profile.name, changes, previous.get("taken_at"))
-        when = parse_time(now["taken_at"]) or datetime.now(timezone.utc)
+            changes = snapshots.recent_changes(now, self.since)
+            since = self.since.isoformat()
+        else:
+            changes = snapshots.diff(previous, now)
+            for change in changes:
+                change.at = snapshots.when_changed(change, now, previous)
+            since = previous.get("taken_at")
+        snapshots.mark_console_changes(self.client.profile.name, changes, since)
+        noticed = parse_time(now["taken_at"]) or datetime.now(timezone.utc)
         return [AuditEvent(
-            profile=self.client.profile.name, source_id=f"{c.section}:{c.key}:{now['taken_at']}", time=when,
+            profile=self.client.profile.name, source_id=f"{c.section}:{c.key}:{_stamp(c.at) if c.at else now['taken_at']}",
+            time=c.at or noticed,
             who=f"strapi-console (journal {c.by_console})" if c.by_console else "unknown (not recorded by Strapi)",
-            action=c.action, target=c.name, summary=c.describe(), derived=True, payload=c.payload(),
+            action=c.action, target=c.name, summary=c.describe(), derived=True,
+            payload={**c.payload(), "time_source": "the row's own timestamp" if c.at else "when the feed noticed it"},
             by_console=c.by_console) for c in changes]
 
     async def poll(self) -> list[AuditEvent]:

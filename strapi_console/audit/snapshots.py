@@ -21,7 +21,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from .. import journal, paths, shared_reads, tokens
 from ..client import StrapiClient
 from ..errors import Forbidden, NotFound
 from ..redact import redact_data, redact_url
+from ..times import parse_time
 
 SECTIONS = ("api-tokens", "transfer-tokens", "webhooks", "up-settings", "up-providers", "up-roles", "admin-users",
             "admin-roles")
@@ -104,31 +105,48 @@ def _token_rows(found: list[tokens.Token] | None) -> dict[str, Any] | None:
                         "expiresAt": t.raw.get("expiresAt"), "used": t.last_used_at is not None} for t in found}
 
 
-async def _section(name: str, client: StrapiClient, memo) -> dict[str, Any] | None:
-    if name == "api-tokens":
-        return _token_rows(await shared_reads.token_list(client, memo, "api"))
-    if name == "transfer-tokens":
-        return _token_rows(await shared_reads.token_list(client, memo, "transfer"))
+def _own_times(rows: dict[str, dict]) -> dict[str, dict[str, str]]:
+    """key → the row's own createdAt/updatedAt as the server gave them (valid times only). Kept beside the
+    rows, never compared: a token's updatedAt moves on every use, which is no change worth an event."""
+    out: dict[str, dict[str, str]] = {}
+    for key, raw in rows.items():
+        if not isinstance(raw, dict):
+            continue
+        times = {k: raw[f"{k}At"] for k in ("created", "updated", "lastUsed") if parse_time(raw.get(f"{k}At")) is not None}
+        if times:
+            out[key] = times
+    return out
+
+
+async def _section(name: str, client: StrapiClient, memo) -> tuple[dict[str, Any] | None, dict[str, dict]]:
+    """(the section's rows, compared between snapshots; each row's own timestamps, where Strapi gives them)."""
+    if name in ("api-tokens", "transfer-tokens"):
+        found = await shared_reads.token_list(client, memo, "api" if name == "api-tokens" else "transfer")
+        return _token_rows(found), _own_times({str(t.id): t.raw for t in found or []})
     if name == "webhooks":
-        return {str(h.get("id")): _hide_urls({"name": h.get("name"), "url": h.get("url"),
-                                              "events": sorted(h.get("events") or []), "enabled": h.get("isEnabled"),
-                                              "header_names": sorted(h.get("headers") or {})})
-                for h in await shared_reads.webhooks(client, memo)}
+        hooks = await shared_reads.webhooks(client, memo)
+        return ({str(h.get("id")): _hide_urls({"name": h.get("name"), "url": h.get("url"),
+                                               "events": sorted(h.get("events") or []), "enabled": h.get("isEnabled"),
+                                               "header_names": sorted(h.get("headers") or {})})
+                 for h in hooks}, _own_times({str(h.get("id")): h for h in hooks}))
     if name == "up-settings":  # email_reset_password, email_confirmation_redirection are URLs
-        return _hide_urls(dict(await shared_reads.up_advanced(client, memo)))
+        return _hide_urls(dict(await shared_reads.up_advanced(client, memo))), {}
     if name == "up-providers":
-        return {k: bool(v.get("enabled")) for k, v in (await shared_reads.up_providers(client, memo)).items()}
+        return {k: bool(v.get("enabled")) for k, v in (await shared_reads.up_providers(client, memo)).items()}, {}
     if name == "up-roles":
         roles = await shared_reads.up_roles(client, memo)
         full = await asyncio.gather(*(shared_reads.up_role(client, memo, r.id) for r in roles))
-        return {str(r.id): {"name": r.name, "type": r.type, "enabled": sorted(r.enabled())} for r in full}
+        return ({str(r.id): {"name": r.name, "type": r.type, "enabled": sorted(r.enabled())} for r in full},
+                _own_times({str(r.id): r.raw for r in full}))
     if name == "admin-users":
-        return {str(u.get("id")): {"email": u.get("email"), "active": u.get("isActive"), "blocked": u.get("blocked"),
-                                   "roles": sorted(r.get("code") or r.get("name") or "" for r in u.get("roles") or [])}
-                for u in await shared_reads.admin_users(client, memo)}
+        users = await shared_reads.admin_users(client, memo)
+        return ({str(u.get("id")): {"email": u.get("email"), "active": u.get("isActive"), "blocked": u.get("blocked"),
+                                    "roles": sorted(r.get("code") or r.get("name") or "" for r in u.get("roles") or [])}
+                 for u in users}, _own_times({str(u.get("id")): u for u in users}))
     if name == "admin-roles":
+        # no own time: Strapi keeps an admin role's permissions in rows of their own, its updatedAt stays put
         return {str(r.id): {"name": r.name, "code": r.code, "permissions": sorted(r.granted())}
-                for r in await shared_reads.admin_roles_full(client, memo)}
+                for r in await shared_reads.admin_roles_full(client, memo)}, {}
     raise ValueError(name)
 
 
@@ -140,13 +158,52 @@ async def take(client: StrapiClient, sections: tuple[str, ...] = SECTIONS, *, me
 
     async def one(name):
         try:
-            return name, await _section(name, client, memo)
+            return name, *await _section(name, client, memo)
         except (Forbidden, NotFound):
-            return name, None
+            return name, None, {}
 
     results = await asyncio.gather(*(one(n) for n in sections))
     return {"taken_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "sections": {name: value for name, value in results}}
+            "sections": {name: value for name, value, _ in results},
+            "times": {name: times for name, _, times in results if times}}
+
+
+# how far a row's own timestamp may stray outside the window between two snapshots (server clock skew)
+CLOCK_SLACK = timedelta(minutes=1)
+
+
+def when_changed(change: "Change", snapshot: dict[str, Any], previous: dict[str, Any] | None) -> datetime | None:
+    """When ``change`` happened by the row's own timestamp, if it falls between the two snapshots; None when
+    the row gives none (a deletion, settings) or one that did not move with this change: then only "by the
+    time this snapshot was taken" is known."""
+    times = ((snapshot.get("times") or {}).get(change.section) or {}).get(change.key) or {}
+    own = parse_time(times.get("created" if change.kind == "added" else "updated"))
+    taken, before = parse_time(snapshot.get("taken_at")), parse_time((previous or {}).get("taken_at"))
+    if own is None or taken is None or own > taken + CLOCK_SLACK:
+        return None
+    if before is not None and own < before - CLOCK_SLACK:
+        return None
+    return own
+
+
+def recent_changes(snapshot: dict[str, Any], since: datetime) -> list["Change"]:
+    """For a feed's first snapshot (nothing to diff with): the rows whose own timestamps say they were
+    created or changed since ``since``. What changed in a changed row is not known."""
+    changes: list[Change] = []
+    for section, rows in (snapshot.get("times") or {}).items():
+        current = (snapshot.get("sections") or {}).get(section) or {}
+        for key, times in sorted(rows.items()):
+            if key not in current:
+                continue
+            created, updated = parse_time(times.get("created")), parse_time(times.get("updated"))
+            if created is not None and created >= since:
+                changes.append(Change(section, key, "added", None, current[key], at=created))
+            used = parse_time(times.get("lastUsed"))  # a token's use moves its updatedAt too: not a change
+            # changed after it was created (a second apart: a creation writes both times)
+            if updated is not None and updated >= since and (created is None or updated - created > timedelta(seconds=1)) \
+                    and (used is None or abs(updated - used) > timedelta(seconds=1)):
+                changes.append(Change(section, key, "changed", None, current[key], at=updated))
+    return changes
 
 
 @dataclass
@@ -157,6 +214,7 @@ class Change:
     before: Any
     after: Any
     by_console: str | None = None  # journal entry id
+    at: datetime | None = None  # when it happened, by the row's own timestamp (None: unknown)
 
     @property
     def action(self) -> str:
@@ -187,6 +245,8 @@ class Change:
             return f"{self.section}: {self.name} created"
         if self.kind == "removed":
             return f"{self.section}: {self.name} deleted"
+        if self.kind == "changed" and self.before is None and isinstance(self.after, dict):
+            return f"{self.section}: {self.name} changed (before the feed started: what changed is not known)"
         if isinstance(self.before, dict) and isinstance(self.after, dict):
             diffs = []
             for k in sorted(set(self.before) | set(self.after)):

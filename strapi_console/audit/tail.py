@@ -14,7 +14,7 @@ from ..client import StrapiClient
 from ..config import Profile
 from ..errors import ConsoleError, FeatureAbsent, RateLimited, SignedOut, isolate
 from ..secrets import SecretStore
-from ..session import client_for, load_credentials
+from ..session import Sessions
 from .alerts import AlertRules
 from .community import CommunitySource
 from .enterprise import EnterpriseSource, whole_payload
@@ -85,9 +85,10 @@ class Tail:
     def __init__(self, profiles: list[Profile], store: SecretStore, *, since: datetime | None = None,
                  rules: AlertRules | None = None, on_events: Callable[[list[AuditEvent]], None] | None = None,
                  on_status: Callable[[ServerStatus], None] | None = None, transport=None,
-                 fast: float = FAST, slow: float = SLOW) -> None:
+                 fast: float = FAST, slow: float = SLOW, sessions: Sessions | None = None) -> None:
         self.profiles = profiles
         self.store = store
+        self.sessions = sessions  # the profiles' shared sessions (the TUI's); a registry of its own otherwise
         self.since = since
         self.rules = rules or AlertRules()
         self.on_events = on_events or (lambda events: None)
@@ -132,70 +133,82 @@ class Tail:
         except asyncio.TimeoutError:
             pass
 
-    async def _loop(self, profile: Profile) -> None:
+    async def _loop(self, profile: Profile, sessions: Sessions) -> None:
         """One server's tail. Never raises (except cancellation): whatever breaks is this server's status,
         so a failing or hostile server never stops the others' tails."""
         try:
-            await self._tail(profile)
+            await self._tail(profile, sessions)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # noqa: BLE001 — outside a poll (opening the client): this tail stops
+        except Exception as exc:  # noqa: BLE001 — outside a poll (opening the session): this tail stops
             error = isolate(exc, f"The audit tail of {profile.name}")
             self.on_status(ServerStatus(profile.name, mode="stopped", error=f"{error.title}: {error.message}"))
 
-    async def _tail(self, profile: Profile) -> None:
+    async def _tail(self, profile: Profile, sessions: Sessions) -> None:
+        session = sessions.get(profile)
         try:
-            credentials = await load_credentials(self.store, profile)
+            client = await session.ready()
         except ConsoleError as exc:
-            self.on_status(ServerStatus(profile.name, mode="signed out", error=exc.message))
+            self.on_status(ServerStatus(profile.name, mode="signed out", error=str(exc)))  # with its hint
             return
-        client = client_for(profile, self.store, credentials, transport=self.transport)
-        async with client:
-            server = ServerTail(profile, client, since=self.since)
-            self.servers[profile.name] = server
-            status = server.status
-            backoff = self.fast
-            while True:
-                await self.running.wait()
-                started = time.monotonic()
-                try:
-                    events = await server.poll()
-                except asyncio.CancelledError:
-                    raise
-                except SignedOut as exc:
-                    status.mode, status.live, status.error = "signed out", False, exc.message
-                    self.on_status(status)
-                    await self._sleep(MAX_BACKOFF)
-                    continue
-                except RateLimited as exc:
-                    wait = max(self.fast, (exc.reset_at - time.time()) if getattr(exc, "reset_at", None) else backoff)
-                    status.live, status.error = False, f"{exc.title}: {exc.message} (waiting {_secs(wait)})"
-                    self.on_status(status)
-                    backoff = min(MAX_BACKOFF, backoff * 2)
-                    await self._sleep(min(wait, MAX_BACKOFF * 5))
-                    continue
-                except Exception as exc:  # noqa: BLE001 — a typed error, or anything a hostile answer caused
-                    exc = isolate(exc, f"A poll of {profile.name}")
-                    status.live = False
-                    status.error = f"{exc.title}: {exc.message} (retrying in {_secs(backoff)})"
-                    if server.source is None:
-                        status.mode = "unreachable"
-                    self.on_status(status)
-                    await self._sleep(backoff)
-                    backoff = min(MAX_BACKOFF, backoff * 2)
-                    continue
-                backoff = self.fast
-                status.live, status.error, status.polls = True, None, status.polls + 1
-                status.last_poll = datetime.now(timezone.utc)
-                status.clock_skew = client.http.clock_skew
-                status.events += len(events)
-                floor = self.fast if status.mode == "audit-log" else max(self.fast, DERIVED_FAST)
-                status.interval = floor if events else min(self.slow, max(floor, status.interval * 1.5))
-                await self._deliver(events)
+        # the session stays open for its other users (panels, scans): never closed here
+        server = ServerTail(profile, client, since=self.since)
+        self.servers[profile.name] = server
+        status = server.status
+        backoff = self.fast
+        while True:
+            await self.running.wait()
+            started = time.monotonic()
+            try:
+                events = await server.poll()
+            except asyncio.CancelledError:
+                raise
+            except SignedOut as exc:
+                status.mode, status.live, status.error = "signed out", False, exc.message
                 self.on_status(status)
-                # the next poll starts an interval after this one started, never before it ended
-                await self._sleep(max(0.0, status.interval - (time.monotonic() - started)))
+                await self._sleep(MAX_BACKOFF)
+                await _quietly(session.ready())  # signed in again meanwhile, here or in another process?
+                continue
+            except RateLimited as exc:
+                wait = max(self.fast, (exc.reset_at - time.time()) if getattr(exc, "reset_at", None) else backoff)
+                status.live, status.error = False, f"{exc.title}: {exc.message} (waiting {_secs(wait)})"
+                self.on_status(status)
+                backoff = min(MAX_BACKOFF, backoff * 2)
+                await self._sleep(min(wait, MAX_BACKOFF * 5))
+                continue
+            except Exception as exc:  # noqa: BLE001 — a typed error, or anything a hostile answer caused
+                exc = isolate(exc, f"A poll of {profile.name}")
+                status.live = False
+                status.error = f"{exc.title}: {exc.message} (retrying in {_secs(backoff)})"
+                if server.source is None:
+                    status.mode = "unreachable"
+                self.on_status(status)
+                await self._sleep(backoff)
+                backoff = min(MAX_BACKOFF, backoff * 2)
+                continue
+            backoff = self.fast
+            status.live, status.error, status.polls = True, None, status.polls + 1
+            status.last_poll = datetime.now(timezone.utc)
+            status.clock_skew = client.http.clock_skew
+            status.events += len(events)
+            floor = self.fast if status.mode == "audit-log" else max(self.fast, DERIVED_FAST)
+            status.interval = floor if events else min(self.slow, max(floor, status.interval * 1.5))
+            await self._deliver(events)
+            self.on_status(status)
+            # the next poll starts an interval after this one started, never before it ended
+            await self._sleep(max(0.0, status.interval - (time.monotonic() - started)))
 
     async def run(self) -> None:
         """Run until cancelled; a failing server never stops the others (each loop keeps its errors)."""
-        await asyncio.gather(*(self._loop(p) for p in self.profiles), return_exceptions=True)
+        if self.sessions is not None:
+            await asyncio.gather(*(self._loop(p, self.sessions) for p in self.profiles), return_exceptions=True)
+            return
+        async with Sessions(self.store, transport=self.transport) as own:
+            await asyncio.gather(*(self._loop(p, own) for p in self.profiles), return_exceptions=True)
+
+
+async def _quietly(awaitable) -> None:
+    try:
+        await awaitable
+    except ConsoleError:
+        pass

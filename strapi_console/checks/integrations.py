@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from .. import shared_reads, targets
 from ..errors import NotFound
+from ..hosts import host_of, recognised
 from ..redact import redact_url
 from ..semver import Version
 from .registry import ScanContext, check, spec
@@ -56,7 +57,7 @@ async def providers(ctx: ScanContext):
 
 
 @check("AUTH-WEBHOOKS", "Webhooks use TLS and do not leak secrets", "medium", panel="headers", needs=("sign-in",),
-       references=("https://docs.strapi.io/cms/features/webhooks",))
+       settings=("known_webhook_hosts",), references=("https://docs.strapi.io/cms/features/webhooks",))
 async def webhooks(ctx: ScanContext):
     me = spec("AUTH-WEBHOOKS")
     hooks = await shared_reads.webhooks(ctx.client, ctx.memo)
@@ -76,6 +77,15 @@ async def webhooks(ctx: ScanContext):
                                "strapi-console webhooks PROFILE set-url NAME https://... (it cannot be guessed), then "
                                "rotate any credential they carried",
                                "request": {"method": "PUT", "path": "/admin/webhooks/:id", "body": {"url": "https://..."}}})
+    known = list(me.setting(ctx, "known_webhook_hosts"))
+    strangers = [h for h in hooks if known and h.get("isEnabled") is not False
+                 and not recognised(host_of(h.get("url")), known)]
+    if strangers:  # where content events go is where content leaks: a host nobody declared is worth a look
+        names = ", ".join(f"{h.get('name')} ({host_of(h.get('url')) or 'no host'})" for h in strangers)
+        return me.finding("warn", f"Webhook(s) post to hosts not in known_webhook_hosts: {names}", evidence=evidence,
+                          fix={"kind": "manual", "summary": "Check who runs these hosts; disable the webhooks you do "
+                               "not recognise (strapi-console contain PROFILE does it as a reviewed change), or add "
+                               "the host to known_webhook_hosts"})
     if with_creds:
         names = ", ".join(str(h.get("name")) for h in with_creds)
         return me.finding("warn", f"Webhook(s) hold credentials readable by any admin with webhooks.read: {names}",
