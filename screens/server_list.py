@@ -273,8 +273,9 @@ class ServerListScreen(Screen):
                 edition = {"community": " CE", "enterprise": " EE"}.get(info.edition or "", "")
                 env = f" · {info.environment}" if info.environment else ""
                 node = f" · node {info.node_version}" if info.node_version else ""
+                took = f" in {result.duration:.1f} s" if result.duration else ""
                 shown.append(plain(f"Strapi {info.version_hint or '?'}{edition}{env}{node} · {result.request_count} "
-                                   f"requests in {result.duration:.1f} s · d: all findings", limit=200))
+                                   f"requests{took} · d: all findings", limit=200))
         elif state.refreshing:
             shown.append(Text("refreshing…"))
         detail.update(lines(shown))
