@@ -1,195 +1,571 @@
-"""Scan latency against its physical limit, and a fleet of 20 scanned at once against one.
+"""A fleet scan against servers that have CPU of their own: one server, 10, 100 and 1,000 at once.
 
-    python benchmarks/fleet_scan.py [--delay 0.1] [--fleet 20]
+    python benchmarks/fleet_scan.py [--quick] [--delay 0.1] [--fleets 1,10,100,1000] [--recording FILE]
 
-The real demo Strapi runs behind a small TCP proxy that holds every chunk sent towards the server for
-``--delay`` seconds (a server across an ocean: each request pays it once). Measured side by side in one
-run, because absolute times on shared machines drift:
+Side by side in one run, because absolute times on a shared machine drift:
 
-1. one full scan: its wall time, the number of requests, and the longest chain of requests that ran one
-   after another (printed). The physical limit is the number of rounds that cannot be avoided — the
-   dependency depth (4), or the waves the per-host cap of 6 concurrent requests imposes, whichever is
-   larger — times the time of one request through the proxy; the goal is a ratio of at most 1.3;
-2. ``--fleet`` profiles (the same server through as many proxy ports) scanned at once, divided by one
-   profile's scan; goal at most 1.5. Requests to one server (scheme, host, port) share a cap of 6 at a
-   time across all profiles, so a fleet scan never floods one server. Beside it, the server's own
-   limit: the same requests replayed by a bare HTTP client with the same cap; when every port leads to
-   one Node process on a small machine, that replay, not the console, sets the fleet's time.
+1. **Record** one real scan: the demo Strapi 5.54 (``demo_server.py``) is started, signed in to and
+   scanned once; every request's answer (status, headers, raw body) is kept, keyed by what decides the
+   answer (method, path and query, the headers a check varies, the body). ``--recording FILE`` keeps
+   the recording between runs (the Strapi then need not start again); it holds nothing secret beyond the
+   throw-away demo server's answers.
+2. **Replay** it on N loopback ports from a separate process (a small asyncio server, HTTP/1.1 in plain
+   text and, for the ``https`` series, TLS with ALPN offering HTTP/2 through the ``h2`` package): each
+   answer waits ``--delay`` seconds, then the recorded answer is written. A replay costs the server a
+   few microseconds, so the servers behave like N machines with their own CPU, not like N profiles in
+   front of one Node process (which measures that process).
+3. **Scan** them from a fresh console process per measurement (imports and advisory data loaded once,
+   then one warm-up scan), through the console's own fleet scan: its wall time, the console's CPU per
+   server (the parent's and any worker processes'), the peak memory (largest resident set of the
+   console's processes), and whether every server's scan completed.
+4. **Sequential round trips** of one scan: (time behind ``--delay`` − time behind 0 ms) / ``--delay``.
+5. **Panels**: in a fresh process per panel, the TUI's first frame of the server list, then the panel's
+   key, timed until the panel's first frame is painted (imports on first open included).
+
+The session's credentials are a JWT of the demo's shape signed with a random key (the replay does not
+check it), valid for a day, so no refresh runs during a measurement.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import math
+import base64
+import email.utils
+import hashlib
+import json
+import multiprocessing
+import os
+import pickle
+import resource
+import secrets
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-import httpx
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from demo_server import demo_server  # noqa: E402  (beside this script)
-
-DEPENDENCY_DEPTH = 4
-CONCURRENCY = 6  # HttpSession's per-host cap
-
-
-class DelayProxy:
-    """TCP proxy on loopback: data towards the server waits ``delay`` seconds, answers flow back at once."""
-
-    def __init__(self, upstream_port: int, delay: float) -> None:
-        self.upstream_port = upstream_port
-        self.delay = delay
-        self.server: asyncio.base_events.Server | None = None
-        self.port = 0
-
-    async def start(self) -> None:
-        self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-        self.port = self.server.sockets[0].getsockname()[1]
-
-    async def _handle(self, reader, writer) -> None:
-        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
-
-        async def towards_server():
-            try:
-                while data := await reader.read(65536):
-                    await asyncio.sleep(self.delay)
-                    up_writer.write(data)
-                    await up_writer.drain()
-            finally:
-                up_writer.close()
-
-        async def towards_client():
-            try:
-                while data := await up_reader.read(65536):
-                    writer.write(data)
-                    await writer.drain()
-            finally:
-                writer.close()
-
-        try:
-            await asyncio.gather(towards_server(), towards_client(), return_exceptions=True)
-        except asyncio.CancelledError:  # the benchmark is over
-            pass
-
-    def close(self) -> None:
-        if self.server:
-            self.server.close()
+HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length", "date", "upgrade",
+               "proxy-connection"}
+NOT_FOUND = (404, [("content-type", "application/json; charset=utf-8")],
+             b'{"data":null,"error":{"status":404,"name":"NotFoundError","message":"Not Found","details":{}}}')
 
 
-class Timing(httpx.AsyncBaseTransport):
-    """Records (start, end) of every request a profile's client sends."""
+# --- what decides an answer ----------------------------------------------------------------------
 
-    def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
-        self.spans: list[tuple[float, float]] = []
-        self.paths: list[str] = []
-        self.requests: list[tuple[str, str, dict, bytes]] = []
-
-    async def handle_async_request(self, request):
-        self.requests.append((request.method, request.url.raw_path.decode(), dict(request.headers),
-                              request.content))
-        started = time.perf_counter()
-        response = await self.inner.handle_async_request(request)
-        self.spans.append((started, time.perf_counter()))  # headers in: the body follows at once
-        self.paths.append(f"{request.method} {request.url.path}")
-        return response
+def request_key(method: str, target: str, headers: dict[str, str], body: bytes) -> tuple:
+    """The parts of a request the console varies between probes of one path (and so the answer)."""
+    return (method.upper(), target, headers.get("origin", ""), headers.get("access-control-request-method", ""),
+            "authorization" in headers, "cookie" in headers, headers.get("accept", "").split(",")[0],
+            hashlib.sha1(body).hexdigest()[:16] if body else "")
 
 
-def critical_chain(spans: list[tuple[float, float]], paths: list[str]) -> list[str]:
-    """The longest chain of requests each starting after the previous one ended (greedy by end time)."""
-    chain, last_end = [], float("-inf")
-    for (start, end), path in sorted(zip(spans, paths), key=lambda s: s[0][1]):
-        if start >= last_end:
-            chain.append(path)
-            last_end = end
-    return chain
+def loose_keys(key: tuple) -> list[tuple]:
+    """Fallbacks when the exact request was not recorded (a check that varies a query, a body)."""
+    method, target = key[0], key[1]
+    return [key, (method, target), (method, target.split("?")[0])]
 
 
-async def replay(ports: list[int], recorded: list[tuple[str, str, dict, bytes]]) -> float:
-    """The server's own limit: the same requests a fleet scan sends (one scan's, on every port), sent by a
-    bare HTTP client with the same per-host cap and no console work around them. A fleet scan can be no
-    faster than this; if it is about as fast, the console adds nothing and the server is the limit."""
-    async def one_port(port: int) -> None:
-        slots = asyncio.Semaphore(CONCURRENCY)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-            async def send(method, path, headers, body):
-                async with slots:
-                    headers = {k: v for k, v in headers.items() if k.lower() not in ("host", "content-length")}
-                    await client.request(method, path, headers=headers, content=body or None)
-
-            await asyncio.gather(*(send(*r) for r in recorded))
-
-    started = time.perf_counter()
-    await asyncio.gather(*(one_port(p) for p in ports))
-    return time.perf_counter() - started
+def index(recording: dict) -> dict:
+    table: dict = {}
+    for key, answer in recording.items():
+        for loose in loose_keys(key):
+            table.setdefault(loose, answer)
+    return table
 
 
-async def run(delay: float, fleet: int) -> dict:
+# --- 1. record -------------------------------------------------------------------------------------
+
+def _fake_session_token(real: str) -> str:
+    """A JWT of the real token's shape (header, payload keys), valid for a day, signed with a random key."""
+    import hmac
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+    head, payload, _ = real.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    now = int(time.time())
+    claims.update(iat=now, exp=now + 86400)
+    signing = f"{head}.{b64(json.dumps(claims).encode())}"
+    signature = hmac.new(secrets.token_bytes(32), signing.encode(), hashlib.sha256).digest()
+    return f"{signing}.{b64(signature)}"
+
+
+async def record() -> dict:
+    import httpx
+
+    from demo_server import demo_server
     from strapi_console.client import StrapiClient
     from strapi_console.config import Profile
-    from strapi_console.scan import scan_profile
+    from strapi_console.scan import scan_profiles
     from strapi_console.secrets import SecretStore
 
+    answers: dict = {}
+
+    class Recorder(httpx.AsyncBaseTransport):
+        def __init__(self) -> None:
+            self.inner = httpx.AsyncHTTPTransport()
+
+        async def handle_async_request(self, request):
+            response = await self.inner.handle_async_request(request)
+            raw = b"".join([chunk async for chunk in response.stream])
+            await response.aclose()
+            headers = {k.lower(): v for k, v in request.headers.items()}
+            key = request_key(request.method, request.url.raw_path.decode("latin-1"), headers, request.content)
+            kept = [(k.lower(), v) for k, v in response.headers.multi_items() if k.lower() not in HOP_HEADERS]
+            answers.setdefault(key, (response.status_code, kept, raw))
+            return httpx.Response(response.status_code, headers=response.headers, stream=httpx.ByteStream(raw),
+                                  extensions=response.extensions)
+
+        async def aclose(self) -> None:
+            await self.inner.aclose()
+
     async with demo_server("bench-fleet-") as (server, email, password):
-        proxies = [DelayProxy(server.port, delay) for _ in range(fleet)]
-        for p in proxies:
-            await p.start()
         store = SecretStore("memory")
-        profiles = [Profile(f"p{i}", f"http://127.0.0.1:{p.port}") for i, p in enumerate(proxies)]
-        async with StrapiClient(Profile("login", server.url)) as c:  # one session, shared by the profiles
-            creds = await c.login(email, password)
-        for p in profiles:
-            store.set(p.name, creds)
+        profile = Profile("record", server.url)
+        async with StrapiClient(profile) as client:
+            creds = await client.login(email, password)
+        store.set("record", creds)
+        recorder = Recorder()
+        [result] = await scan_profiles([profile], store, transport=recorder)
+    return {"answers": answers, "token": creds.access_token, "kind": creds.kind,
+            "requests": result.request_count, "findings": len(result.findings)}
 
-        async def scan(profile):
-            timing = Timing()
+
+# --- 2. replay ---------------------------------------------------------------------------------------
+
+_DATE = [0, b""]
+
+
+def _date() -> bytes:
+    now = int(time.time())
+    if now != _DATE[0]:
+        _DATE[:] = [now, email.utils.formatdate(now, usegmt=True).encode()]
+    return _DATE[1]
+
+
+class Replay:
+    """One process's answers, shared by all its ports."""
+
+    def __init__(self, recording: dict, delay: float) -> None:
+        self.table = index(recording)
+        self.delay = delay
+        self.served = 0
+
+    def answer(self, method: str, target: str, headers: dict[str, str], body: bytes):
+        key = request_key(method, target, headers, body)
+        self.served += 1
+        for loose in loose_keys(key):
+            found = self.table.get(loose)
+            if found is not None:
+                return found
+        return NOT_FOUND
+
+
+class H1(asyncio.Protocol):
+    """HTTP/1.1 with keep-alive; the console never pipelines, so one request at a time per connection."""
+
+    def __init__(self, replay: Replay) -> None:
+        self.replay, self.buf, self.transport = replay, b"", None
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buf += data
+        while True:
+            end = self.buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            lines = self.buf[:end].decode("latin-1").split("\r\n")
+            method, target, _ = lines[0].split(" ", 2)
+            headers = {}
+            for line in lines[1:]:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+            size = int(headers.get("content-length") or 0)
+            if len(self.buf) < end + 4 + size:
+                return
+            body, self.buf = self.buf[end + 4:end + 4 + size], self.buf[end + 4 + size:]
+            status, kept, raw = self.replay.answer(method, target, headers, body)
+            head = [f"HTTP/1.1 {status} X\r\n".encode()]
+            head += [f"{k}: {v}\r\n".encode("latin-1") for k, v in kept]
+            head.append(b"date: " + _date() + f"\r\ncontent-length: {len(raw)}\r\n\r\n".encode())
+            out = b"".join(head) + (b"" if method == "HEAD" else raw)
+            self._later(out)
+
+    def _later(self, out: bytes) -> None:
+        if self.replay.delay:
+            asyncio.get_running_loop().call_later(self.replay.delay, self._write, out)
+        else:
+            self._write(out)
+
+    def _write(self, out: bytes) -> None:
+        if not self.transport.is_closing():
+            self.transport.write(out)
+
+
+class H2(asyncio.Protocol):
+    """HTTP/2 (negotiated by ALPN) through the h2 package's state machine, flow control respected."""
+
+    def __init__(self, replay: Replay) -> None:
+        import h2.config
+        import h2.connection
+
+        self.replay, self.transport = replay, None
+        self.conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False, header_encoding="utf-8"))
+        self.streams: dict[int, list] = {}
+        self.pending: dict[int, bytes] = {}
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        self.conn.initiate_connection()
+        transport.write(self.conn.data_to_send())
+
+    def data_received(self, data: bytes) -> None:
+        import h2.events
+        import h2.exceptions
+
+        try:
+            events = self.conn.receive_data(data)
+        except h2.exceptions.ProtocolError:
+            self.transport.close()
+            return
+        for ev in events:
+            if isinstance(ev, h2.events.RequestReceived):
+                self.streams[ev.stream_id] = [dict(ev.headers), bytearray()]
+            elif isinstance(ev, h2.events.DataReceived):
+                self.streams[ev.stream_id][1] += ev.data
+                self.conn.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+            elif isinstance(ev, h2.events.StreamEnded):
+                headers, body = self.streams.pop(ev.stream_id)
+                answer = self.replay.answer(headers[":method"], headers[":path"], headers, bytes(body))
+                if self.replay.delay:
+                    asyncio.get_running_loop().call_later(self.replay.delay, self._respond, ev.stream_id, answer,
+                                                          headers[":method"])
+                else:
+                    self._respond(ev.stream_id, answer, headers[":method"])
+            elif isinstance(ev, (h2.events.WindowUpdated, h2.events.RemoteSettingsChanged)):
+                self._flush()
+            elif isinstance(ev, h2.events.StreamReset):
+                self.pending.pop(ev.stream_id, None)
+            elif isinstance(ev, h2.events.ConnectionTerminated):
+                self.transport.close()
+        self.transport.write(self.conn.data_to_send())
+
+    def _respond(self, stream_id: int, answer, method: str) -> None:
+        import h2.exceptions
+
+        if self.transport.is_closing():
+            return
+        status, kept, raw = answer
+        raw = b"" if method == "HEAD" else raw
+        headers = [(":status", str(status)), *kept, ("date", _date().decode()), ("content-length", str(len(raw)))]
+        try:
+            self.conn.send_headers(stream_id, headers, end_stream=not raw)
+        except h2.exceptions.StreamClosedError:
+            return
+        if raw:
+            self.pending[stream_id] = raw
+        self._flush()
+
+    def _flush(self) -> None:
+        import h2.exceptions
+
+        for stream_id, data in list(self.pending.items()):
+            try:
+                while data:
+                    window = min(self.conn.local_flow_control_window(stream_id), self.conn.max_outbound_frame_size)
+                    if window <= 0:
+                        break
+                    chunk, data = data[:window], data[window:]
+                    self.conn.send_data(stream_id, chunk, end_stream=not data)
+            except h2.exceptions.StreamClosedError:
+                data = b""
+            if data:
+                self.pending[stream_id] = data
+            else:
+                self.pending.pop(stream_id, None)
+        if not self.transport.is_closing():
+            self.transport.write(self.conn.data_to_send())
+
+
+class Negotiated(asyncio.Protocol):
+    """Picks HTTP/2 or HTTP/1.1 by what TLS negotiated (ALPN), then hands the connection over."""
+
+    def __init__(self, replay: Replay) -> None:
+        self.replay, self.inner = replay, None
+
+    def connection_made(self, transport) -> None:
+        ssl_object = transport.get_extra_info("ssl_object")
+        h2 = ssl_object is not None and ssl_object.selected_alpn_protocol() == "h2"
+        self.inner = H2(self.replay) if h2 else H1(self.replay)
+        self.inner.connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        self.inner.data_received(data)
+
+
+def replay_process(conn, recording: dict, certfile: str | None) -> None:
+    """Serves sets of ports on command: ("start", count, delay, tls) → ports; ("stop",); ("exit",)."""
+    import ssl
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        servers: list = []
+        commands: asyncio.Queue = asyncio.Queue()
+        loop.add_reader(conn.fileno(), lambda: commands.put_nowait(conn.recv()))
+        while True:
+            command = await commands.get()
+            if command[0] == "start":
+                _, count, delay, tls = command
+                replay = Replay(recording, delay)
+                context = None
+                if tls:
+                    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                    context.load_cert_chain(certfile)
+                    context.set_alpn_protocols(["h2", "http/1.1"])
+                for _ in range(count):
+                    servers.append(await loop.create_server(lambda: Negotiated(replay), "127.0.0.1", 0,
+                                                            ssl=context, backlog=256))
+                conn.send([s.sockets[0].getsockname()[1] for s in servers])
+            elif command[0] == "stop":
+                for s in servers:
+                    s.close()
+                servers.clear()
+                conn.send("stopped")
+            else:
+                return
+
+    asyncio.run(main())
+
+
+class Servers:
+    """The replay process, seen from the orchestrator."""
+
+    def __init__(self, recording: dict, certfile: str) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=replay_process, args=(child, recording["answers"], certfile), daemon=True)
+        self.process.start()
+
+    def start(self, count: int, delay: float, tls: bool) -> list[int]:
+        self.conn.send(("start", count, delay, tls))
+        return self.conn.recv()
+
+    def stop(self) -> None:
+        self.conn.send(("stop",))
+        self.conn.recv()
+
+    def close(self) -> None:
+        self.conn.send(("exit",))
+        self.process.join(10)
+
+
+# --- 3. scan (a fresh console process per measurement) ---------------------------------------------------
+
+def child_scan(spec: dict) -> dict:
+    """Runs in the console process: warm up on the first server, then scan them all at once."""
+    from strapi_console.config import Profile
+    from strapi_console.scan import scan_profiles
+    from strapi_console.secrets import Credentials, SecretStore
+
+    scheme = spec["scheme"]
+    store = SecretStore("memory")
+    profiles = []
+    for i, port in enumerate(spec["ports"]):
+        profile = Profile(f"s{i:04d}", f"{scheme}://127.0.0.1:{port}", ca_bundle=spec.get("ca"))
+        profiles.append(profile)
+        store.set(profile.name, Credentials(kind=spec["kind"], access_token=spec["token"], email="bench@example.test",
+                                            refresh_cookie="bench" if spec["kind"] == "session" else None))
+
+    warm_started = time.perf_counter()
+    asyncio.run(scan_profiles(profiles[:1], store))
+    warm = time.perf_counter() - warm_started
+    cpu_before = _cpu()
+    started = time.perf_counter()
+    results = asyncio.run(scan_profiles(profiles, store))
+    wall = time.perf_counter() - started
+    cpu = _cpu() - cpu_before
+    return {"wall": wall, "warm": warm, "cpu": cpu, "n": len(profiles),
+            "ok": sum(1 for r in results if r.reachable and not r.error and not r.auth_error),
+            "requests": statistics.median(r.request_count for r in results),
+            "findings": statistics.median(len(r.findings) for r in results),
+            "errors": sorted({f.reason[:100] for r in results for f in r.findings if f.status == "error"})[:5]
+            + sorted({(r.error or r.auth_error or "")[:100] for r in results if r.error or r.auth_error})[:5],
+            "rss_mb": _peak_rss_mb()}
+
+
+def _cpu() -> float:
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _peak_rss_mb() -> float:
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return max(me.ru_maxrss, children.ru_maxrss) / 1024  # Linux: KiB
+
+
+def run_child(mode: str, spec: dict, env: dict, timeout: float = 900) -> dict:
+    done = subprocess.run([sys.executable, __file__, "--child", mode], input=json.dumps(spec), text=True,
+                          capture_output=True, env=env, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"child {mode} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# --- 5. panels -----------------------------------------------------------------------------------------------
+
+PANEL_KEYS = {"2": "VersionsPanel", "3": "PermissionsPanel", "4": "AuditPanel", "5": "HeadersPanel"}
+
+
+def child_panel(spec: dict) -> dict:
+    """The TUI against one replayed server: first frame of the list, then the panel's key to its first frame."""
+    from screens.app import StrapiConsoleApp
+    from strapi_console.config import Config, Profile
+    from strapi_console.secrets import Credentials, SecretStore
+
+    key = spec["key"]
+    store = SecretStore("memory")
+    profile = Profile("bench", f"http://127.0.0.1:{spec['port']}", email="bench@example.test")
+    store.set("bench", Credentials(kind=spec["kind"], access_token=spec["token"], email="bench@example.test",
+                                   refresh_cookie="bench" if spec["kind"] == "session" else None))
+    cfg = Config(path=Path(tempfile.mkdtemp(prefix="bench-panel-")) / "config.toml")
+    cfg.add(profile)
+    out: dict = {}
+
+    async def main() -> None:
+        app = StrapiConsoleApp(config=cfg, store=store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _painted(app)
+            if spec.get("after_scan"):  # the panel opened on a fleet already scanned
+                end = time.monotonic() + 60
+                while (app.state("bench").result is None or app.state("bench").refreshing) and time.monotonic() < end:
+                    await pilot.pause(0.05)
             started = time.perf_counter()
-            result = await scan_profile(profile, store, transport=timing)
-            return time.perf_counter() - started, result, timing
+            await pilot.press(key)
+            while type(app.screen).__name__ != PANEL_KEYS[key]:
+                await asyncio.sleep(0)
+            await _painted(app)
+            out["first_frame_ms"] = (time.perf_counter() - started) * 1000
 
-        await scan(profiles[0])  # warm up (server caches, Python imports)
-        one_time, one, timing = await scan(profiles[0])
-        per_request = statistics.median(end - start for start, end in timing.spans)
-        chain = critical_chain(timing.spans, timing.paths)
-        depth = len(chain)
-        started = time.perf_counter()
-        results = await asyncio.gather(*(scan(p) for p in profiles))
-        fleet_time = time.perf_counter() - started
-        # The physical limit: the requests that depend on each other (sign-in state and project type → the
-        # lists → each role's or token's detail: DEPENDENCY_DEPTH), or, if more, the waves the per-host cap
-        # of CONCURRENCY requests at a time allows.
-        limit_depth = max(DEPENDENCY_DEPTH, math.ceil(one.request_count / CONCURRENCY))
-        server_limit = await replay([p.port for p in proxies], timing.requests)
-        for p in proxies:
-            p.close()
-        return {"requests": one.request_count, "depth": depth, "chain": chain, "per_request": per_request,
-                "one": one_time, "limit_depth": limit_depth, "limit": limit_depth * per_request, "fleet_time": fleet_time,
-                "server_limit": server_limit,
-                "fleet_ok": sum(1 for _, r, _ in results if r.reachable and not r.error),
-                "findings": len(one.findings)}
+    asyncio.run(main())
+    return out
+
+
+async def _painted(app) -> None:
+    """Resolves after the app's next refresh has run (the frame is painted)."""
+    done = asyncio.get_running_loop().create_future()
+    app.screen.call_after_refresh(lambda: done.done() or done.set_result(None))
+    await done
+
+
+# --- orchestration -----------------------------------------------------------------------------------------
+
+def quiet_env() -> dict:
+    home = Path(tempfile.mkdtemp(prefix="bench-fleet-home-"))
+    return {**os.environ, "XDG_CONFIG_HOME": str(home / "config"), "XDG_DATA_HOME": str(home / "data"),
+            "XDG_CACHE_HOME": str(home / "cache"), "XDG_STATE_HOME": str(home / "state"),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+            # GitHub's releases and OSV: refused at once, as offline, instead of waiting on this machine's
+            # resolver for a name it cannot resolve (seconds, and varying: it would measure the resolver)
+            "STRAPI_CONSOLE_GITHUB_API": "http://127.0.0.1:9", "STRAPI_CONSOLE_OSV_API": "http://127.0.0.1:9"}
+
+
+def load_recording(path: str | None) -> dict:
+    if path and Path(path).exists():
+        return pickle.loads(Path(path).read_bytes())
+    recording = asyncio.run(record())
+    if path:
+        Path(path).write_bytes(pickle.dumps(recording))
+    return recording
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--delay", type=float, default=0.1, help="seconds added to each request (default 0.1)")
-    parser.add_argument("--fleet", type=int, default=20, help="profiles scanned at once (default 20)")
+    parser.add_argument("--delay", type=float, default=0.1, help="seconds each answer waits (default 0.1)")
+    parser.add_argument("--fleets", default="1,10,100,1000", help="fleet sizes scanned at once")
+    parser.add_argument("--quick", action="store_true", help="fleets 1, 10 and 100; one run per round-trip figure")
+    parser.add_argument("--recording", help="keep the recorded scan in this file and reuse it")
+    parser.add_argument("--series", default="http,https", help="http (HTTP/1.1), https (TLS, HTTP/2 offered)")
+    parser.add_argument("--https-max", type=int, default=100,
+                        help="largest fleet of the https series (each TLS scan also runs openssl; default 100)")
+    parser.add_argument("--no-panels", action="store_true")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    r = asyncio.run(run(args.delay, args.fleet))
-    print(f"scan through a {args.delay * 1000:.0f} ms proxy: {r['findings']} checks, {r['requests']} requests, "
-          f"critical path {r['depth']} requests deep, one request {r['per_request'] * 1000:.0f} ms")
-    print("  critical path: " + " → ".join(r["chain"]))
-    print(f"  scan {r['one']:.2f} s vs its physical limit {r['limit']:.2f} s ({r['limit_depth']} rounds: "
-          f"dependencies {DEPENDENCY_DEPTH}, {r['requests']} requests / {CONCURRENCY} at a time): ratio "
-          f"{r['one'] / r['limit']:.2f} (goal <= 1.3)")
-    print(f"  fleet of {args.fleet}: {r['fleet_time']:.2f} s ({r['fleet_ok']} complete) vs one {r['one']:.2f} s: "
-          f"ratio {r['fleet_time'] / r['one']:.2f} (goal <= 1.5)")
-    print(f"  the server's own limit: the same {r['requests'] * args.fleet} requests replayed by a bare client "
-          f"(same cap, no console work) take {r['server_limit']:.2f} s: fleet / that = "
-          f"{r['fleet_time'] / max(r['server_limit'], r['one']):.2f}")
+    if args.child:
+        spec = json.loads(sys.stdin.read())
+        print(json.dumps(child_scan(spec) if args.child == "scan" else child_panel(spec)))
+        return
+    fleets = [int(n) for n in args.fleets.split(",")]
+    if args.quick:
+        fleets = [n for n in fleets if n <= 100]
+    repeat = 1 if args.quick else 3
+    recording = load_recording(args.recording)
+    print(f"recorded scan of the demo Strapi: {recording['requests']} requests, {recording['findings']} checks, "
+          f"{len(recording['answers'])} distinct answers", flush=True)
+
+    import trustme
+
+    ca = trustme.CA()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-fleet-tls-"))
+    certfile, cafile = workdir / "server.pem", workdir / "ca.pem"
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    cert.private_key_and_cert_chain_pem.write_to_path(str(certfile))
+    ca.cert_pem.write_to_path(str(cafile))
+
+    env = quiet_env()
+    servers = Servers(recording, str(certfile))
+    base = {"token": _fake_session_token(recording["token"]), "kind": recording["kind"]}
+    rows = []
+    try:
+        for series in args.series.split(","):
+            tls = series == "https"
+            scheme_spec = {**base, "scheme": "https" if tls else "http", "ca": str(cafile) if tls else None}
+            if tls:
+                import importlib.util
+
+                label = ("HTTPS, HTTP/2" if importlib.util.find_spec("h2") else
+                         "HTTPS, HTTP/1.1 (h2 not installed)")
+            else:
+                label = "HTTP/1.1"
+            # sequential round trips: one server behind 0 ms and behind --delay
+            times = {}
+            for delay in (0.0, args.delay):
+                ports = servers.start(1, delay, tls)
+                times[delay] = statistics.median(run_child("scan", {**scheme_spec, "ports": ports}, env)["wall"]
+                                                 for _ in range(repeat))
+                servers.stop()
+            rounds = (times[args.delay] - times[0.0]) / args.delay
+            print(f"[{label}] one scan: {times[0.0]:.2f} s behind 0 ms, {times[args.delay]:.2f} s behind "
+                  f"{args.delay * 1000:.0f} ms: {rounds:.1f} sequential round trips (goal <= 3)", flush=True)
+            one = None
+            for n in [n for n in fleets if not tls or n <= args.https_max]:
+                ports = servers.start(n, args.delay, tls)
+                r = run_child("scan", {**scheme_spec, "ports": ports}, env)
+                servers.stop()
+                one = one or r["wall"]
+                rows.append((label, n, r, r["wall"] / one))
+                print(f"[{label}] {n:>5} at once: {r['wall']:6.2f} s ({r['wall'] / one:5.2f}x one), "
+                      f"CPU {r['cpu'] / n * 1000:6.1f} ms/server, peak {r['rss_mb']:6.0f} MB, "
+                      f"{r['ok']}/{n} complete, {r['requests']:.0f} requests/scan"
+                      + (f"; errors: {r['errors']}" if r["errors"] else ""), flush=True)
+        if not args.no_panels:
+            ports = servers.start(1, args.delay, False)
+            for key, name in PANEL_KEYS.items():
+                got = [run_child("panel", {**base, "port": ports[0], "key": key}, env)["first_frame_ms"]
+                       for _ in range(repeat)]
+                print(f"panel {key} ({name}) first frame after its key: {statistics.median(got):.0f} ms "
+                      f"(median of {repeat}; goal <= 100)", flush=True)
+            servers.stop()
+    finally:
+        servers.close()
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ def runs(quick: bool) -> list[list[str]]:
         ["permission_matrix.py", "--types", "300"],
         ["permission_matrix.py", "--types", "1000"],
         ["request_economy.py"],
-        ["fleet_scan.py", "--delay", "0.1", "--fleet", "20"],
+        ["fleet_scan.py", "--delay", "0.1", *(["--quick"] if quick else [])],
         ["audit_tail.py", "--minutes", "1" if quick else "10", "--speed", "10"],
         ["redact_urls.py"],
         ["hostile_tail.py", "--minutes", "0.5" if quick else "3"],

@@ -45,10 +45,13 @@ def age(when: datetime | None) -> str:
 
 
 def state_text(state, profile) -> Text:
-    if state.refreshing and state.result is None:
-        return Text("… checking", style="dim")
-    if state.refreshing:  # shown the moment a rescan starts; the row's other cells are the last scan's
-        return Text("↻ rescanning", style="cyan")
+    """The server's scan state; while a scan runs, for how long (a slow server shows)."""
+    if state.refreshing:
+        started = getattr(state, "started_at", None)
+        running = f" {(datetime.now(timezone.utc) - started).total_seconds():.0f} s" if started else ""
+        if state.result is None:
+            return Text("… checking" + running, style="dim")
+        return Text("↻ rescanning" + running, style="cyan")  # the row's other cells are the last scan's
     result = state.result
     if result is None:
         return Text("")

@@ -64,6 +64,7 @@ class ServerListScreen(Screen):
         self.query_one("#filter", Input).display = False
         self.app.state_signal.subscribe(self, self._on_state)
         self.set_interval(30, self._tick_ages)
+        self.set_interval(1, self._tick_running)
         self.sync_rows()
         table.focus()
 
@@ -199,6 +200,15 @@ class ServerListScreen(Screen):
             if key in self.shown and _plain(self.table.get_cell(profile.name, key)) != _plain(value):
                 self.table.update_cell(profile.name, key, value)
 
+    def _tick_running(self) -> None:
+        """The running time of scans in progress, once a second (only their state cells are touched)."""
+        for row_key in list(self.table.rows):
+            name = str(row_key.value)
+            state = self.app.state(name)
+            profile = self.app.config.profiles.get(name)
+            if state.refreshing and profile is not None:
+                self.table.update_cell(name, "state", state_text(state, profile), update_width=True)
+
     def _tick_ages(self) -> None:
         for row_key in list(self.table.rows):
             name = str(row_key.value)
@@ -263,8 +273,9 @@ class ServerListScreen(Screen):
                 edition = {"community": " CE", "enterprise": " EE"}.get(info.edition or "", "")
                 env = f" · {info.environment}" if info.environment else ""
                 node = f" · node {info.node_version}" if info.node_version else ""
+                took = f" in {result.duration:.1f} s" if result.duration else ""
                 shown.append(plain(f"Strapi {info.version_hint or '?'}{edition}{env}{node} · {result.request_count} "
-                                   "requests · d: all findings", limit=200))
+                                   f"requests{took} · d: all findings", limit=200))
         elif state.refreshing:
             shown.append(Text("refreshing…"))
         detail.update(lines(shown))

@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -411,6 +412,33 @@ def cmd_logout(args) -> int:
 # --- scan --------------------------------------------------------------------------------------
 
 
+PROGRESS_FROM = 3  # a scan of more servers than this shows its progress on a terminal's stderr
+
+
+class _ScanProgress:
+    """One status line on stderr, redrawn at most ten times a second: servers done of the total and the
+    one running longest (a slow or hanging server is named while the rest wait for it)."""
+
+    def __init__(self, stream) -> None:
+        self.stream, self.last = stream, 0.0
+
+    def __call__(self, state) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.1 and state.done < state.total:
+            return
+        self.last = now
+        slowest = state.slowest()
+        text = f"scanning: {state.done}/{state.total} servers done"
+        if slowest:
+            text += f"; slowest still running: {safe(slowest[0], 60)} ({slowest[1]:.0f} s)"
+        self.stream.write("\r\x1b[2K" + text)
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("\r\x1b[2K")
+        self.stream.flush()
+
+
 def cmd_scan(args) -> int:
     cfg = _load_config(args)
     from .checks import REGISTRY
@@ -440,8 +468,14 @@ def cmd_scan(args) -> int:
     store = _store(cfg)
     defaults = ScanLimits()
     limits = ScanLimits(requests=args.max_requests or defaults.requests, seconds=args.max_seconds or defaults.seconds)
-    results = asyncio.run(scan_profiles(profiles, store, check_ids=args.check, aggressive=args.aggressive,
-                                        advisory_max_age_days=cfg.advisory_max_age_days, limits=limits))
+    progress = _ScanProgress(sys.stderr) if len(profiles) > PROGRESS_FROM and sys.stderr.isatty() else None
+    try:
+        results = asyncio.run(scan_profiles(profiles, store, check_ids=args.check, aggressive=args.aggressive,
+                                            advisory_max_age_days=cfg.advisory_max_age_days, limits=limits,
+                                            progress=progress))
+    finally:
+        if progress:
+            progress.close()
     return report_scan(results, args)
 
 

@@ -197,6 +197,7 @@ class StrapiClient:
         self.http = HttpSession(profile.url, ca_bundle=profile.ca_bundle, transport=transport, deadline=deadline)
         self.refresh_lock = asyncio.Lock()  # one refresh or sign-in at a time on this client
         self._kept = False  # the credentials held came from, or went to, the keeper
+        self._refused: tuple[str, SignedOut] | None = None  # the token whose renewal the server refused
 
     async def __aenter__(self) -> "StrapiClient":
         return self
@@ -376,11 +377,14 @@ class StrapiClient:
                     self.credentials = creds = stored
                     if not needs_renewal(stored):
                         return stored
+                if self._refused is not None and self._refused[0] == creds.access_token:
+                    raise self._refused[1]  # another task's renewal of this token was just refused: not sent again
                 try:
                     new = await self._renew(creds)
-                except SignedOut:
+                except SignedOut as exc:
                     if creds.password and creds.email:
                         return await self.login(creds.email, creds.password, remember_password=True)
+                    self._refused = (creds.access_token, exc)
                     raise
                 await self._save(new)
                 return new

@@ -13,32 +13,53 @@ import asyncio
 import contextvars
 import email.utils
 import functools
+import importlib.util
 import json
 import os
 import re
 import socket
 import ssl
+import sys
 import time
 import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.cookiejar import CookieJar, DefaultCookiePolicy
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import httpx
 
-from . import __version__, bounds
+from . import __version__, bounds, netio
 from .errors import (BadRequest, BudgetExhausted, ConfigError, FeatureAbsent, Forbidden, NotFound, NotJSON,
                      RateLimited, ServerFailure, SignedOut, StrapiError, TimedOut, TLSFailure, TooDeep, TooLarge,
                      UnexpectedShape, Unreachable)
 from .redact import redact_text
 
 USER_AGENT = f"strapi-console/{__version__}"
+# Sent with every request. Accept-Encoding names only what _decode reads.
+BASE_HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": "gzip, deflate"}
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 MAX_BODY = 8 * 1024 * 1024
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=15.0, pool=10.0)
+HTTP2_CONCURRENCY = 32  # requests at a time to one server once it answers over HTTP/2 (one connection)
+
+
+def _absent_once(module: str) -> None:
+    """Make importing an absent optional module fail at once instead of searching every path again.
+
+    httpcore asks which async library runs on every lock it creates (several per request) by importing
+    sniffio; where sniffio is not installed, each of those failing imports walks the whole import path
+    (about a millisecond a request, most of a fleet scan's CPU). ``None`` in ``sys.modules`` is the
+    import system's own "known absent" entry: the import raises ImportError as before, without a search.
+    """
+    if module not in sys.modules and importlib.util.find_spec(module) is None:
+        sys.modules[module] = None  # type: ignore[assignment]
+
+
+_absent_once("sniffio")
+HTTP2 = importlib.util.find_spec("h2") is not None  # httpx's http2 extra: used when the server offers it
 
 TLS_VERIFY_CODES = {
     10: "the certificate has expired",
@@ -151,22 +172,28 @@ def _validation_errors(details: Any, limit: int = 5) -> str:
     return "; ".join(parts[:limit]) + more
 
 
-def _no_cookies() -> httpx.Cookies:
-    # An empty allow-list makes the jar refuse every cookie, so nothing is stored or replayed.
-    return httpx.Cookies(CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])))
-
-
 def ssl_context(ca_bundle: str | None) -> ssl.SSLContext:
+    """The verifying context for a profile: built once per process and CA bundle (loading one costs tens
+    of milliseconds; a fleet of a thousand profiles shares it), again only when the file changes."""
     if ca_bundle:
         path = os.path.expanduser(ca_bundle)
-        if not os.path.isfile(path):
+        try:
+            stat = os.stat(path)
+        except OSError:
+            stat = None
+        if stat is None or not os.path.isfile(path):
             raise ConfigError(f"The CA bundle '{ca_bundle}' does not exist or is not a file.",
                               hint="Fix ca_bundle in the profile, or remove it to use the system trust store.")
-        try:
-            return ssl.create_default_context(cafile=path)
-        except ssl.SSLError as exc:
-            raise ConfigError(f"The CA bundle '{ca_bundle}' is not a readable PEM file ({exc.reason}).") from None
+        return _bundle_context(path, stat.st_mtime_ns, stat.st_size, ca_bundle)
     return _system_context()
+
+
+@functools.lru_cache(maxsize=16)
+def _bundle_context(path: str, mtime_ns: int, size: int, shown: str) -> ssl.SSLContext:
+    try:
+        return ssl.create_default_context(cafile=path)
+    except ssl.SSLError as exc:
+        raise ConfigError(f"The CA bundle '{shown}' is not a readable PEM file ({exc.reason}).") from None
 
 
 @functools.lru_cache(maxsize=1)
@@ -340,17 +367,31 @@ def parse_json(resp: Response) -> Any:
                       status=resp.status) from None
 
 
-_HOST_SLOTS: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, asyncio.Semaphore]]" = \
+class HostSlots:
+    """The requests one server may have in flight: 6 over HTTP/1.1 (one per connection, as browsers do);
+    once the server has answered over HTTP/2, where requests share one connection as streams, more."""
+
+    def __init__(self, concurrency: int) -> None:
+        self.semaphore = asyncio.Semaphore(concurrency)
+        self.limit = concurrency
+
+    def widen(self, limit: int) -> None:
+        while self.limit < limit:  # each release adds a place; the places in use are returned as usual
+            self.limit += 1
+            self.semaphore.release()
+
+
+_HOST_SLOTS: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, HostSlots]]" = \
     weakref.WeakKeyDictionary()
 
 
-def host_slots(origin: tuple, concurrency: int) -> asyncio.Semaphore:
-    """The one semaphore every session of this event loop shares for a server (scheme, host and port):
+def host_slots(origin: tuple, concurrency: int) -> HostSlots:
+    """The one set of places every session of this event loop shares for a server (scheme, host and port):
     two profiles of the same server (an admin and a read-only one, a fleet listing it twice) together
     send at most ``concurrency`` requests at a time, so a fleet scan never floods one server."""
     slots = _HOST_SLOTS.setdefault(asyncio.get_running_loop(), {})
     if origin not in slots:
-        slots[origin] = asyncio.Semaphore(concurrency)
+        slots[origin] = HostSlots(concurrency)
     return slots[origin]
 
 
@@ -410,23 +451,33 @@ class HttpSession:
         self.base_url = base_url.rstrip("/")
         self.deadline = deadline
         self.max_body = max_body
-        # plain http never uses it, but httpx would build (and load) a default context anyway
+        # Requests go straight to the transport (one connection pool per session, HTTP/2 where the server
+        # offers it): httpx's client layer around it (cookie extraction into a jar that keeps nothing, URL
+        # and header merging, auth and redirect machinery the console does not use) cost as much CPU as the
+        # rest of a request. Cookies are carried by hand; redirects are followed below.
         verify: Any = ssl_context(ca_bundle) if base_url.startswith("https") else _system_context()
-        self._client = httpx.AsyncClient(
-            verify=verify, timeout=timeout, transport=transport, follow_redirects=False,
-            cookies=_no_cookies(), headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            trust_env=False,
-        )
-        # httpx copies ``cookies`` into a jar of its own with the default policy, which would keep the refresh
-        # cookie of a sign-in and replay it on every request (a probe of /admin/access-token would spend it):
-        # the refusing policy is set on the client's own jar.
-        self._client.cookies.jar.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        self._transport = transport or netio.transport(verify=verify, http2=HTTP2)
+        self._timeout = timeout.as_dict()
+        self._other: httpx.AsyncClient | None = None
         self._concurrency = concurrency
         self.request_count = 0
         self.clock_skew: float | None = None  # server Date minus local time, seconds (from the last answer)
 
+    @property
+    def _client(self) -> httpx.AsyncClient:
+        """An httpx client on the same connections, for the odd request ``send`` does not make (a multipart
+        upload in a test); made on first use."""
+        if self._other is None:
+            self._other = httpx.AsyncClient(transport=_Unclosed(self._transport), timeout=httpx.Timeout(**self._timeout),
+                                            follow_redirects=False, trust_env=False, headers=BASE_HEADERS)
+            # httpx keeps cookies in a jar of its own with the default policy: refuse them all there
+            self._other.cookies.jar.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        return self._other
+
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._other is not None:
+            await self._other.aclose()
+        await self._transport.aclose()
 
     def _note_clock(self, date: str | None) -> None:
         if not date:
@@ -490,7 +541,8 @@ class HttpSession:
     async def _send_once(self, method, url, json_body, headers, params) -> Response:
         started = time.monotonic()
         budget = current_budget.get()
-        async with host_slots(_origin(url), self._concurrency):
+        slots = host_slots(_origin(url), self._concurrency)
+        async with slots.semaphore:
             deadline = self.deadline
             if budget is not None:
                 budget.spend()
@@ -498,30 +550,55 @@ class HttpSession:
             self.request_count += 1
             try:
                 async with asyncio.timeout(deadline):
-                    return await self._exchange(method, url, json_body, headers, params, started)
+                    return await self._exchange(method, url, json_body, headers, params, started, slots)
             except TimeoutError:
                 if budget is not None and budget.remaining() <= 0:
                     raise budget.exhausted() from None
                 raise
 
-    async def _exchange(self, method, url, json_body, headers, params, started) -> Response:
+    async def _exchange(self, method, url, json_body, headers, params, started, slots: HostSlots) -> Response:
         """One request and its whole (size-bounded) answer."""
         content, headers = request_body(json_body, headers)
-        async with self._client.stream(method, url, content=content, headers=headers, params=params) as r:
+        request = httpx.Request(method, url, params=params, content=content, headers=_headers(headers),
+                                extensions={"timeout": self._timeout})
+        r = await self._transport.handle_async_request(request)
+        try:
+            if r.extensions.get("http_version") == b"HTTP/2":
+                slots.widen(HTTP2_CONCURRENCY)
             self._note_clock(r.headers.get("date"))
             chunks, size = [], 0
-            async for chunk in r.aiter_raw():
+            async for chunk in r.stream:  # the transport's stream: the body as sent (not decoded)
                 size += len(chunk)
                 if size > self.max_body:
                     raise TooLarge(
                         f"{method} {urlsplit(url).path} answered more than {self.max_body // (1024 * 1024)} MB; "
                         "the console stopped reading.", hint="Is the URL pointing at a Strapi admin API?")
                 chunks.append(chunk)
-            body = b"".join(chunks)
-            encoding = r.headers.get("content-encoding", "")
-            if encoding and encoding != "identity":
-                body = _decode(body, encoding, self.max_body)
-            return Response(method, str(r.url), r.status_code, r.headers, body, time.monotonic() - started)
+        finally:
+            await r.aclose()
+        body = b"".join(chunks)
+        encoding = r.headers.get("content-encoding", "")
+        if encoding and encoding != "identity":
+            body = _decode(body, encoding, self.max_body)
+        return Response(method, str(request.url), r.status_code, r.headers, body, time.monotonic() - started)
+
+
+def _headers(extra: dict[str, str] | None) -> httpx.Headers:
+    """BASE_HEADERS with a request's own headers replacing any of the same name, whatever its case."""
+    headers = httpx.Headers(BASE_HEADERS)
+    if extra:
+        headers.update(extra)
+    return headers
+
+
+class _Unclosed(httpx.AsyncBaseTransport):
+    """A transport lent to a second client: closing that client leaves the session's connections open."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self.inner.handle_async_request(request)
 
 
 def request_body(json_body: Any, headers: dict[str, str] | None) -> tuple[bytes | None, dict[str, str] | None]:

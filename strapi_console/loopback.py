@@ -29,6 +29,7 @@ import socket
 
 import httpx
 
+from . import netio
 from .config import ALLOW_HTTP_HINT, Profile
 from .errors import InsecureURLError
 
@@ -109,4 +110,4 @@ def guard(profile: Profile, transport: httpx.AsyncBaseTransport | None, verify) 
     requests checked and pinned (around the given transport, or a default one); others are unchanged."""
     if profile.allow_http or not profile.is_plain_http:
         return transport
-    return LoopbackOnlyTransport(transport or httpx.AsyncHTTPTransport(verify=verify, trust_env=False))
+    return LoopbackOnlyTransport(transport or netio.transport(verify=verify, http2=False))

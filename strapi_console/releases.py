@@ -6,9 +6,13 @@ offline when GitHub cannot be reached. With neither network nor cache the caller
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import os
+import ssl
 import time
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -124,7 +128,8 @@ async def latest_releases(*, network: bool = True, timeout: float = 6.0, major: 
         if cached and cached.get("etag"):
             headers["If-None-Match"] = cached["etag"]
         try:
-            async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False) as client:
+            async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False,
+                                         verify=_github_tls()) as client:
                 resp = await client.get(f"{api_base()}/repos/strapi/strapi/releases", params={"per_page": PER_PAGE},
                                         headers=headers)
                 if resp.status_code == 304 and cached:
@@ -153,6 +158,39 @@ async def latest_releases(*, network: bool = True, timeout: float = 6.0, major: 
     if cached:
         return ReleaseInfo(_parse(cached["releases"]), float(cached.get("fetched_at", 0)), "stale cache", problem)
     return None
+
+
+_SHARED: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict]" = weakref.WeakKeyDictionary()
+RETRY_SECONDS = 300  # a failed look-up is not repeated for every server of a fleet, only after this
+
+
+async def shared_latest_releases(major: int | None = None) -> ReleaseInfo | None:
+    """:func:`latest_releases`, looked up once for every scan running on this event loop: a fleet of a
+    thousand servers reads the cache (or asks GitHub, with its own HTTP client) once, not a thousand
+    times. Kept while the answer is fresh, or for a few minutes when GitHub could not be reached."""
+    shared = _SHARED.setdefault(asyncio.get_running_loop(), {})
+    key = (major, api_base(), str(_cache_path()))  # another source or cache is another answer
+    entry = shared.get(key)
+    now = time.monotonic()
+    if entry is None or now > entry[1]:
+        task = asyncio.ensure_future(latest_releases(major=major))
+        entry = shared[key] = [task, now + RETRY_SECONDS]
+
+        def keep(done: asyncio.Future) -> None:
+            info = None if done.cancelled() or done.exception() else done.result()
+            if info is not None and info.source in ("github", "cache"):
+                entry[1] = now + max(RETRY_SECONDS, FRESH_SECONDS - (time.time() - info.fetched_at))
+            elif done.cancelled() or done.exception():
+                entry[1] = 0  # ask again next time
+
+        task.add_done_callback(keep)
+    return await asyncio.shield(entry[0])
+
+
+@functools.lru_cache(maxsize=1)
+def _github_tls() -> ssl.SSLContext:
+    """httpx's default verifying context (certifi's roots), built once: loading it costs tens of ms."""
+    return httpx.create_ssl_context()
 
 
 class _Unanswered(Exception):

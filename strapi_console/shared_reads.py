@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from . import bounds, permissions, tokens
+import asyncio
+
+from . import admin_roles, bounds, permissions, tokens
 from .client import StrapiClient
 
 Memo = Callable[[str, Callable[[], Awaitable[Any]]], Awaitable[Any]]
@@ -64,3 +66,34 @@ async def admin_users(client: StrapiClient, memo: Memo) -> list[dict]:
             page += 1
 
     return await memo("admin-users", read)
+
+
+async def admin_roles_full(client: StrapiClient, memo: Memo) -> list:
+    """Every admin role with its permissions (the list, then each role's detail: no route returns both)."""
+    async def read() -> list:
+        roles = await admin_roles.list_roles(client)
+        return list(await asyncio.gather(*(admin_roles.read_role(client, r.id) for r in roles)))
+
+    return await memo("admin-roles", read)
+
+
+async def prefetch(client: StrapiClient, memo: Memo) -> None:
+    """Start every signed-in read a full scan makes, while the anonymous probes and /admin/information are
+    still on their way: none of them needs those answers, and each role's detail follows its list at once,
+    so a scan waits for two rounds of requests here instead of three. Failures are the checks' to report
+    (they find the same answer in the memo); nothing is read that a full scan would not read."""
+    async def up_roles_full() -> None:
+        for role in await up_roles(client, memo):
+            asyncio.ensure_future(_quiet(up_role(client, memo, role.id)))
+
+    await asyncio.gather(up_roles_full(), up_advanced(client, memo), up_providers(client, memo), webhooks(client, memo),
+                         token_list(client, memo, "api"), token_list(client, memo, "transfer"),
+                         token_list(client, memo, "admin"), admin_users(client, memo), admin_roles_full(client, memo),
+                         return_exceptions=True)
+
+
+async def _quiet(read: Awaitable[Any]) -> None:
+    try:
+        await read
+    except Exception:  # noqa: BLE001 - the check that needs this read reports its failure
+        pass

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from .. import admin_roles, journal, paths, shared_reads, tokens
+from .. import journal, paths, shared_reads, tokens
 from ..client import StrapiClient
 from ..errors import Forbidden, NotFound
 from ..redact import redact_data, redact_url
@@ -145,9 +145,8 @@ async def _section(name: str, client: StrapiClient, memo) -> tuple[dict[str, Any
                  for u in users}, _own_times({str(u.get("id")): u for u in users}))
     if name == "admin-roles":
         # no own time: Strapi keeps an admin role's permissions in rows of their own, its updatedAt stays put
-        roles = await admin_roles.list_roles(client)
-        full = await asyncio.gather(*(admin_roles.read_role(client, r.id) for r in roles))
-        return {str(r.id): {"name": r.name, "code": r.code, "permissions": sorted(r.granted())} for r in full}, {}
+        return {str(r.id): {"name": r.name, "code": r.code, "permissions": sorted(r.granted())}
+                for r in await shared_reads.admin_roles_full(client, memo)}, {}
     raise ValueError(name)
 
 

@@ -8,6 +8,8 @@ profiles the plain-HTTP entry point on port 80 (first hop only, never followed).
 
 from __future__ import annotations
 
+import asyncio
+
 import re
 from urllib.parse import urlsplit
 
@@ -38,11 +40,12 @@ def _https(ctx: ScanContext) -> bool:
 
 
 async def surfaces(ctx: ScanContext) -> dict[str, Response]:
-    async def fetch():
-        admin = await ctx.client.probe("GET", "/admin/", headers={"Accept": "text/html"})
-        health = await ctx.client.probe("GET", "/_health", headers={"Origin": PROBE_ORIGIN})
-        preflight = await ctx.client.probe("OPTIONS", "/_health", headers={
-            "Origin": PROBE_ORIGIN, "Access-Control-Request-Method": "GET"}, retries=0)
+    async def fetch():  # three independent answers: asked at once, not one after another
+        admin, health, preflight = await asyncio.gather(
+            ctx.client.probe("GET", "/admin/", headers={"Accept": "text/html"}),
+            ctx.client.probe("GET", "/_health", headers={"Origin": PROBE_ORIGIN}),
+            ctx.client.probe("OPTIONS", "/_health", headers={
+                "Origin": PROBE_ORIGIN, "Access-Control-Request-Method": "GET"}, retries=0))
         return {"admin": admin, "health": health, "preflight": preflight}
 
     return await ctx.memo("hdr-surfaces", fetch)

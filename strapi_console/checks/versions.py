@@ -190,7 +190,7 @@ async def strapi_latest(ctx: ScanContext):
     version = Version.try_parse(ctx.info.strapi_version)
     if version is None:
         return me.finding("skip", reason="the Strapi version is unknown: sign in to read it")
-    info = await releases.latest_releases(major=version.major)
+    info = await releases.shared_latest_releases(version.major)
     if info is None:
         return me.finding("skip", reason="the latest Strapi release is unknown: GitHub is unreachable and nothing is "
                                          "cached yet")
