@@ -151,9 +151,10 @@ async def _until(pilot, condition, timeout: float = 60.0, what: str = "") -> Non
 
 async def tui_soak(home: Path, url: str, email: str, password: str, seconds: float, *, tail_fast: float = 0.5,
                    every: tuple[float, float] = (1.5, 3.5)) -> TuiSoakResult:
-    """``home`` holds the XDG dirs this process already uses (the subprocesses get the same ones). Every
-    ``every`` seconds (drawn at random) the operator either reloads panel 3 (3, r) or rescans the fleet
-    (1, R), then comes back to the tail (4) without waiting: the load or scan runs on while the tail polls."""
+    """``home`` holds the XDG dirs this process already uses (the subprocesses get the same ones). In turn,
+    the operator reloads panel 3 (3, r) and comes back to the tail (4) without waiting, the load running on
+    while the tail polls; then rescans the fleet (1, R) and watches the list for a while (the tail pauses
+    while hidden) before going back to 4. Each spell lasts ``every`` seconds, drawn at random."""
     from screens.app import StrapiConsoleApp
     from screens.audit_panel import AuditPanel
     from screens.permissions_panel import PermissionsPanel
@@ -198,13 +199,15 @@ async def tui_soak(home: Path, url: str, email: str, password: str, seconds: flo
             others = asyncio.create_task(asyncio.to_thread(cli_loop, run, end, result.cli))
             turn = 0
             while time.monotonic() < end:
-                await pilot.pause(random.uniform(*every))
                 if turn % 2 == 0:
                     await pilot.press("3", "r", "4")
                     result.reloads_asked += 1
+                    await pilot.pause(random.uniform(*every))  # the tail polls while panel 3 loads
                 else:
-                    await pilot.press("1", "R", "4")
+                    await pilot.press("1", "R")
                     result.rescans_asked += 1
+                    await pilot.pause(random.uniform(*every))  # the tail is paused while hidden: the TUI is
+                    await pilot.press("4")                     # quieter, so the CLI renews its share too
                 turn += 1
             await others
             await _until(pilot, idle, what="the last scan and panel load")
