@@ -1,9 +1,9 @@
 """Every benchmark, one after another, with the arguments the README's numbers were measured with.
 
-    .venv/bin/python benchmarks/run_all.py            # ~10 minutes (the audit tail plays 10 minutes at 10×,
+    .venv/bin/python benchmarks/run_all.py            # ~12 minutes (the audit tail plays 10 minutes at 10×,
                                                       # the hostile tail floods for 3, two processes share a
-                                                      # session for 2)
-    .venv/bin/python benchmarks/run_all.py --quick    # ~4 minutes: 1 minute of audit tail, 30 s of flood
+                                                      # session for 2, then the TUI and the CLI for 2)
+    .venv/bin/python benchmarks/run_all.py --quick    # ~5 minutes: 1 minute of audit tail, 30 s of flood
 
 Each runs in its own process (start-up is measured from a fresh one anyway) and prints its own lines;
 none asserts anything: they measure, the README records.
@@ -30,6 +30,7 @@ def runs(quick: bool) -> list[list[str]]:
         ["redact_urls.py"],
         ["hostile_tail.py", "--minutes", "0.5" if quick else "3"],
         ["session_sharing.py", "--minutes", "1" if quick else "2"],
+        ["session_sharing.py", "--tui", "--minutes", "1" if quick else "2"],
     ]
 
 

@@ -48,13 +48,27 @@ def _signed_in_throughout(command: tuple[str, ...], done) -> tuple[bool, str]:
     return ok, "" if ok else f"exit {done.returncode}: {done.stderr.strip()[-300:]}"
 
 
-def _cli_loop(run, end: float, result: SoakResult) -> None:
+def signed_in_with_cli(home: Path, url: str, email: str, password: str):
+    """The profile added and signed in by the real CLI, and this process set to the CLI's keyring file (the
+    subprocesses' ``XDG_DATA_HOME`` is this process's), so both sides share the stored session. Returns the
+    CLI runner and what ``login`` printed."""
+    from keyrings.alt.file import PlaintextKeyring
+
+    run = cli_runner(cli_env(home), timeout=120)
+    assert run("profile", "add", PROFILE, "--url", url, "--email", email).returncode == 0
+    login = run("login", PROFILE, "--password-stdin", stdin=password + "\n")
+    assert login.returncode == 0, login.stderr
+    keyring.set_keyring(PlaintextKeyring())
+    return run, login.stdout
+
+
+def cli_loop(run, end: float, cli: list[tuple[str, bool, str]]) -> None:
+    """``scan`` and ``tail --once`` in turn until ``end``, each noted as (command, signed in throughout, detail)."""
     turn = 0
     while time.monotonic() < end:
         command = SCAN if turn % 2 == 0 else TAIL
         done = run(*command)
-        ok, detail = _signed_in_throughout(command, done)
-        result.cli.append((command[0], ok, detail))
+        cli.append((command[0], *_signed_in_throughout(command, done)))
         turn += 1
 
 
@@ -63,20 +77,13 @@ async def soak(home: Path, url: str, email: str, password: str, seconds: float,
     """``home`` holds the XDG dirs this process already uses (the subprocesses get the same ones). This
     process reads every ``poll`` seconds (drawn at random in the range), so that sometimes it renews the
     token first and sometimes a subprocess does."""
-    from keyrings.alt.file import PlaintextKeyring
-
     from strapi_console.config import Profile
     from strapi_console.errors import SignedOut
     from strapi_console.secrets import SecretStore
     from strapi_console.session import Sessions
 
     result = SoakResult()
-    run = cli_runner(cli_env(home), timeout=120)
-    assert run("profile", "add", PROFILE, "--url", url, "--email", email).returncode == 0
-    login = run("login", PROFILE, "--password-stdin", stdin=password + "\n")
-    assert login.returncode == 0, login.stderr
-    result.login = login.stdout
-    keyring.set_keyring(PlaintextKeyring())  # the subprocesses' keyring file (XDG_DATA_HOME is shared)
+    run, result.login = signed_in_with_cli(home, url, email, password)
     store = SecretStore(allow_plaintext=True)
     first = store.get(PROFILE).access_token
     seen, mine = {first}, set()
@@ -91,7 +98,7 @@ async def soak(home: Path, url: str, email: str, password: str, seconds: float,
 
         session.keeper.save = counting_save
         end = time.monotonic() + seconds
-        others = asyncio.create_task(asyncio.to_thread(_cli_loop, run, end, result))
+        others = asyncio.create_task(asyncio.to_thread(cli_loop, run, end, result.cli))
         while time.monotonic() < end:
             try:
                 await client.get("/admin/users/me")

@@ -10,6 +10,7 @@ import pytest
 
 from conftest import _install, _start, stop_task
 from sessions_soak import soak
+from tui_soak import tui_soak
 from strapi_console import admin_roles, permissions
 from strapi_console.audit.tail import Tail
 from strapi_console.errors import SignedOut
@@ -105,3 +106,18 @@ async def test_cli_processes_and_this_one_share_the_session(short_tokens, tmp_pa
     assert result.asks_to_sign_in == 0
     assert len(result.cli) >= 4 and result.requests >= 8
     assert result.renewed_here >= 1 and result.renewed_elsewhere >= 1, "renewals must happen on both sides"
+
+
+async def test_the_real_tui_and_cli_processes_share_the_session(short_tokens, tmp_path):
+    """The issue's proof, bounded: the real TUI (panel 4's tail live, panel 3 on the Public role reloaded with
+    r, the fleet rescanned with R) while `scan` and `tail --once` subprocesses loop on the same profile and
+    keyring file, across ~5 token lifetimes: no sign-out anywhere, no password prompt, and renewals happen
+    in both processes."""
+    email, password = await asyncio.to_thread(short_tokens.new_admin)
+    result = await tui_soak(tmp_path, short_tokens.url, email, password, seconds=5 * LIFETIME)
+    print(result.numbers(LIFETIME))  # shown with -s, and on failure
+    assert result.signed_out == [] and result.cli_signed_out == []
+    assert result.prompts == []
+    assert result.errors == []
+    assert result.renewed_here >= 1 and result.renewed_elsewhere >= 1, "renewals must happen on both sides"
+    assert result.scans >= 3 and result.reloads >= 3 and result.polls >= 4 and len(result.cli) >= 4
