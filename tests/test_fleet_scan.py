@@ -13,7 +13,7 @@ import pytest
 
 from fake_public_apis import FakeAPIs
 from strapi_console import releases
-from strapi_console.cli import _ScanProgress
+from strapi_console.cli.scan import _ScanProgress
 from strapi_console.client import StrapiClient
 from strapi_console.config import Profile
 from strapi_console.http import HTTP2_CONCURRENCY, HttpSession, _origin, host_slots

@@ -58,7 +58,7 @@ def test_production_asks_for_the_profile_name_and_a_deletion_for_the_object_name
 
 
 def test_cli_yes_never_answers_a_typed_confirmation(monkeypatch, capsys):
-    from strapi_console import cli
+    from strapi_console.cli import common as cli
     from strapi_console.errors import ConfigError
 
     prod = Profile("prod", "https://cms.example.test", tags=["production"])
