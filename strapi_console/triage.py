@@ -210,10 +210,18 @@ async def gather(client: StrapiClient, *, since: datetime, now: datetime | None 
 # --- events from each source ----------------------------------------------------------------------
 
 
+# What only the Community derived feed sees: content entries and new end users. The rest of what it derives
+# (tokens, admin users, roles, webhooks, settings) triage reads itself, with the finding and the step that
+# go with it, so the feed's copy would only repeat it.
+DERIVED_ONLY = ("entry.", "end-user.")
+
+
 def _from_feed(feed: list[AuditEvent], licensed: bool) -> list[Event]:
     rules = AlertRules()
     out = []
     for e in feed[:MAX_EVENTS * 2]:
+        if not licensed and not e.action.startswith(DERIVED_ONLY):
+            continue  # tokens, admins, roles, webhooks, settings: read from the objects and snapshots below
         # sign-up bursts are marked over the whole account (_mark), not per feed
         alert = None if e.action == "end-user.create" else rules.check(e)
         finding = step = None
