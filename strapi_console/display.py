@@ -115,5 +115,10 @@ class SafeStream:
         self._stream.write(_UNSAFE.sub(_escape, text))
         return len(text)
 
+    def control(self, sequence: str) -> None:
+        """The console's own terminal control (a progress line's carriage return and erase), written as it
+        is: a fixed sequence of the console's, never text from a server."""
+        self._stream.write(sequence)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)

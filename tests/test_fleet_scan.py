@@ -154,3 +154,16 @@ async def test_releases_are_asked_once_for_every_scan_of_a_fleet(monkeypatch):
     assert all(a is answers[0] and a.source == "github" for a in answers)
     assert len([h for h in apis.hits if "releases" in h]) == 1
     json.dumps([r.to_dict() for r in answers[0].releases])  # a usable answer, not an error
+
+
+def test_progress_under_the_escaping_stderr_still_redraws_its_line():
+    """Inside a command, stderr escapes every control character; the progress line's own erase sequence
+    must still reach the terminal (else the operator sees '\\x0d\\x1b[2K' printed), while a name stays escaped."""
+    from strapi_console.display import SafeStream
+
+    out = io.StringIO()
+    progress = _ScanProgress(SafeStream(out))
+    progress(FleetProgress(total=5, done=1, running={"evil\x1b]52;c;eA==\x07": 0.0}))
+    line = out.getvalue()
+    assert line.startswith("\r\x1b[2K") and "\\x0d" not in line
+    assert "\x1b]52" not in line and "\\x1b]52" in line

@@ -8,18 +8,21 @@ import sys
 import time
 
 from .. import config as config_mod
-from ..display import safe
+from ..display import SafeStream, safe
 from ..errors import ConfigError
 
 from .common import _confirm, _err, _load_config, _store
 
+CLEAR_LINE = "\r\x1b[2K"  # back to the line's start, erase it
 PROGRESS_FROM = 3  # a scan of more servers than this shows its progress on a terminal's stderr
 class _ScanProgress:
     """One status line on stderr, redrawn at most ten times a second: servers done of the total and the
     one running longest (a slow or hanging server is named while the rest wait for it)."""
 
     def __init__(self, stream) -> None:
-        self.stream, self.last = stream, 0.0
+        # the line's text is escaped like every output; only the console's own erase sequence is not
+        self.stream = stream if isinstance(stream, SafeStream) else SafeStream(stream)
+        self.last = 0.0
 
     def __call__(self, state) -> None:
         now = time.monotonic()
@@ -30,11 +33,12 @@ class _ScanProgress:
         text = f"scanning: {state.done}/{state.total} servers done"
         if slowest:
             text += f"; slowest still running: {safe(slowest[0], 60)} ({slowest[1]:.0f} s)"
-        self.stream.write("\r\x1b[2K" + text)
+        self.stream.control(CLEAR_LINE)
+        self.stream.write(text)
         self.stream.flush()
 
     def close(self) -> None:
-        self.stream.write("\r\x1b[2K")
+        self.stream.control(CLEAR_LINE)
         self.stream.flush()
 def cmd_scan(args) -> int:
     cfg = _load_config(args)
