@@ -31,7 +31,7 @@ from . import jwt, permissions, shared_reads, targets, tokens
 from .client import StrapiClient, ServerInfo
 from .config import Profile
 from .engine import Plan, Step
-from .errors import ConfigError, ConsoleError, Forbidden, NotFound
+from .errors import ConfigError, ConsoleError
 from .hosts import host_of, recognised
 from .redact import redact_url
 
@@ -213,17 +213,10 @@ def manual_steps(info: ServerInfo, default_admin_secret: bool = False) -> list[M
     return out
 
 
+NO_STEP = ", so no step is proposed for it"
+
+
 # --- building the plan ----------------------------------------------------------------------------
-
-
-async def _quietly(coro, notes: list[str], what: str):
-    try:
-        return await coro
-    except (Forbidden, NotFound):
-        notes.append(f"{what}: this account may not read it, so no step is proposed for it")
-    except ConsoleError as exc:
-        notes.append(f"{what}: could not be read ({exc.message[:200]}), so no step is proposed for it")
-    return None
 
 
 def _write_actions(role: permissions.Role) -> list[str]:
@@ -246,16 +239,16 @@ async def build(client: StrapiClient, names: Names | None = None, *, info: Serve
     notes: list[str] = []
     memo = shared_reads.no_memo
     public, authenticated, advanced, providers, hooks, api, transfer, admins, me, sessions = await asyncio.gather(
-        _quietly(permissions.role_by_type(client, "public"), notes, "the Public role"),
-        _quietly(permissions.role_by_type(client, "authenticated"), notes, "the Authenticated role"),
-        _quietly(permissions.read_advanced(client), notes, "the users-permissions settings"),
-        _quietly(permissions.read_providers(client), notes, "the login providers"),
-        _quietly(shared_reads.webhooks(client, memo), notes, "webhooks"),
-        _quietly(tokens.list_tokens(client, "api"), notes, "API tokens"),
-        _quietly(tokens.list_tokens(client, "transfer"), notes, "transfer tokens"),
-        _quietly(shared_reads.admin_users(client, memo), notes, "admin users"),
-        _quietly(client.me(), notes, "your own admin account"),
-        _quietly(targets.read_other_sessions(client), notes, "your admin sessions"))
+        shared_reads.noting(permissions.role_by_type(client, "public"), notes, "the Public role", NO_STEP),
+        shared_reads.noting(permissions.role_by_type(client, "authenticated"), notes, "the Authenticated role", NO_STEP),
+        shared_reads.noting(permissions.read_advanced(client), notes, "the users-permissions settings", NO_STEP),
+        shared_reads.noting(permissions.read_providers(client), notes, "the login providers", NO_STEP),
+        shared_reads.noting(shared_reads.webhooks(client, memo), notes, "webhooks", NO_STEP),
+        shared_reads.noting(tokens.list_tokens(client, "api"), notes, "API tokens", NO_STEP),
+        shared_reads.noting(tokens.list_tokens(client, "transfer"), notes, "transfer tokens", NO_STEP),
+        shared_reads.noting(shared_reads.admin_users(client, memo), notes, "admin users", NO_STEP),
+        shared_reads.noting(client.me(), notes, "your own admin account", NO_STEP),
+        shared_reads.noting(targets.read_other_sessions(client), notes, "your admin sessions", NO_STEP))
     choices: list[Choice] = []
     for role, kind in ((public, "public-write"), (authenticated, "authenticated-write")):
         if role is None:

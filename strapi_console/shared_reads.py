@@ -97,3 +97,18 @@ async def _quiet(read: Awaitable[Any]) -> None:
         await read
     except Exception:  # noqa: BLE001 - the check that needs this read reports its failure
         pass
+
+
+async def noting(read: Awaitable[Any], notes: list[str], what: str, consequence: str = "") -> Any:
+    """``await read``, or None with a line in ``notes`` saying why ``what`` is missing: a part the
+    credentials cannot read is said, never fatal (triage's account and containment's plan go on without it)."""
+    from .errors import ConsoleError, Forbidden, NotFound
+    from .redact import redact_text
+
+    try:
+        return await read
+    except (Forbidden, NotFound):
+        notes.append(f"{what}: this account may not read it{consequence}")
+    except ConsoleError as exc:
+        notes.append(f"{what}: could not be read ({redact_text(exc.message)[:200]}){consequence}")
+    return None

@@ -37,7 +37,8 @@ from .audit.tail import audit_logs_licensed
 from .checks.registry import ScanContext, run_checks
 from .client import StrapiClient
 from .errors import ConsoleError, Forbidden, NotFound
-from .redact import redact_data, redact_text, redact_url, redact_urls_in_text
+from .hosts import host_of
+from .redact import redact_data, redact_url, redact_urls_in_text
 from .times import parse_time
 
 MAX_EVENTS = 5000  # events kept in one account; the rest is counted, never silently dropped
@@ -131,17 +132,6 @@ def _short(when: datetime) -> str:
 # --- reading --------------------------------------------------------------------------------------
 
 
-async def _quiet(coro, blind: list[str], what: str):
-    """A part the credentials cannot read is said, never fatal: the rest of the account still counts."""
-    try:
-        return await coro
-    except (Forbidden, NotFound):
-        blind.append(f"{what}: this account may not read it")
-    except ConsoleError as exc:
-        blind.append(f"{what}: could not be read ({redact_text(exc.message)[:200]})")
-    return None
-
-
 async def _feed(client: StrapiClient, licensed: bool, since: datetime) -> list[AuditEvent]:
     source = EnterpriseSource(client, since=since) if licensed else CommunitySource(client, since=since)
     return await source.poll()
@@ -172,16 +162,16 @@ async def gather(client: StrapiClient, *, since: datetime, now: datetime | None 
     blind: list[str] = []
     memo = ctx.memo
     feed, taken, findings, api, transfer, admin_tokens, admins, public, authenticated, sessions = await asyncio.gather(
-        _quiet(_feed(client, licensed, since), blind, "the audit log" if licensed else "the derived feed"),
-        _quiet(snapshots.take(client, memo=memo), blind, "the settings snapshot"),
+        shared_reads.noting(_feed(client, licensed, since), blind, "the audit log" if licensed else "the derived feed"),
+        shared_reads.noting(snapshots.take(client, memo=memo), blind, "the settings snapshot"),
         run_checks(ctx, list(CHECKS)),
-        _quiet(shared_reads.token_list(client, memo, "api"), blind, "API tokens"),
-        _quiet(shared_reads.token_list(client, memo, "transfer"), blind, "transfer tokens"),
-        _quiet(shared_reads.token_list(client, memo, "admin"), blind, "admin tokens"),
-        _quiet(shared_reads.admin_users(client, memo), blind, "admin users"),
-        _quiet(shared_reads.up_role_by_type(client, memo, "public"), blind, "the Public role"),
-        _quiet(shared_reads.up_role_by_type(client, memo, "authenticated"), blind, "the Authenticated role"),
-        _quiet(_sessions(client), blind, "your admin sessions"))
+        shared_reads.noting(shared_reads.token_list(client, memo, "api"), blind, "API tokens"),
+        shared_reads.noting(shared_reads.token_list(client, memo, "transfer"), blind, "transfer tokens"),
+        shared_reads.noting(shared_reads.token_list(client, memo, "admin"), blind, "admin tokens"),
+        shared_reads.noting(shared_reads.admin_users(client, memo), blind, "admin users"),
+        shared_reads.noting(shared_reads.up_role_by_type(client, memo, "public"), blind, "the Public role"),
+        shared_reads.noting(shared_reads.up_role_by_type(client, memo, "authenticated"), blind, "the Authenticated role"),
+        shared_reads.noting(_sessions(client), blind, "your admin sessions"))
     result.clock_skew = client.http.clock_skew
     events: list[Event] = []
     events += _from_feed(feed or [], licensed)
@@ -384,13 +374,7 @@ def _drift_event(change: snapshots.Change, after: datetime, now: datetime) -> Ev
 
 
 def _host(row: Any) -> str:
-    from urllib.parse import urlsplit
-
-    url = row.get("url") if isinstance(row, dict) else None
-    try:
-        return urlsplit(str(url)).hostname or "an unreadable URL"
-    except ValueError:
-        return "an unreadable URL"
+    return host_of(row.get("url") if isinstance(row, dict) else None) or "an unreadable URL"
 
 
 def _merge_drift(events: list[Event], stored: dict | None, taken: dict | None, since: datetime, now: datetime,
