@@ -23,6 +23,7 @@ from strapi_console.display import safe
 from strapi_console.errors import ConsoleError, isolate
 from strapi_console.files import write_private
 
+from . import write_flow
 from .confirm import ConfirmScreen
 from .formatting import markup_literal, plain, subject_label
 from .matrix_view import MatrixView, legend
@@ -449,29 +450,23 @@ class PermissionsPanel(Screen):
     async def _plan_undo(self, entry: journal.Entry) -> None:
         """Undo is a write like any other: read the server now, then confirm what undo will send (now → target)."""
         try:
-            engine.refuse_read_only(self.profile, self.read_only())
-            async with self.app.session_client(self.profile) as client:
-                plan = await engine.plan_undo(client, entry)
+            plan = await write_flow.plan_undo(self.app, self.profile, entry, read_only=self.read_only())
         except ConsoleError as exc:
             self._show_outcome(self._failed("not undone", exc))
             self.app.report_error(exc)
             return
-        asked = confirmation.for_plan(self.profile, plan, unlocked=True,
-                                      title=f"Undo {entry.id}? (now → after undo)")
 
-        def done(ok: bool | None) -> None:
-            if ok:
-                self._show_outcome(Text.assemble(("… undoing", "bold cyan"), f" {safe(entry.id, 40)}: writing the "
-                                                 "previous state, then reading it back"), writing=True)
-                self._undo(plan)
+        def undoing() -> None:
+            self._show_outcome(Text.assemble(("… undoing", "bold cyan"), f" {safe(entry.id, 40)}: writing the "
+                                             "previous state, then reading it back"), writing=True)
+            self._undo(plan)
 
-        self.app.push_screen(ConfirmScreen.asking(asked), done)
+        write_flow.confirm(self.app, self.profile, plan, f"Undo {entry.id}? (now → after undo)", undoing)
 
     @work(exclusive=True, group="permissions-write", exit_on_error=False)
     async def _undo(self, plan: engine.Plan) -> None:
         try:
-            async with self.app.session_client(self.profile) as client:
-                outcome = await engine.apply(client, plan, read_only=self.read_only(), source="undo")
+            outcome = await write_flow.apply(self.app, self.profile, plan, read_only=self.read_only(), source="undo")
         except ConsoleError as exc:
             self._show_outcome(self._failed("not undone", exc))
             self.app.report_error(exc)

@@ -25,6 +25,7 @@ from textual.widgets import DataTable, Header, Static
 from strapi_console import confirmation, containment, engine, journal, paths, triage
 from strapi_console.errors import ConsoleError
 
+from . import write_flow
 from .confirm import ConfirmScreen
 from .formatting import lines, plain
 from .key_bar import KeyBar
@@ -286,26 +287,17 @@ class TriageScreen(Screen):
     @work(exclusive=True, group="triage-write", exit_on_error=False)
     async def _plan_undo(self, entry: journal.Entry) -> None:
         try:
-            engine.refuse_read_only(self.profile, self.read_only())
-            async with self.app.session_client(self.profile) as client:
-                plan = await engine.plan_undo(client, entry)
+            plan = await write_flow.plan_undo(self.app, self.profile, entry, read_only=self.read_only())
         except ConsoleError as exc:
             self.app.report_error(exc)
             return
-        asked = confirmation.for_plan(self.profile, plan, unlocked=True,
-                                      title=f"Undo {entry.id} and its group? (now → after undo)")
-
-        def done(ok: bool | None) -> None:
-            if ok:
-                self._undo(plan)
-
-        self.app.push_screen(ConfirmScreen.asking(asked), done)
+        write_flow.confirm(self.app, self.profile, plan, f"Undo {entry.id} and its group? (now → after undo)",
+                           lambda: self._undo(plan))
 
     @work(exclusive=True, group="triage-write", exit_on_error=False)
     async def _undo(self, plan: engine.Plan) -> None:
         try:
-            async with self.app.session_client(self.profile) as client:
-                outcome = await engine.apply(client, plan, read_only=self.read_only(), source="undo")
+            outcome = await write_flow.apply(self.app, self.profile, plan, read_only=self.read_only(), source="undo")
         except ConsoleError as exc:
             self.app.report_error(exc)
             return
