@@ -141,3 +141,34 @@ def test_screens_never_parse_markup_from_variables():
             if pattern in text and path.name != "keyring_choice.py":
                 offenders.append(f"{path.name}: {pattern}")
     assert not offenders, offenders
+
+
+# --- the app's own nets: toasts never markup, rendered lines never terminal control --------------------
+
+async def test_a_toast_shows_server_text_as_text():
+    from screens.app import StrapiConsoleApp
+    from strapi_console import config as cm
+
+    app = StrapiConsoleApp(config=cm.load())
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.notify("[@click=app.quit]x[/] \x1b]52;c;eA==\x07", title="[/]")  # would raise MarkupError as markup
+        await pilot.pause(0.3)
+        assert app.is_running
+        toast = app._notifications  # the app keeps what it shows
+        shown = [n.message for n in toast]
+        assert shown and "[@click=app.quit]x[/]" in shown[-1] and "\x1b" not in shown[-1]
+
+
+async def test_a_control_character_a_widget_let_through_never_reaches_the_screen():
+    """A sink that forgot safe(): the line filter still shows the escape, not the control."""
+    from textual.widgets import Static
+
+    from screens.app import StrapiConsoleApp
+    from strapi_console import config as cm
+
+    app = StrapiConsoleApp(config=cm.load())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.screen.mount(Static("forgot\x1b[2Jsafe\u202e", markup=False))
+        await pilot.pause(0.2)
+        svg = app.export_screenshot()
+        assert "\x1b" not in svg and "\u202e" not in svg and "forgot\\x1b[2Jsafe" in svg.replace("&#92;", "\\")
