@@ -49,9 +49,9 @@ async def run(minutes: float, lifetime: int, tui: bool) -> dict:
         email, password = await asyncio.to_thread(target.new_admin)
         started = time.monotonic()
         if tui:
-            result = await tui_soak(home, target.url, email, password, seconds=minutes * 60)
+            result = await tui_soak(home, target.url, email, password, seconds=minutes * 60, lifetime=lifetime)
         else:
-            result = await soak(home, target.url, email, password, seconds=minutes * 60)
+            result = await soak(home, target.url, email, password, seconds=minutes * 60, lifetime=lifetime)
         took = time.monotonic() - started
     finally:
         target.server.stop()

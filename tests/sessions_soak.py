@@ -62,21 +62,34 @@ def signed_in_with_cli(home: Path, url: str, email: str, password: str):
     return run, login.stdout
 
 
-def cli_loop(run, end: float, cli: list[tuple[str, bool, str]]) -> None:
-    """``scan`` and ``tail --once`` in turn until ``end``, each noted as (command, signed in throughout, detail)."""
+def cli_loop(run, end: float, cli: list[tuple[str, bool, str]], rest: tuple[float, float] | None = None) -> None:
+    """``scan`` and ``tail --once`` in turn until ``end``, each noted as (command, signed in throughout, detail).
+    During ``rest`` (monotonic start, end) no command starts: the other process has the session to itself."""
     turn = 0
     while time.monotonic() < end:
+        if rest is not None and rest[0] <= time.monotonic() < rest[1]:
+            time.sleep(min(0.1, rest[1] - time.monotonic()))
+            continue
         command = SCAN if turn % 2 == 0 else TAIL
         done = run(*command)
         cli.append((command[0], *_signed_in_throughout(command, done)))
         turn += 1
 
 
-async def soak(home: Path, url: str, email: str, password: str, seconds: float,
+def turns(start: float, lifetime: float) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Two spells, each longer than a token lives plus a slow command: first this process alone (the CLI
+    rests, so this process must renew), then the CLI alone (this process only watches the keyring, so a CLI
+    process must renew, from the session this process stored). After them both sides run at once and
+    either may renew first. Without the spells, who renews is a race that one side can win every time."""
+    spell = lifetime + 4
+    return (start, start + spell), (start + spell, start + 2 * spell)
+
+
+async def soak(home: Path, url: str, email: str, password: str, seconds: float, lifetime: float,
                poll: tuple[float, float] = (0.2, 1.5)) -> SoakResult:
     """``home`` holds the XDG dirs this process already uses (the subprocesses get the same ones). This
-    process reads every ``poll`` seconds (drawn at random in the range), so that sometimes it renews the
-    token first and sometimes a subprocess does."""
+    process reads every ``poll`` seconds (drawn at random in the range). ``seconds`` includes the two
+    ``turns`` (each side alone for a token's ``lifetime`` and more), so both sides are seen renewing."""
     from strapi_console.config import Profile
     from strapi_console.errors import SignedOut
     from strapi_console.secrets import SecretStore
@@ -97,15 +110,18 @@ async def soak(home: Path, url: str, email: str, password: str, seconds: float,
             await save(creds)
 
         session.keeper.save = counting_save
-        end = time.monotonic() + seconds
-        others = asyncio.create_task(asyncio.to_thread(cli_loop, run, end, result.cli))
+        start = time.monotonic()
+        end = start + seconds
+        alone, resting = turns(start, lifetime)
+        others = asyncio.create_task(asyncio.to_thread(cli_loop, run, end, result.cli, alone))
         while time.monotonic() < end:
-            try:
-                await client.get("/admin/users/me")
-                result.requests += 1
-            except SignedOut as exc:
-                result.signed_out.append(exc.message)
-                await session.ready()  # as the TUI would after signing in again: pick up what is stored
+            if not resting[0] <= time.monotonic() < resting[1]:
+                try:
+                    await client.get("/admin/users/me")
+                    result.requests += 1
+                except SignedOut as exc:
+                    result.signed_out.append(exc.message)
+                    await session.ready()  # as the TUI would after signing in again: pick up what is stored
             stored = await asyncio.to_thread(store.get, PROFILE)
             if stored is not None:
                 seen.add(stored.access_token)

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sessions_soak import PROFILE, cli_loop, signed_in_with_cli
+from sessions_soak import PROFILE, cli_loop, signed_in_with_cli, turns
 
 
 @dataclass
@@ -149,12 +149,14 @@ async def _until(pilot, condition, timeout: float = 60.0, what: str = "") -> Non
         await pilot.pause(0.1)
 
 
-async def tui_soak(home: Path, url: str, email: str, password: str, seconds: float, *, tail_fast: float = 0.5,
-                   every: tuple[float, float] = (1.5, 3.5)) -> TuiSoakResult:
+async def tui_soak(home: Path, url: str, email: str, password: str, seconds: float, lifetime: float, *,
+                   tail_fast: float = 0.5, every: tuple[float, float] = (1.5, 3.5)) -> TuiSoakResult:
     """``home`` holds the XDG dirs this process already uses (the subprocesses get the same ones). In turn,
     the operator reloads panel 3 (3, r) and comes back to the tail (4) without waiting, the load running on
     while the tail polls; then rescans the fleet (1, R) and watches the list for a while (the tail pauses
-    while hidden) before going back to 4. Each spell lasts ``every`` seconds, drawn at random."""
+    while hidden) before going back to 4. Each spell lasts ``every`` seconds, drawn at random. ``seconds``
+    starts with the two ``turns``: the TUI alone (the CLI rests), then the CLI alone (the operator sits on
+    the server list, where nothing polls), so both processes are seen renewing."""
     from screens.app import StrapiConsoleApp
     from screens.audit_panel import AuditPanel
     from screens.permissions_panel import PermissionsPanel
@@ -196,10 +198,16 @@ async def tui_soak(home: Path, url: str, email: str, password: str, seconds: flo
             sampler = asyncio.create_task(sample(stop))
             started = time.monotonic()
             end = started + seconds
-            others = asyncio.create_task(asyncio.to_thread(cli_loop, run, end, result.cli))
+            alone, resting = turns(started, lifetime)
+            others = asyncio.create_task(asyncio.to_thread(cli_loop, run, end, result.cli, alone))
             turn = 0
             while time.monotonic() < end:
-                if turn % 2 == 0:
+                if resting[0] <= time.monotonic() < resting[1]:
+                    await pilot.press("1")  # the list sends nothing; the tail is paused while hidden
+                    await _until(pilot, idle, what="the TUI idle for the CLI's turn")
+                    await pilot.pause(max(0.0, resting[1] - time.monotonic()))
+                    await pilot.press("4")
+                elif turn % 2 == 0:
                     await pilot.press("3", "r", "4")
                     result.reloads_asked += 1
                     await pilot.pause(random.uniform(*every))  # the tail polls while panel 3 loads
