@@ -41,8 +41,6 @@ from screens.app import StrapiConsoleApp
 from strapi_console import config
 
 class FirstFrame(StrapiConsoleApp):
-    CSS_PATH = {css!r}  # a class defined in -c has no file to resolve a relative path against
-
     def on_mount(self):
         super().on_mount()
         self.call_after_refresh(self.exit)
@@ -64,7 +62,7 @@ def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="bench-startup-"))
     env = {**os.environ, "XDG_CONFIG_HOME": str(home / "config"), "XDG_DATA_HOME": str(home / "data"),
            "XDG_CACHE_HOME": str(home / "cache"), "XDG_STATE_HOME": str(home / "state")}
-    console_code = CONSOLE.format(root=str(ROOT), css=str(ROOT / "screens" / "app.tcss"))
+    console_code = CONSOLE.format(root=str(ROOT))
     measure(MINIMAL, env)  # warm the file cache for both
     measure(console_code, env)
     minimal, console = [], []

@@ -14,6 +14,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from datetime import datetime, timezone
+from pathlib import Path
 
 from textual import events, on, work
 from textual.app import App
@@ -49,6 +50,14 @@ KEY_SETTLE_LIMIT = 0.25
 # How long keys typed after one that opens a form may be held while the app prepares it (a keyring probe).
 KEY_HOLD_LIMIT = 3.0
 
+# Every screen's stylesheet is read with the app's, before the first frame (all of them parse in ~4 ms). A
+# stylesheet added later, when its screen first opens, made Textual re-parse every stylesheet (the widgets'
+# built-in ones too) and restyle the whole app: 25-50 ms, two or three times per first opening. Absolute
+# paths, so that subclasses (tests) inherit them unchanged.
+STYLESHEETS = [Path(__file__).with_name(name) for name in (
+    "app.tcss", "versions_panel.tcss", "permissions_panel.tcss", "role_compare.tcss", "audit_panel.tcss",
+    "server_detail.tcss")]
+
 PANELS = {
     "servers": ("1", "Servers"),
     "versions": ("2", "Versions & advisories"),
@@ -58,8 +67,14 @@ PANELS = {
 }
 
 
-def _panel(module: str, name: str):
-    return getattr(importlib.import_module(f"{__package__}.{module}"), name)()
+# The five panels, each a mode. The server list's module loads with the app, the others' on first opening.
+PANEL_SCREENS = {
+    "servers": ("server_list", "ServerListScreen"),
+    "versions": ("versions_panel", "VersionsPanel"),
+    "permissions": ("permissions_panel", "PermissionsPanel"),
+    "audit": ("audit_panel", "AuditPanel"),
+    "headers": ("headers_panel", "HeadersPanel"),
+}
 
 
 @dataclass
@@ -77,16 +92,9 @@ class ProfileState:
 
 class StrapiConsoleApp(App[int]):
     TITLE = "strapi-console"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = STYLESHEETS
     ENABLE_COMMAND_PALETTE = True
-    # Panels other than the server list are imported when first opened: the first frame comes sooner.
-    MODES = {
-        "servers": ServerListScreen,
-        "versions": lambda: _panel("versions_panel", "VersionsPanel"),
-        "permissions": lambda: _panel("permissions_panel", "PermissionsPanel"),
-        "audit": lambda: _panel("audit_panel", "AuditPanel"),
-        "headers": lambda: _panel("headers_panel", "HeadersPanel"),
-    }
+    # MODES: PANEL_SCREENS, each built by _new_panel (added in __init__, which can call a method)
     DEFAULT_MODE = "servers"
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),
@@ -126,6 +134,20 @@ class StrapiConsoleApp(App[int]):
         self._feeding: asyncio.Task | None = None
         if config.keymap:
             self.set_keymap(config.keymap)  # [keymap] in the config: binding id → keys, validated on load
+        for mode in PANEL_SCREENS:
+            self.add_mode(mode, lambda mode=mode: self._new_panel(mode))
+
+    def _new_panel(self, mode: str):
+        """One panel's screen, built on its first opening (a mode keeps it: the next opening shows it again).
+
+        Its stylesheet is already the app's (STYLESHEETS), so it is marked as styled by the current one:
+        a new screen starts marked stale, which made Textual re-parse every stylesheet and restyle the whole
+        app twice on a panel's first opening, once more on its second and on the first return to the server
+        list (each 25-90 ms). A theme change still marks every screen stale, and that restyle still happens."""
+        module, name = PANEL_SCREENS[mode]
+        screen = getattr(importlib.import_module(f"{__package__}.{module}"), name)()
+        screen._css_update_count = self._css_update_count
+        return screen
 
     # --- shared state --------------------------------------------------------------------------
 

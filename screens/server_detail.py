@@ -65,7 +65,6 @@ def clock(when: datetime | None) -> str:
 
 
 class ServerDetailScreen(Screen):
-    CSS_PATH = "server_detail.tcss"  # loaded with the screen, not before the first frame
     BINDING_GROUP_TITLE = "Findings"
     # in the order the key bar shows them: what acts on a finding first, short labels (80 columns)
     BINDINGS = [

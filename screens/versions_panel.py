@@ -37,7 +37,6 @@ def _today():
 
 
 class VersionsPanel(Screen):
-    CSS_PATH = "versions_panel.tcss"  # loaded with the screen, not before the first frame
     BINDING_GROUP_TITLE = "Versions & advisories"
     BINDINGS = [
         Binding("slash", "filter", "Filter", key_display="/", id="versions.filter"),
