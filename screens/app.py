@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import sys
 from contextlib import AbstractAsyncContextManager
 from collections import deque
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from .formatting import markup_literal
 from .help import HelpScreen
 from .keyring_choice import KeyringChoiceScreen
 from .login_form import LoginForm, LoginRequest
+from .panel_loading import PanelLoading
 from .profile_form import ProfileForm
 from .segments import TerminalSafeFilter
 from .server_list import ServerListScreen
@@ -67,7 +69,8 @@ PANELS = {
 }
 
 
-# The five panels, each a mode. The server list's module loads with the app, the others' on first opening.
+# The five panels, each a mode. The server list's module loads with the app, the others' after the first
+# frame (in a thread: _preload_panels).
 PANEL_SCREENS = {
     "servers": ("server_list", "ServerListScreen"),
     "versions": ("versions_panel", "VersionsPanel"),
@@ -146,7 +149,8 @@ class StrapiConsoleApp(App[int]):
         list (each 25-90 ms). A theme change still marks every screen stale, and that restyle still happens."""
         module, name = PANEL_SCREENS[mode]
         screen = getattr(importlib.import_module(f"{__package__}.{module}"), name)()
-        screen._css_update_count = self._css_update_count
+        if mode != "servers":  # the server list is built before the first frame, and its first styling needs it
+            screen._css_update_count = self._css_update_count
         return screen
 
     # --- shared state --------------------------------------------------------------------------
@@ -268,7 +272,6 @@ class StrapiConsoleApp(App[int]):
 
         Textual's own report prints every frame's locals, which here would include passwords and tokens.
         """
-        import sys
         import traceback
 
         from rich.text import Text
@@ -294,7 +297,17 @@ class StrapiConsoleApp(App[int]):
     def switch_mode(self, mode: str):
         if self.current_mode and self.current_mode != "servers" and mode == "servers":
             self.last_panel = self.current_mode  # enter in the server list comes back here
+        if mode in PANEL_SCREENS and not self._panel_loaded(mode) and not isinstance(self.screen, PanelLoading):
+            key, title = PANELS[mode]  # not loaded yet: "loading…" at once, the panel once its module is
+            module = f"{__package__}.{PANEL_SCREENS[mode][0]}"
+            return self.push_screen(PanelLoading(mode, module, f"{key} {title}"))
         return super().switch_mode(mode)
+
+    def _panel_loaded(self, mode: str) -> bool:
+        """The panel's class exists: its module has run (a module still being imported by the preload thread
+        is already in sys.modules, and importing it here would wait for that thread)."""
+        module, name = PANEL_SCREENS[mode]
+        return getattr(sys.modules.get(f"{__package__}.{module}"), name, None) is not None
 
     def open_in_last_panel(self, name: str) -> bool:
         """Show this server in the panel the operator came from; False when there is none."""
@@ -364,6 +377,20 @@ class StrapiConsoleApp(App[int]):
         for profile in self.profiles():
             if not self.state(profile.name).refreshing:
                 self.refresh_profile(profile.name)
+
+    def on_ready(self) -> None:
+        """The first frame is drawn: what the panels need loads now, not before it."""
+        if not self._css_has_errors and self.screen.is_mounted:  # styled at start: coming back restyles nothing
+            self.screen._css_update_count = self._css_update_count
+        self._preload_panels()
+
+    @work(thread=True, exit_on_error=False, name="panel preload")
+    def _preload_panels(self) -> None:
+        """After the first frame, in a thread: the panels' modules (and the widgets they use), so that a
+        panel key imports nothing (an import on the key cost 15-40 ms once the first scan's imports were
+        done; pressed before this is done, a key gets PanelLoading instead)."""
+        for module, _name in PANEL_SCREENS.values():
+            importlib.import_module(f"{__package__}.{module}")
 
     @work(thread=True, exit_on_error=False, name="journal check")
     def _warn_interrupted(self) -> None:

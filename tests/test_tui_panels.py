@@ -5,7 +5,7 @@ work that is not done, never a time."""
 
 from __future__ import annotations
 
-import asyncio
+from textual import events
 
 from screens import app as app_mod
 from screens.app import PANEL_SCREENS, StrapiConsoleApp
@@ -81,3 +81,71 @@ async def test_every_screen_stylesheet_is_read_with_the_app_and_a_panel_opening_
 
 def test_stylesheet_paths_are_absolute_so_subclasses_inherit_them():
     assert all(path.is_absolute() and path.exists() for path in app_mod.STYLESHEETS)
+
+
+async def test_the_panel_modules_load_in_a_thread_after_the_first_frame(monkeypatch):
+    """So that a panel key imports nothing on the UI thread."""
+    import importlib
+    import threading
+    import types
+
+    loaded: list[tuple[str, bool]] = []
+
+    def import_module(name):
+        loaded.append((name, threading.current_thread() is threading.main_thread()))
+        return importlib.import_module(name)
+
+    monkeypatch.setattr(app_mod, "importlib", types.SimpleNamespace(import_module=import_module))
+    app = offline_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.05)
+        assert isinstance(app.screen, app_mod.ServerListScreen)  # no key pressed
+        assert {f"screens.{m}" for m, _ in PANEL_SCREENS.values()} <= {name for name, _ in loaded}
+        assert not [name for name, on_main in loaded if on_main and name != "screens.server_list"]  # loaded first
+
+
+async def test_a_panel_key_before_its_module_loaded_shows_loading_at_once_and_keys_typed_meanwhile_reach_it(
+        monkeypatch):
+    """Pressed in the first second (the first scan's imports hold the import lock), `2` shows the panel's
+    title and "loading…" at once instead of nothing for 150-450 ms; `/abc` typed while it loads still goes to
+    the panel: its filter opens and gets `abc` (held, not lost on the loading frame)."""
+    import importlib
+    import threading
+    import types
+
+    from screens import panel_loading
+    from screens.panel_loading import PanelLoading
+    from screens.versions_panel import VersionsPanel
+
+    module_ready = threading.Event()
+    def slow_import(name):
+        assert module_ready.wait(10)
+        return importlib.import_module(name)
+
+    monkeypatch.setattr(StrapiConsoleApp, "_preload_panels", lambda self: None)
+    monkeypatch.setattr(StrapiConsoleApp, "_panel_loaded", lambda self, mode: mode == "servers" or module_ready.is_set())
+    monkeypatch.setattr(panel_loading, "importlib", types.SimpleNamespace(import_module=slow_import))
+    app = offline_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.1)
+        await pilot.press("2")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, PanelLoading)
+        shown = app.screen.query_one("#panel-loading").render()
+        assert "loading…" in str(shown) and app.screen.sub_title == "2 Versions & advisories"
+        for key, char in (("slash", "/"), ("a", "a"), ("b", "b"), ("c", "c")):  # as the terminal sends them
+            app._driver.send_message(events.Key(key, char))
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, PanelLoading)  # still loading: the keys wait
+        module_ready.set()
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, VersionsPanel) and app.screen.query_one("#adv-filter").value == "abc":
+                break
+        assert isinstance(app.screen, VersionsPanel) and app.current_mode == "versions"
+        assert app.screen.query_one("#adv-filter").value == "abc"
+        assert not any(isinstance(s, PanelLoading) for s in app.screen_stack)
+        await pilot.press("escape", "1")  # the filter has the keys until esc
+        await pilot.pause(0.1)
+        assert app.current_mode == "servers" and app.screen_stack == [app.screen]  # the loading frame is gone
