@@ -105,7 +105,8 @@ class ServerDetailScreen(Screen):
         table = self.query_one(DataTable)
         self._fit_columns()
         self.app.state_signal.subscribe(self, self._on_state)
-        self._fill()
+        self.query_one("#detail-head", Static).update("loading…")
+        self.call_after_refresh(self._fill)  # the screen's first frame first, then the findings
         table.focus()
 
     def _on_state(self, name: str | None) -> None:

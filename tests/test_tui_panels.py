@@ -149,3 +149,32 @@ async def test_a_panel_key_before_its_module_loaded_shows_loading_at_once_and_ke
         await pilot.press("escape", "1")  # the filter has the keys until esc
         await pilot.pause(0.1)
         assert app.current_mode == "servers" and app.screen_stack == [app.screen]  # the loading frame is gone
+
+
+async def test_panels_2_and_5_draw_their_frame_first_and_their_data_in_the_next(monkeypatch):
+    """The frame a user sees first on `5` and `2` is the panel with "loading…", not a wait for the findings
+    table or the advisory matching; the data is there a frame later."""
+    from test_snapshots import FixedApp
+
+    cfg = cm.load()
+    cfg.add(Profile("demo", "http://127.0.0.1:9", tags=["development"]), replace=True)
+    app = FixedApp(config=cfg)
+    frames: list[tuple[str, str]] = []
+    display = app._display
+
+    def watched(screen, renderable) -> None:  # each frame as the terminal gets it, with its screen
+        display(screen, renderable)
+        lines = getattr(renderable, "strips", None)
+        if lines is not None:
+            frames.append((type(screen).__name__, "\n".join("".join(s.text for s in line) for line in lines)))
+
+    app._display = watched
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.3)
+        for key, screen, data in (("5", "HeadersPanel", "HDR-CORS"), ("2", "VersionsPanel", "4.25.0")):
+            frames.clear()
+            await pilot.press(key)
+            await pilot.pause(0.3)
+            shown = [text for name, text in frames if name == screen]
+            assert "loading…" in shown[0] and data not in shown[0]
+            assert any(data in text for text in shown[1:])
