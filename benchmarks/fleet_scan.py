@@ -437,6 +437,8 @@ def child_panel(spec: dict) -> dict:
     ``after_scan``: the key is pressed once the first scan is done (else right after the first frame, while
     it runs). ``profile``: a cProfile of each opening (key pressed → panel painted) is written to that prefix.
     """
+    if spec.get("root"):  # another checkout's console, measured the same way
+        sys.path.insert(0, spec["root"])
     from screens.app import StrapiConsoleApp
     from strapi_console.config import Config, Profile
     from strapi_console.secrets import Credentials, SecretStore
@@ -552,26 +554,34 @@ class _FrameWatch:
 
 
 def measure_panels(servers, base: dict, env: dict, repeat: int, delay: float, profile: str | None,
-                   show_frames: bool = False) -> None:
+                   show_frames: bool = False, compare: str | None = None) -> None:
     """Each panel in fresh processes: pressed while the first scan runs and once it is done, first and second
-    opening, medians and ranges side by side."""
+    opening, medians and ranges side by side. ``compare``: another checkout of the console (an older commit),
+    measured in the same run, its processes alternating with this one's."""
     ports = servers.start(1, delay, False)
+    versions = [("before", compare), ("now", None)] if compare else [("", None)]
     try:
         for after_scan in (False, True):
             when = "after the first scan" if after_scan else "during the first scan"
             for key, name in PANEL_KEYS.items():
                 spec = {**base, "port": ports[0], "key": key, "after_scan": after_scan,
                         "profile": f"{profile}-{'after' if after_scan else 'during'}" if profile else None}
-                got = [run_child("panel", spec, env) for _ in range(repeat)]
-                first, panel, second, back = ([g[k] for g in got]
-                                              for k in ("first_ms", "first_panel_ms", "second_ms", "list_ms"))
-                print(f"panel {key} ({name}), {when}: first opening {_spread(first)}"
-                      + (f" (the panel itself {_spread(panel)})"
-                         if statistics.median(panel) - statistics.median(first) >= 1 else "")
-                      + f", second {_spread(second)}; back to panel 1 {_spread(back)} (median of {repeat}, "
-                      "goal <= 100)", flush=True)
-                if show_frames:
-                    print(got[-1]["first_frame"], got[-1]["second_frame"], sep="\n", flush=True)
+                got: dict[str, list[dict]] = {label: [] for label, _ in versions}
+                for _ in range(repeat):
+                    for label, root in versions:
+                        got[label].append(run_child("panel", {**spec, "root": root}, env))
+                for label, _root in versions:
+                    runs = got[label]
+                    first, panel, second, back = ([g[k] for g in runs]
+                                                  for k in ("first_ms", "first_panel_ms", "second_ms", "list_ms"))
+                    print(f"panel {key} ({name}), {when}{f' [{label}]' if label else ''}: first opening "
+                          f"{_spread(first)}"
+                          + (f" (the panel itself {_spread(panel)})"
+                             if statistics.median(panel) - statistics.median(first) >= 1 else "")
+                          + f", second {_spread(second)}; back to panel 1 {_spread(back)} (median of {repeat}, "
+                          "goal <= 100)", flush=True)
+                    if show_frames:
+                        print(runs[-1]["first_frame"], runs[-1]["second_frame"], sep="\n", flush=True)
     finally:
         servers.stop()
 
@@ -614,6 +624,9 @@ def main() -> None:
     parser.add_argument("--panels-only", action="store_true", help="only the panel measurements (5.)")
     parser.add_argument("--profile", help="write a cProfile of each panel opening to files with this prefix")
     parser.add_argument("--show-frames", action="store_true", help="print each panel's first frame")
+    parser.add_argument("--compare", metavar="DIR", help="panels: also measure the console checked out in DIR "
+                        "(e.g. an older commit), alternating with this one")
+    parser.add_argument("--repeat", type=int, help="runs per figure (default 3, 1 with --quick)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -674,7 +687,8 @@ def main() -> None:
                       f"{r['ok']}/{n} complete, {r['requests']:.0f} requests/scan"
                       + (f"; errors: {r['errors']}" if r["errors"] else ""), flush=True)
         if not args.no_panels:
-            measure_panels(servers, base, env, repeat, args.delay, args.profile, args.show_frames)
+            measure_panels(servers, base, env, args.repeat or repeat, args.delay, args.profile, args.show_frames,
+                           args.compare)
     finally:
         servers.close()
 
