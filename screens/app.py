@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import sys
 from contextlib import AbstractAsyncContextManager
 from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from datetime import datetime, timezone
+from pathlib import Path
 
 from textual import events, on, work
 from textual.app import App
@@ -39,6 +41,7 @@ from .formatting import markup_literal
 from .help import HelpScreen
 from .keyring_choice import KeyringChoiceScreen
 from .login_form import LoginForm, LoginRequest
+from .panel_loading import PanelLoading
 from .profile_form import ProfileForm
 from .segments import TerminalSafeFilter
 from .server_list import ServerListScreen
@@ -49,6 +52,14 @@ KEY_SETTLE_LIMIT = 0.25
 # How long keys typed after one that opens a form may be held while the app prepares it (a keyring probe).
 KEY_HOLD_LIMIT = 3.0
 
+# Every screen's stylesheet is read with the app's, before the first frame (all of them parse in ~4 ms). A
+# stylesheet added later, when its screen first opens, made Textual re-parse every stylesheet (the widgets'
+# built-in ones too) and restyle the whole app: 25-50 ms, two or three times per first opening. Absolute
+# paths, so that subclasses (tests) inherit them unchanged.
+STYLESHEETS = [Path(__file__).with_name(name) for name in (
+    "app.tcss", "versions_panel.tcss", "permissions_panel.tcss", "role_compare.tcss", "audit_panel.tcss",
+    "server_detail.tcss")]
+
 PANELS = {
     "servers": ("1", "Servers"),
     "versions": ("2", "Versions & advisories"),
@@ -58,8 +69,15 @@ PANELS = {
 }
 
 
-def _panel(module: str, name: str):
-    return getattr(importlib.import_module(f"{__package__}.{module}"), name)()
+# The five panels, each a mode. The server list's module loads with the app, the others' after the first
+# frame (in a thread: _preload_panels).
+PANEL_SCREENS = {
+    "servers": ("server_list", "ServerListScreen"),
+    "versions": ("versions_panel", "VersionsPanel"),
+    "permissions": ("permissions_panel", "PermissionsPanel"),
+    "audit": ("audit_panel", "AuditPanel"),
+    "headers": ("headers_panel", "HeadersPanel"),
+}
 
 
 @dataclass
@@ -77,16 +95,9 @@ class ProfileState:
 
 class StrapiConsoleApp(App[int]):
     TITLE = "strapi-console"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = STYLESHEETS
     ENABLE_COMMAND_PALETTE = True
-    # Panels other than the server list are imported when first opened: the first frame comes sooner.
-    MODES = {
-        "servers": ServerListScreen,
-        "versions": lambda: _panel("versions_panel", "VersionsPanel"),
-        "permissions": lambda: _panel("permissions_panel", "PermissionsPanel"),
-        "audit": lambda: _panel("audit_panel", "AuditPanel"),
-        "headers": lambda: _panel("headers_panel", "HeadersPanel"),
-    }
+    # MODES: PANEL_SCREENS, each built by _new_panel (added in __init__, which can call a method)
     DEFAULT_MODE = "servers"
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),
@@ -126,6 +137,21 @@ class StrapiConsoleApp(App[int]):
         self._feeding: asyncio.Task | None = None
         if config.keymap:
             self.set_keymap(config.keymap)  # [keymap] in the config: binding id → keys, validated on load
+        for mode in PANEL_SCREENS:
+            self.add_mode(mode, lambda mode=mode: self._new_panel(mode))
+
+    def _new_panel(self, mode: str):
+        """One panel's screen, built on its first opening (a mode keeps it: the next opening shows it again).
+
+        Its stylesheet is already the app's (STYLESHEETS), so it is marked as styled by the current one:
+        a new screen starts marked stale, which made Textual re-parse every stylesheet and restyle the whole
+        app twice on a panel's first opening, once more on its second and on the first return to the server
+        list (each 25-90 ms). A theme change still marks every screen stale, and that restyle still happens."""
+        module, name = PANEL_SCREENS[mode]
+        screen = getattr(importlib.import_module(f"{__package__}.{module}"), name)()
+        if mode != "servers":  # the server list is built before the first frame, and its first styling needs it
+            screen._css_update_count = self._css_update_count
+        return screen
 
     # --- shared state --------------------------------------------------------------------------
 
@@ -246,7 +272,6 @@ class StrapiConsoleApp(App[int]):
 
         Textual's own report prints every frame's locals, which here would include passwords and tokens.
         """
-        import sys
         import traceback
 
         from rich.text import Text
@@ -272,7 +297,17 @@ class StrapiConsoleApp(App[int]):
     def switch_mode(self, mode: str):
         if self.current_mode and self.current_mode != "servers" and mode == "servers":
             self.last_panel = self.current_mode  # enter in the server list comes back here
+        if mode in PANEL_SCREENS and not self._panel_loaded(mode) and not isinstance(self.screen, PanelLoading):
+            key, title = PANELS[mode]  # not loaded yet: "loading…" at once, the panel once its module is
+            module = f"{__package__}.{PANEL_SCREENS[mode][0]}"
+            return self.push_screen(PanelLoading(mode, module, f"{key} {title}"))
         return super().switch_mode(mode)
+
+    def _panel_loaded(self, mode: str) -> bool:
+        """The panel's class exists: its module has run (a module still being imported by the preload thread
+        is already in sys.modules, and importing it here would wait for that thread)."""
+        module, name = PANEL_SCREENS[mode]
+        return getattr(sys.modules.get(f"{__package__}.{module}"), name, None) is not None
 
     def open_in_last_panel(self, name: str) -> bool:
         """Show this server in the panel the operator came from; False when there is none."""
@@ -342,6 +377,20 @@ class StrapiConsoleApp(App[int]):
         for profile in self.profiles():
             if not self.state(profile.name).refreshing:
                 self.refresh_profile(profile.name)
+
+    def on_ready(self) -> None:
+        """The first frame is drawn: what the panels need loads now, not before it."""
+        if not self._css_has_errors and self.screen.is_mounted:  # styled at start: coming back restyles nothing
+            self.screen._css_update_count = self._css_update_count
+        self._preload_panels()
+
+    @work(thread=True, exit_on_error=False, name="panel preload")
+    def _preload_panels(self) -> None:
+        """After the first frame, in a thread: the panels' modules (and the widgets they use), so that a
+        panel key imports nothing (an import on the key cost 15-40 ms once the first scan's imports were
+        done; pressed before this is done, a key gets PanelLoading instead)."""
+        for module, _name in PANEL_SCREENS.values():
+            importlib.import_module(f"{__package__}.{module}")
 
     @work(thread=True, exit_on_error=False, name="journal check")
     def _warn_interrupted(self) -> None:

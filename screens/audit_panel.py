@@ -52,7 +52,6 @@ def _short(text: str, width: int) -> str:
 
 
 class AuditPanel(Screen):
-    CSS_PATH = "audit_panel.tcss"  # loaded with the screen, not before the first frame
     BINDING_GROUP_TITLE = "Audit tail"
     BINDINGS = [
         Binding("slash", "filter", "Filter", key_display="/", id="audit.filter"),

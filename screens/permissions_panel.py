@@ -35,7 +35,6 @@ EDIT_ACTIONS = {"toggle", "apply", "undo", "discard", "baseline"}
 
 
 class PermissionsPanel(Screen):
-    CSS_PATH = "permissions_panel.tcss"  # loaded with the screen, not before the first frame
     BINDING_GROUP_TITLE = "Permissions"
     BINDINGS = [
         Binding("space", "toggle", "Toggle", id="perm.toggle"),

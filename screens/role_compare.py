@@ -24,7 +24,6 @@ MARKS = {ALLOWED: ("✓", "green"), PARTIAL: ("◐", "yellow"), role_compare.DEN
 
 
 class RoleCompareScreen(Screen):
-    CSS_PATH = "role_compare.tcss"  # loaded with the screen, not before the first frame
     BINDING_GROUP_TITLE = "Compare roles"
     BINDINGS = [
         Binding("escape", "back", "Back", id="cmp.back"),

@@ -65,7 +65,6 @@ def clock(when: datetime | None) -> str:
 
 
 class ServerDetailScreen(Screen):
-    CSS_PATH = "server_detail.tcss"  # loaded with the screen, not before the first frame
     BINDING_GROUP_TITLE = "Findings"
     # in the order the key bar shows them: what acts on a finding first, short labels (80 columns)
     BINDINGS = [
@@ -106,7 +105,8 @@ class ServerDetailScreen(Screen):
         table = self.query_one(DataTable)
         self._fit_columns()
         self.app.state_signal.subscribe(self, self._on_state)
-        self._fill()
+        self.query_one("#detail-head", Static).update("loading…")
+        self.call_after_refresh(self._fill)  # the screen's first frame first, then the findings
         table.focus()
 
     def _on_state(self, name: str | None) -> None:

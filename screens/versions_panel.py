@@ -37,7 +37,6 @@ def _today():
 
 
 class VersionsPanel(Screen):
-    CSS_PATH = "versions_panel.tcss"  # loaded with the screen, not before the first frame
     BINDING_GROUP_TITLE = "Versions & advisories"
     BINDINGS = [
         Binding("slash", "filter", "Filter", key_display="/", id="versions.filter"),
@@ -74,8 +73,9 @@ class VersionsPanel(Screen):
             fleet.add_column(label, key=key)
         self._fit_columns()
         self.query_one("#adv-filter", Input).display = False
+        self.query_one("#advisory-source", Static).update("loading…")
         self.app.state_signal.subscribe(self, lambda _name: self.sync())
-        self.sync()
+        self.call_after_refresh(self.sync)  # the panel's first frame first, then the advisory data and matches
         fleet.focus()
 
     def _fit_columns(self) -> bool:

@@ -169,8 +169,6 @@ def fixed_result(profile):
 class FixedApp(StrapiConsoleApp):
     """Scans answer at once with the fixed result (an unreachable one for the profiles on port 10)."""
 
-    CSS_PATH = str(__import__("pathlib").Path(__file__).resolve().parents[1] / "screens" / "app.tcss")
-
     def refresh_profile(self, name: str) -> None:
         from strapi_console.scan import ServerResult
 

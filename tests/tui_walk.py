@@ -22,8 +22,6 @@ RAW_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\
 class SentinelApp(StrapiConsoleApp):
     """The console with the actions a markup payload could reach replaced by a tripwire."""
 
-    CSS_PATH = str(Path(__file__).resolve().parents[1] / "screens" / "app.tcss")  # relative to the subclass otherwise
-
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.tripped: list[str] = []
