@@ -21,12 +21,12 @@ from importlib import resources
 from pathlib import Path
 
 from . import paths
+from .config import DEFAULT_MAX_AGE_DAYS  # re-exported: older data cannot vouch for a clean result
 from .semver import Interval, InvalidRange, Range, Version, parse_range
 
 SEVERITY_MAP = {"CRITICAL": "critical", "HIGH": "high", "MODERATE": "medium", "MEDIUM": "medium", "LOW": "low"}
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 USER_COPY = "advisories.osv.json"
-DEFAULT_MAX_AGE_DAYS = 30  # older data cannot vouch for a clean result (settings: advisory_max_age_days)
 UPDATE_COMMAND = "strapi-console advisories update"
 
 

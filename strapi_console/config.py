@@ -20,11 +20,14 @@ from urllib.parse import urlsplit
 import tomli_w
 
 from . import paths
-from .advisories import DEFAULT_MAX_AGE_DAYS
 from .errors import ConfigError, InsecureURLError, ProfileNotFound
 from .redact import redact_url
 from .keymap import BINDINGS as KEYMAP_IDS
 from .keymap import key_problem
+
+# advisory data older than this cannot vouch for a clean result (settings: advisory_max_age_days). Kept here,
+# not in advisories.py, so that reading the config (before the TUI's first frame) never loads the semver engine.
+DEFAULT_MAX_AGE_DAYS = 30
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 KNOWN_TAGS = ("production", "staging", "development", "internet-facing")
