@@ -1,0 +1,299 @@
+"""A large fleet spread over worker processes, one event loop each, the results merged in the original order.
+
+One Python process scans a server with about 50 ms of CPU, nearly all of it the HTTP stack and the event
+loop (see the README's benchmarks): past a few dozen servers at once a fleet scan waits for that one core,
+not for the network. With more servers than :data:`WORKERS_FROM` and more than one CPU, the profiles are
+split into shares, one per worker process (started with ``spawn``: no fork of a process that may hold
+threads), and each worker runs the same :func:`~strapi_console.scan.scan_profiles` on its share.
+
+What stays as it was in one process:
+
+- **Secrets**: a worker reads the keyring itself (its store is rebuilt from the store's mode, never from
+  its contents); nothing secret goes through a process's arguments or pipe. Each result is redacted by the
+  worker that knows the secrets (the parent never loaded them) before it is sent.
+- **The per-host cap** (6 requests at a time per scheme, host and port, shared by every profile of one
+  server): profiles that share a server, by their URL or their public URL, go to the same worker.
+- **Budgets and deadlines**: each server's own, enforced where it is scanned.
+- **Isolation**: a worker that dies or stops answering costs its own unfinished servers, each reported as
+  an error with the reason (the scan is then incomplete, exit code 4 unless findings decide 5), never the
+  others' results.
+- **Progress**: workers report servers done and running; the parent adds them up for the one status line.
+
+A store that must stay in this process (memory mode holding credentials, a keyring that asks for its own
+password on the terminal) keeps the scan in one process, as does a test transport.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import multiprocessing
+import multiprocessing.connection
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .config import Profile
+from .secrets import SecretStore
+
+WORKERS_FROM = 8  # more profiles than this (and more than one CPU): worker processes
+HEARTBEAT = 0.5  # seconds between a worker's progress reports (it sends one even when nothing changed)
+SILENT_LIMIT = 120.0  # a worker that reports nothing for this long is stopped: its unfinished servers fail
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity, where the system says), at least 1."""
+    counter = getattr(os, "process_cpu_count", None)  # Python 3.13+
+    if counter is not None:
+        return counter() or 1
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def host_key(url: str) -> tuple:
+    from .http import _origin
+
+    return _origin(url)
+
+
+def shares(profiles: list[Profile], workers: int) -> list[list[int]]:
+    """Profile indices split into at most ``workers`` shares, each in the original order. Profiles linked by
+    a server (their URL's or public URL's scheme, host and port) land in one share, so the per-host cap,
+    kept per process, still covers every request to that server. Groups go largest first to the emptiest
+    share."""
+    parent = list(range(len(profiles)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[tuple, int] = {}
+    for i, p in enumerate(profiles):
+        for url in filter(None, (p.url, p.public_url)):
+            key = host_key(url)
+            if key in first:
+                parent[root(i)] = root(first[key])
+            else:
+                first[key] = i
+    groups: dict[int, list[int]] = {}
+    for i in range(len(profiles)):
+        groups.setdefault(root(i), []).append(i)
+    out: list[list[int]] = [[] for _ in range(max(1, min(workers, len(groups))))]
+    for group in sorted(groups.values(), key=len, reverse=True):
+        min(out, key=len).extend(group)
+    return [sorted(share) for share in out if share]
+
+
+def why_one_process(profiles: list[Profile], store: SecretStore) -> str | None:
+    """Why this scan must stay in this process, or None when workers can do it."""
+    if store.memory_only:
+        if any(store.holds_in_memory(p.name) for p in profiles):
+            return "the credentials are kept in this process's memory only"
+        return None
+    try:
+        status = store.status()
+    except Exception:  # noqa: BLE001 - a keyring that cannot even say what it is: the one-process path reports it
+        return "the keyring could not be inspected"
+    if status.prompts:
+        return "the keyring asks for its own password, on one terminal"
+    return None
+
+
+def worker_count(profiles: list[Profile], store: SecretStore, requested: int | None = None) -> int:
+    """How many worker processes scan ``profiles``: 1 means this process does it all."""
+    if requested is None:
+        if len(profiles) <= WORKERS_FROM:
+            return 1
+        requested = available_cpus()
+    if requested <= 1 or len(profiles) < 2 or why_one_process(profiles, store):
+        return 1
+    return len(shares(profiles, requested))
+
+
+def scan_fleet(profiles: list[Profile], store: SecretStore, *, workers: int | None = None,
+               progress: Callable[[Any], None] | None = None, **kw) -> list:
+    """Every profile scanned, in worker processes when the fleet is large (``workers``: None decides by the
+    fleet's size and the CPUs, 1 forces this process). Results in the order of ``profiles``, like
+    :func:`~strapi_console.scan.scan_profiles`, which this is for a synchronous caller (the CLI)."""
+    from .scan import scan_profiles
+
+    count = 1 if kw.get("transport") is not None else worker_count(profiles, store, workers)
+    if count <= 1:
+        return asyncio.run(scan_profiles(profiles, store, progress=progress, **kw))
+    return _Pool(profiles, store, shares(profiles, count), progress, kw).run()
+
+
+# --- the parent ----------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class _Worker:
+    share: list[int]
+    process: Any
+    conn: Any
+    heard: float
+    done: int = 0
+    running: dict[str, float] = dataclasses.field(default_factory=dict)  # name → parent's monotonic start
+    failure: str | None = None
+    over: bool = False
+
+
+class _Pool:
+    def __init__(self, profiles: list[Profile], store: SecretStore, split: list[list[int]], progress, kw: dict):
+        from .scan import FleetProgress
+
+        self.profiles = profiles
+        self.store_spec = {"mode": "memory" if store.memory_only else "keyring",
+                           "allow_plaintext": store.allow_plaintext}
+        self.split = split
+        self.progress = progress
+        self.kw = kw
+        self.state = FleetProgress(len(profiles))
+        self.results: list = [None] * len(profiles)
+        self.workers: list[_Worker] = []
+
+    def run(self) -> list:
+        ctx = multiprocessing.get_context("spawn")
+        workers = self.workers = []
+        try:
+            for share in self.split:
+                ours, theirs = ctx.Pipe(duplex=False)
+                process = ctx.Process(target=worker_main, name="strapi-console-scan", daemon=True,
+                                      args=(theirs, [self.profiles[i] for i in share], share, self.store_spec,
+                                            self.kw))
+                process.start()
+                theirs.close()  # the worker's end: once it exits, reading ours says so (EOFError)
+                workers.append(_Worker(share, process, ours, time.monotonic()))
+            self._collect(workers)
+        finally:
+            for w in workers:
+                if w.process.is_alive():
+                    w.process.terminate()
+                w.process.join(5)
+                w.conn.close()
+        return self.results
+
+    def _collect(self, workers: list[_Worker]) -> None:
+        while not all(w.over for w in workers):
+            live = [w for w in workers if not w.over]
+            ready = multiprocessing.connection.wait([w.conn for w in live], timeout=HEARTBEAT)
+            now = time.monotonic()
+            for w in live:
+                if w.conn in ready:
+                    self._read(w, now)
+                elif now - w.heard > SILENT_LIMIT:
+                    w.failure = f"its worker process reported nothing for {SILENT_LIMIT:.0f} s and was stopped"
+                    w.process.terminate()
+                    self._end(w)
+            self._show()
+
+    def _read(self, w: _Worker, now: float) -> None:
+        try:
+            while w.conn.poll():
+                message = w.conn.recv()
+                w.heard = now
+                kind = message[0]
+                if kind == "result":
+                    _, index, result = message
+                    if index in w.share and self.results[index] is None:
+                        result.profile = self.profiles[index]  # the caller's own object, as in one process
+                        self.results[index] = result
+                elif kind == "progress":
+                    _, w.done, running = message
+                    w.running = {name: now - seconds for name, seconds in running.items()}
+                elif kind == "failed":
+                    w.failure = message[1]
+        except (EOFError, OSError):  # the worker exited (or died): what it sent is in, the rest failed
+            self._end(w)
+
+    def _end(self, w: _Worker) -> None:
+        w.over, w.running = True, {}
+        w.process.join(5)
+        if any(self.results[i] is None for i in w.share):
+            reason = w.failure or _exit_reason(w.process.exitcode)
+            for i in w.share:
+                if self.results[i] is None:
+                    self.results[i] = lost(self.profiles[i], reason)
+
+    def _show(self) -> None:
+        self.state.done = sum(r is not None for r in self.results)
+        self.state.running = {name: started for w in self.workers for name, started in w.running.items()}
+        if self.progress:
+            self.progress(self.state)
+
+
+def _exit_reason(code: int | None) -> str:
+    if code is not None and code < 0:
+        import signal
+
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"its worker process was killed ({name}) before this server's scan finished"
+    return f"its worker process ended (exit code {code}) before this server's scan finished"
+
+
+def lost(profile: Profile, reason: str):
+    """The result of a server whose worker process ended before sending it: an error, so the scan is
+    reported incomplete."""
+    from .scan import ServerResult
+
+    return ServerResult(profile, False, error=f"Not scanned: {reason}.", unexpected=True).finish()
+
+
+# --- the worker ----------------------------------------------------------------------------------------
+
+
+def worker_main(conn, profiles: list[Profile], indices: list[int], store_spec: dict, kw: dict) -> None:
+    """One worker: its share scanned on its own event loop; each result sent (redacted) as it ends, progress
+    twice a second. Whatever happens is said through the pipe, never as a traceback on the shared stderr."""
+    try:
+        from .scan import scan_profiles
+
+        store = SecretStore(store_spec["mode"], allow_plaintext=store_spec["allow_plaintext"])
+        last = [0.0]
+
+        def progress(state) -> None:
+            now = time.monotonic()
+            if now - last[0] >= HEARTBEAT or state.done == state.total:
+                last[0] = now
+                conn.send(("progress", state.done, {n: now - s for n, s in state.running.items()}))
+
+        def each(position: int, result) -> None:
+            conn.send(("result", indices[position], sealed(result)))
+
+        asyncio.run(scan_profiles(profiles, store, progress=progress, each=each, **kw))
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the parent says it, once
+        return
+    except BaseException as exc:  # noqa: BLE001 - the parent reports it as these servers' error
+        from .redact import redact_text
+
+        try:
+            conn.send(("failed", redact_text(f"its worker process failed: {type(exc).__name__}: {exc}")[:500]))
+        except (OSError, ValueError):
+            pass
+    finally:
+        conn.close()
+
+
+def sealed(result):
+    """A result made safe to leave the process that scanned it: every string redacted with the secrets this
+    process registered (the parent never saw them), the applicable fix plans (live objects, never in a
+    report) and the probes' exception left behind."""
+    from .redact import redact_data, redact_text
+
+    def text(value: str | None) -> str | None:
+        return redact_text(value) if value else value
+
+    findings = [dataclasses.replace(f, title=redact_text(f.title), reason=text(f.reason),
+                                    evidence=redact_data(f.evidence), fix=redact_data(f.fix) if f.fix else f.fix,
+                                    plan=None) for f in result.findings]
+    info = dataclasses.replace(result.info, failure=None, error=text(result.info.error)) if result.info else None
+    return dataclasses.replace(result, findings=findings, info=info, error=text(result.error),
+                               auth_error=text(result.auth_error), cut=text(result.cut))
