@@ -173,3 +173,28 @@ def test_what_a_worker_sends_back_holds_no_secret():
     assert secret not in repr(dataclasses.asdict(dataclasses.replace(sent, findings=[])))
     assert all(secret not in repr(dataclasses.asdict(f)) for f in sent.findings)
     assert sent.findings[0].plan is None
+
+
+def test_the_cli_scan_with_workers_writes_the_one_process_report(file_keyring, fakes, tmp_path):
+    from conftest import cli_env, cli_runner
+    from hostile_strapi import save_profile
+
+    one, two = fakes(2)
+    profiles = _signed_in(file_keyring, [(one, "one"), (two, "two")])
+    for profile in [*profiles, Profile("gone", "http://127.0.0.1:9")]:
+        save_profile(profile)
+    run = cli_runner(cli_env(tmp_path))
+    run("scan", "--all", "--workers", "1", "--format", "json")  # the drift baselines
+    alone = run("scan", "--all", "--workers", "1", "--format", "json")
+    spread = run("scan", "--all", "--workers", "3", "--format", "json")
+    assert spread.returncode == alone.returncode and spread.returncode in (4, 5), spread.stderr  # "gone": 4 at least
+    assert "Traceback" not in spread.stderr and spread.stderr.count("gone:") == 1
+
+    def servers(done) -> list[dict]:
+        document = json.loads(done.stdout)
+        for server in document["servers"]:
+            for finding in server["findings"]:
+                finding["evidence"].pop("previous_scan", None)
+        return document["servers"]
+
+    assert servers(spread) == servers(alone)  # the same servers, in the same order, with the same findings
