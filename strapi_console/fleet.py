@@ -3,8 +3,9 @@
 One Python process scans a server with about 50 ms of CPU, nearly all of it the HTTP stack and the event
 loop (see the README's benchmarks): past a few dozen servers at once a fleet scan waits for that one core,
 not for the network. With more servers than :data:`WORKERS_FROM` and more than one CPU, the profiles are
-split into shares, one per worker process (started with ``spawn``: no fork of a process that may hold
-threads), and each worker runs the same :func:`~strapi_console.scan.scan_profiles` on its share.
+split into shares, one per CPU: this process scans the first (it has everything imported already), a
+worker process each other one (started with ``spawn``: no fork of a process that may hold threads), each
+with the same :func:`~strapi_console.scan.scan_profiles` on its own event loop.
 
 What stays as it was in one process:
 
@@ -28,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import multiprocessing
-import multiprocessing.connection
 import os
 import time
 from collections.abc import Callable
@@ -105,7 +105,7 @@ def why_one_process(profiles: list[Profile], store: SecretStore) -> str | None:
 
 
 def worker_count(profiles: list[Profile], store: SecretStore, requested: int | None = None) -> int:
-    """How many worker processes scan ``profiles``: 1 means this process does it all."""
+    """How many processes scan ``profiles``, this one included: 1 means this process does it all."""
     if requested is None:
         if len(profiles) <= WORKERS_FROM:
             return 1
@@ -117,8 +117,8 @@ def worker_count(profiles: list[Profile], store: SecretStore, requested: int | N
 
 def scan_fleet(profiles: list[Profile], store: SecretStore, *, workers: int | None = None,
                progress: Callable[[Any], None] | None = None, **kw) -> list:
-    """Every profile scanned, in worker processes when the fleet is large (``workers``: None decides by the
-    fleet's size and the CPUs, 1 forces this process). Results in the order of ``profiles``, like
+    """Every profile scanned, by worker processes beside this one when the fleet is large (``workers``: the
+    processes, this one included; None decides by the fleet's size and the CPUs, 1 forces this process). Results in the order of ``profiles``, like
     :func:`~strapi_console.scan.scan_profiles`, which this is for a synchronous caller (the CLI)."""
     from .scan import scan_profiles
 
@@ -144,55 +144,85 @@ class _Worker:
 
 
 class _Pool:
+    """This process scans the first share on its own event loop (it has imported everything already: a
+    worker's start costs about half a second of CPU) while one worker process scans each other share; the
+    workers' pipes are read on the same loop as their messages arrive."""
+
     def __init__(self, profiles: list[Profile], store: SecretStore, split: list[list[int]], progress, kw: dict):
         from .scan import FleetProgress
 
         self.profiles = profiles
-        self.store_spec = {"mode": "memory" if store.memory_only else "keyring",
-                           "allow_plaintext": store.allow_plaintext}
+        self.store = store
         self.split = split
         self.progress = progress
         self.kw = kw
         self.state = FleetProgress(len(profiles))
         self.results: list = [None] * len(profiles)
         self.workers: list[_Worker] = []
+        self.own_running: dict[str, float] = {}
+        self.all_over: asyncio.Event | None = None
 
     def run(self) -> list:
         ctx = multiprocessing.get_context("spawn")
-        workers = self.workers = []
+        spec = {"mode": "memory" if self.store.memory_only else "keyring", "allow_plaintext": self.store.allow_plaintext}
         try:
-            for share in self.split:
+            for share in self.split[1:]:
                 ours, theirs = ctx.Pipe(duplex=False)
                 process = ctx.Process(target=worker_main, name="strapi-console-scan", daemon=True,
-                                      args=(theirs, [self.profiles[i] for i in share], share, self.store_spec,
-                                            self.kw))
+                                      args=(theirs, [self.profiles[i] for i in share], share, spec, self.kw))
                 process.start()
                 theirs.close()  # the worker's end: once it exits, reading ours says so (EOFError)
-                workers.append(_Worker(share, process, ours, time.monotonic()))
-            self._collect(workers)
+                self.workers.append(_Worker(share, process, ours, time.monotonic()))
+            asyncio.run(self._main(self.split[0]))
         finally:
-            for w in workers:
+            for w in self.workers:
                 if w.process.is_alive():
                     w.process.terminate()
                 w.process.join(5)
                 w.conn.close()
         return self.results
 
-    def _collect(self, workers: list[_Worker]) -> None:
-        while not all(w.over for w in workers):
-            live = [w for w in workers if not w.over]
-            ready = multiprocessing.connection.wait([w.conn for w in live], timeout=HEARTBEAT)
+    async def _main(self, own: list[int]) -> None:
+        from .scan import scan_profiles
+
+        loop = asyncio.get_running_loop()
+        self.all_over = asyncio.Event()
+        for w in self.workers:
+            loop.add_reader(w.conn.fileno(), self._read, w)
+
+        def each(position: int, result) -> None:
+            self.results[own[position]] = result
+
+        def mine(state) -> None:
+            self.own_running = dict(state.running)
+            self._show()
+
+        watch = asyncio.ensure_future(self._watch())
+        try:
+            await scan_profiles([self.profiles[i] for i in own], self.store, progress=mine, each=each, **self.kw)
+            self.own_running = {}
+            await self.all_over.wait()
+        finally:
+            watch.cancel()
+            for w in self.workers:
+                if not w.over:
+                    loop.remove_reader(w.conn.fileno())
+        self._show()
+
+    async def _watch(self) -> None:
+        """Twice a second: a worker silent for too long is stopped (its servers fail), the progress redrawn."""
+        while True:
             now = time.monotonic()
-            for w in live:
-                if w.conn in ready:
-                    self._read(w, now)
-                elif now - w.heard > SILENT_LIMIT:
+            for w in self.workers:
+                if not w.over and now - w.heard > SILENT_LIMIT:
                     w.failure = f"its worker process reported nothing for {SILENT_LIMIT:.0f} s and was stopped"
                     w.process.terminate()
                     self._end(w)
             self._show()
+            await asyncio.sleep(HEARTBEAT)
 
-    def _read(self, w: _Worker, now: float) -> None:
+    def _read(self, w: _Worker) -> None:
+        now = time.monotonic()
         try:
             while w.conn.poll():
                 message = w.conn.recv()
@@ -210,19 +240,27 @@ class _Pool:
                     w.failure = message[1]
         except (EOFError, OSError):  # the worker exited (or died): what it sent is in, the rest failed
             self._end(w)
+        self._show()
 
     def _end(self, w: _Worker) -> None:
+        if w.over:
+            return
         w.over, w.running = True, {}
+        asyncio.get_running_loop().remove_reader(w.conn.fileno())
         w.process.join(5)
         if any(self.results[i] is None for i in w.share):
             reason = w.failure or _exit_reason(w.process.exitcode)
             for i in w.share:
                 if self.results[i] is None:
                     self.results[i] = lost(self.profiles[i], reason)
+        if all(x.over for x in self.workers) and self.all_over is not None:
+            self.all_over.set()
 
     def _show(self) -> None:
         self.state.done = sum(r is not None for r in self.results)
-        self.state.running = {name: started for w in self.workers for name, started in w.running.items()}
+        self.state.running = dict(self.own_running)
+        for w in self.workers:
+            self.state.running.update(w.running)
         if self.progress:
             self.progress(self.state)
 
