@@ -27,7 +27,9 @@ password on the terminal) keeps the scan in one process, as does a test transpor
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import gc
 import multiprocessing
 import os
 import time
@@ -40,6 +42,12 @@ from .secrets import SecretStore
 WORKERS_FROM = 8  # more profiles than this (and more than one CPU): worker processes
 HEARTBEAT = 0.5  # seconds between a worker's progress reports (it sends one even when nothing changed)
 SILENT_LIMIT = 120.0  # a worker that reports nothing for this long is stopped: its unfinished servers fail
+# The cyclic garbage collector's thresholds during a fleet scan. With the default (700, 10, 10), a scan of
+# 100 servers at once spent about 30% of its CPU in collections (5.7 s of 300 server scans, 20 ms a server,
+# most of it full collections walking every live object of every scan in flight); nearly everything a scan
+# allocates is freed by reference counting, so collecting every 700 allocations finds little. With these,
+# 1.2 s (measured with gc.callbacks on the replay benchmark).
+SCAN_GC_THRESHOLDS = (50_000, 20, 100)
 
 
 def available_cpus() -> int:
@@ -123,9 +131,22 @@ def scan_fleet(profiles: list[Profile], store: SecretStore, *, workers: int | No
     from .scan import scan_profiles
 
     count = 1 if kw.get("transport") is not None else worker_count(profiles, store, workers)
-    if count <= 1:
-        return asyncio.run(scan_profiles(profiles, store, progress=progress, **kw))
-    return _Pool(profiles, store, shares(profiles, count), progress, kw).run()
+    with fewer_collections():
+        if count <= 1:
+            return asyncio.run(scan_profiles(profiles, store, progress=progress, **kw))
+        return _Pool(profiles, store, shares(profiles, count), progress, kw).run()
+
+
+@contextlib.contextmanager
+def fewer_collections():
+    """The garbage collector's thresholds raised for the length of a fleet scan (see SCAN_GC_THRESHOLDS),
+    then put back: the CLI's scan only (a TUI keeps the defaults, where a long collection is a late frame)."""
+    before = gc.get_threshold()
+    gc.set_threshold(*(max(a, b) for a, b in zip(before, SCAN_GC_THRESHOLDS)))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 # --- the parent ----------------------------------------------------------------------------------------
@@ -306,7 +327,8 @@ def worker_main(conn, profiles: list[Profile], indices: list[int], store_spec: d
         def each(position: int, result) -> None:
             conn.send(("result", indices[position], sealed(result)))
 
-        asyncio.run(scan_profiles(profiles, store, progress=progress, each=each, **kw))
+        with fewer_collections():
+            asyncio.run(scan_profiles(profiles, store, progress=progress, each=each, **kw))
     except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the parent says it, once
         return
     except BaseException as exc:  # noqa: BLE001 - the parent reports it as these servers' error

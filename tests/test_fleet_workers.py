@@ -200,3 +200,13 @@ def test_the_cli_scan_with_workers_writes_the_one_process_report(file_keyring, f
         return document["servers"]
 
     assert servers(spread) == servers(alone)  # the same servers, in the same order, with the same findings
+
+
+def test_the_garbage_collector_is_slowed_for_a_fleet_scan_only():
+    import gc
+
+    before, seen = gc.get_threshold(), []
+    fleet.scan_fleet([Profile("x", "http://127.0.0.1:9")], SecretStore("memory"), workers=1,
+                     progress=lambda state: seen.append(gc.get_threshold()))
+    assert seen and seen[0] == tuple(max(a, b) for a, b in zip(before, fleet.SCAN_GC_THRESHOLDS))
+    assert gc.get_threshold() == before
