@@ -39,7 +39,12 @@ from typing import Any
 from .config import Profile
 from .secrets import SecretStore
 
-WORKERS_FROM = 8  # more profiles than this (and more than one CPU): worker processes
+# More profiles than this (and more than one CPU): worker processes. A worker's start costs 0.6-0.9 s of CPU
+# (the interpreter, the imports, a first scan's cold caches) while a server's scan costs about 50 ms, and a
+# fleet is not CPU-bound at all below ~20 servers (a scan is ~8 round trips long): on the replay benchmark
+# (2 shared CPUs) two processes were slower than one at 25 servers (2.6 s vs 1.5-1.8 s), even at 50, and
+# faster from 100 on.
+WORKERS_FROM = 48
 HEARTBEAT = 0.5  # seconds between a worker's progress reports (it sends one even when nothing changed)
 SILENT_LIMIT = 120.0  # a worker that reports nothing for this long is stopped: its unfinished servers fail
 # The cyclic garbage collector's thresholds during a fleet scan. With the default (700, 10, 10), a scan of
