@@ -317,6 +317,10 @@ def lost(profile: Profile, reason: str):
 def worker_main(conn, profiles: list[Profile], indices: list[int], store_spec: dict, kw: dict) -> None:
     """One worker: its share scanned on its own event loop; each result sent (redacted) as it ends, progress
     twice a second. Whatever happens is said through the pipe, never as a traceback on the shared stderr."""
+    import signal
+
+    # Ctrl-C reaches the whole process group: the parent says it once and stops the workers (SIGTERM)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         from .scan import scan_profiles
 
@@ -334,8 +338,6 @@ def worker_main(conn, profiles: list[Profile], indices: list[int], store_spec: d
 
         with fewer_collections():
             asyncio.run(scan_profiles(profiles, store, progress=progress, each=each, **kw))
-    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the parent says it, once
-        return
     except BaseException as exc:  # noqa: BLE001 - the parent reports it as these servers' error
         from .redact import redact_text
 

@@ -210,3 +210,40 @@ def test_the_garbage_collector_is_slowed_for_a_fleet_scan_only():
                      progress=lambda state: seen.append(gc.get_threshold()))
     assert seen and seen[0] == tuple(max(a, b) for a, b in zip(before, fleet.SCAN_GC_THRESHOLDS))
     assert gc.get_threshold() == before
+
+
+def test_ctrl_c_stops_the_workers_with_one_message_and_exit_2(file_keyring, fakes, tmp_path):
+    import subprocess
+
+    from conftest import cli_env, console_cmd
+    from hostile_strapi import save_profile
+
+    one, two = fakes(2)
+    for profile in _signed_in(file_keyring, [(one, "one"), (two, "two")]):
+        save_profile(profile)
+    for fake in (one, two):
+        fake.requests.clear()
+        fake.hold()  # both shares wait on their server: this process's and the worker's
+    console = subprocess.Popen([*console_cmd(), "scan", "--all", "--workers", "2", "--format", "json"],
+                               env=cli_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)  # its own process group, as a terminal's job is
+    try:
+        end = time.monotonic() + 120
+        while not (one.requests and two.requests):
+            assert time.monotonic() < end and console.poll() is None, "the scan did not get under way"
+            time.sleep(0.05)
+        os.killpg(console.pid, signal.SIGINT)  # Ctrl-C: the whole group gets it
+        _, err = console.communicate(timeout=60)
+    finally:
+        if console.poll() is None:
+            os.killpg(console.pid, signal.SIGKILL)
+    assert console.returncode == 2, err
+    assert "Traceback" not in err and err.count("Ctrl-C") == 1, err
+    end = time.monotonic() + 10
+    while True:  # no worker is left behind
+        try:
+            os.killpg(console.pid, 0)
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < end, "a worker process outlived the interrupted scan"
+        time.sleep(0.1)
