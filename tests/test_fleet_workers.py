@@ -247,3 +247,29 @@ def test_ctrl_c_stops_the_workers_with_one_message_and_exit_2(file_keyring, fake
             break
         assert time.monotonic() < end, "a worker process outlived the interrupted scan"
         time.sleep(0.1)
+
+
+def test_progress_counts_the_workers_servers_and_names_one_still_running_there(file_keyring, fakes):
+    here, there = fakes(2)
+    profiles = _signed_in(file_keyring, [(here, "here"), (there, "there")])
+    assert fleet.shares(profiles, 2) == [[0], [1]]  # "there" is scanned by the worker
+    there.requests.clear()
+    there.hold()
+    seen: list[tuple[int, int, tuple[str, ...]]] = []
+
+    def progress(state) -> None:
+        seen.append((state.done, state.total, tuple(state.running)))
+
+    out: list = []
+    runner = threading.Thread(target=lambda: out.append(fleet.scan_fleet(profiles, file_keyring, workers=2,
+                                                                         progress=progress)))
+    runner.start()
+    try:
+        end = time.monotonic() + 120
+        while not any(done == 1 and "there" in running for done, _, running in list(seen)):
+            assert time.monotonic() < end, f"no progress named the worker's server: {seen[-3:]}"
+            time.sleep(0.05)
+    finally:
+        there.release()
+    runner.join(120)
+    assert out and seen[-1][:2] == (2, 2) and all(total == 2 for _, total, _ in seen)
