@@ -485,7 +485,9 @@ def quiet_env() -> dict:
     home = Path(tempfile.mkdtemp(prefix="bench-fleet-home-"))
     return {**os.environ, "XDG_CONFIG_HOME": str(home / "config"), "XDG_DATA_HOME": str(home / "data"),
             "XDG_CACHE_HOME": str(home / "cache"), "XDG_STATE_HOME": str(home / "state"),
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), str(ROOT / "benchmarks"), os.environ.get("PYTHONPATH")])),
+            # the benchmarks folder too: the workers' keyring backend (bench_keyring) is imported by name
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), str(ROOT / "benchmarks"),
+                                                        os.environ.get("PYTHONPATH")])),
             # GitHub's releases and OSV: refused at once, as offline, instead of waiting on this machine's
             # resolver for a name it cannot resolve (seconds, and varying: it would measure the resolver)
             "STRAPI_CONSOLE_GITHUB_API": "http://127.0.0.1:9", "STRAPI_CONSOLE_OSV_API": "http://127.0.0.1:9"}
