@@ -340,6 +340,9 @@ def replay_process(conn, recording: dict, certfile: str | None) -> None:
                     servers.append(await loop.create_server(lambda: Negotiated(replay), "127.0.0.1", 0,
                                                             ssl=context, backlog=256))
                 conn.send([s.sockets[0].getsockname()[1] for s in servers])
+            elif command[0] == "cpu":  # this process's CPU seconds so far: is the replay what limits a run?
+                usage = resource.getrusage(resource.RUSAGE_SELF)
+                conn.send(usage.ru_utime + usage.ru_stime)
             elif command[0] == "stop":
                 for s in servers:
                     s.close()
@@ -364,6 +367,10 @@ class Servers:
         self.conn.send(("start", count, delay, tls))
         return self.conn.recv()
 
+    def cpu(self) -> float:
+        self.conn.send(("cpu",))
+        return self.conn.recv()
+
     def stop(self) -> None:
         self.conn.send(("stop",))
         self.conn.recv()
@@ -376,26 +383,32 @@ class Servers:
 # --- 3. scan (a fresh console process per measurement) ---------------------------------------------------
 
 def child_scan(spec: dict) -> dict:
-    """Runs in the console process: warm up on the first server, then scan them all at once."""
+    """Runs in the console process: warm up on the first server, then scan them all at once, through the
+    fleet scan the CLI runs (worker processes for a large fleet, unless ``workers`` says otherwise). The
+    credentials are in a keyring the workers read themselves (``bench_keyring``)."""
     from strapi_console.config import Profile
-    from strapi_console.scan import scan_profiles
+    from strapi_console.fleet import scan_fleet
     from strapi_console.secrets import Credentials, SecretStore
 
     scheme = spec["scheme"]
-    store = SecretStore("memory")
-    profiles = []
+    entries, profiles = {}, []
     for i, port in enumerate(spec["ports"]):
         profile = Profile(f"s{i:04d}", f"{scheme}://127.0.0.1:{port}", ca_bundle=spec.get("ca"))
         profiles.append(profile)
-        store.set(profile.name, Credentials(kind=spec["kind"], access_token=spec["token"], email="bench@example.test",
-                                            refresh_cookie="bench" if spec["kind"] == "session" else None))
+        entries[profile.name] = Credentials(kind=spec["kind"], access_token=spec["token"], email="bench@example.test",
+                                            refresh_cookie="bench" if spec["kind"] == "session" else None).to_json()
+    keyring_file = Path(os.environ["XDG_STATE_HOME"]) / "bench-keyring.json"
+    keyring_file.parent.mkdir(parents=True, exist_ok=True)
+    keyring_file.write_text(json.dumps(entries))
+    os.environ.update(PYTHON_KEYRING_BACKEND="bench_keyring.ReplayKeyring", BENCH_KEYRING_FILE=str(keyring_file))
+    store = SecretStore("keyring")
 
     warm_started = time.perf_counter()
-    asyncio.run(scan_profiles(profiles[:1], store))
+    scan_fleet(profiles[:1], store)
     warm = time.perf_counter() - warm_started
     cpu_before = _cpu()
     started = time.perf_counter()
-    results = asyncio.run(scan_profiles(profiles, store))
+    results = scan_fleet(profiles, store, workers=spec.get("workers"))
     wall = time.perf_counter() - started
     cpu = _cpu() - cpu_before
     return {"wall": wall, "warm": warm, "cpu": cpu, "n": len(profiles),
@@ -596,7 +609,9 @@ def quiet_env() -> dict:
     home = Path(tempfile.mkdtemp(prefix="bench-fleet-home-"))
     return {**os.environ, "XDG_CONFIG_HOME": str(home / "config"), "XDG_DATA_HOME": str(home / "data"),
             "XDG_CACHE_HOME": str(home / "cache"), "XDG_STATE_HOME": str(home / "state"),
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+            # the benchmarks folder too: the workers' keyring backend (bench_keyring) is imported by name
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), str(ROOT / "benchmarks"),
+                                                        os.environ.get("PYTHONPATH")])),
             # GitHub's releases and OSV: refused at once, as offline, instead of waiting on this machine's
             # resolver for a name it cannot resolve (seconds, and varying: it would measure the resolver)
             "STRAPI_CONSOLE_GITHUB_API": "http://127.0.0.1:9", "STRAPI_CONSOLE_OSV_API": "http://127.0.0.1:9"}
@@ -627,6 +642,8 @@ def main() -> None:
     parser.add_argument("--compare", metavar="DIR", help="panels: also measure the console checked out in DIR "
                         "(e.g. an older commit), alternating with this one")
     parser.add_argument("--repeat", type=int, help="runs per figure (default 3, 1 with --quick)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker processes of the console's fleet scan (default: its own choice; 1: one process)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -636,7 +653,7 @@ def main() -> None:
     fleets = [int(n) for n in args.fleets.split(",")]
     if args.quick:
         fleets = [n for n in fleets if n <= 100]
-    repeat = 1 if args.quick else 3
+    repeat = args.repeat or (1 if args.quick else 3)
     recording = load_recording(args.recording)
     print(f"recorded scan of the demo Strapi: {recording['requests']} requests, {recording['findings']} checks, "
           f"{len(recording['answers'])} distinct answers", flush=True)
@@ -652,7 +669,8 @@ def main() -> None:
 
     env = quiet_env()
     servers = Servers(recording, str(certfile))
-    base = {"token": _fake_session_token(recording["token"]), "kind": recording["kind"]}
+    base = {"token": _fake_session_token(recording["token"]), "kind": recording["kind"],
+            **({"workers": args.workers} if args.workers is not None else {})}
     rows = []
     try:
         for series in ([] if args.panels_only else args.series.split(",")):
@@ -678,16 +696,19 @@ def main() -> None:
             one = None
             for n in [n for n in fleets if not tls or n <= args.https_max]:
                 ports = servers.start(n, args.delay, tls)
+                replay_cpu = servers.cpu()
                 r = run_child("scan", {**scheme_spec, "ports": ports}, env)
+                replay_cpu = servers.cpu() - replay_cpu  # the warm-up scan's share is small (one server)
                 servers.stop()
                 one = one or r["wall"]
                 rows.append((label, n, r, r["wall"] / one))
                 print(f"[{label}] {n:>5} at once: {r['wall']:6.2f} s ({r['wall'] / one:5.2f}x one), "
                       f"CPU {r['cpu'] / n * 1000:6.1f} ms/server, peak {r['rss_mb']:6.0f} MB, "
-                      f"{r['ok']}/{n} complete, {r['requests']:.0f} requests/scan"
+                      f"{r['ok']}/{n} complete, {r['requests']:.0f} requests/scan; CPU console {r['cpu']:.1f} s, "
+                      f"replay {replay_cpu:.1f} s"
                       + (f"; errors: {r['errors']}" if r["errors"] else ""), flush=True)
         if not args.no_panels:
-            measure_panels(servers, base, env, args.repeat or repeat, args.delay, args.profile, args.show_frames,
+            measure_panels(servers, base, env, repeat, args.delay, args.profile, args.show_frames,
                            args.compare)
     finally:
         servers.close()

@@ -482,11 +482,11 @@ class HttpSession:
     def _note_clock(self, date: str | None) -> None:
         if not date:
             return
-        try:
-            skew = email.utils.parsedate_to_datetime(date).timestamp() - time.time()
-        except (TypeError, ValueError, OverflowError, IndexError):
+        stamp = _date_stamp(date[:64])
+        if stamp is None:
             return
-        self.clock_skew = bounds.number(skew, -bounds.MAX_DURATION, bounds.MAX_DURATION, default=self.clock_skew)
+        self.clock_skew = bounds.number(stamp - time.time(), -bounds.MAX_DURATION, bounds.MAX_DURATION,
+                                        default=self.clock_skew)
 
     def url(self, path: str) -> str:
         return path if path.startswith(("http://", "https://")) else self.base_url + path
@@ -583,9 +583,22 @@ class HttpSession:
         return Response(method, str(request.url), r.status_code, r.headers, body, time.monotonic() - started)
 
 
+@functools.lru_cache(maxsize=8)
+def _date_stamp(date: str) -> float | None:
+    """A Date header as a POSIX time, None when unreadable. Cached: a server's Date changes once a second
+    while a scan reads dozens of answers a second from it (parsing each was a visible part of a request)."""
+    try:
+        return email.utils.parsedate_to_datetime(date).timestamp()
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None
+
+
+_BASE_HEADERS = httpx.Headers(BASE_HEADERS)  # normalised once; each request takes a copy (a list copy)
+
+
 def _headers(extra: dict[str, str] | None) -> httpx.Headers:
     """BASE_HEADERS with a request's own headers replacing any of the same name, whatever its case."""
-    headers = httpx.Headers(BASE_HEADERS)
+    headers = _BASE_HEADERS.copy()
     if extra:
         headers.update(extra)
     return headers

@@ -273,20 +273,25 @@ FLEET_CONCURRENCY = 64
 
 
 async def scan_profiles(profiles: list[Profile], store: SecretStore, *, sessions: Sessions | None = None,
-                        progress: Callable[[FleetProgress], None] | None = None, **kw) -> list[ServerResult]:
+                        progress: Callable[[FleetProgress], None] | None = None,
+                        each: Callable[[int, ServerResult], None] | None = None, **kw) -> list[ServerResult]:
     """Every profile scanned, FLEET_CONCURRENCY at a time; ``progress`` is called as each ends, and twice a
-    second between (so a server that hangs shows its growing time)."""
+    second between (so a server that hangs shows its growing time); ``each`` with a profile's position and
+    result as soon as it has one (a worker process sends it on)."""
     if sessions is None:
         async with Sessions(store, transport=kw.get("transport")) as own:
-            return await scan_profiles(profiles, store, sessions=own, progress=progress, **kw)
+            return await scan_profiles(profiles, store, sessions=own, progress=progress, each=each, **kw)
     state = FleetProgress(len(profiles))
     slots = asyncio.Semaphore(FLEET_CONCURRENCY)
 
-    async def one(profile: Profile) -> ServerResult:
+    async def one(position: int, profile: Profile) -> ServerResult:
         async with slots:
             state.running[profile.name] = time.monotonic()
             try:
-                return await scan_profile(profile, store, sessions=sessions, **kw)
+                result = await scan_profile(profile, store, sessions=sessions, **kw)
+                if each:
+                    each(position, result)
+                return result
             finally:
                 state.running.pop(profile.name, None)
                 state.done += 1
@@ -300,7 +305,7 @@ async def scan_profiles(profiles: list[Profile], store: SecretStore, *, sessions
 
     ticker = asyncio.ensure_future(tick()) if progress else None
     try:
-        return list(await asyncio.gather(*(one(p) for p in profiles)))
+        return list(await asyncio.gather(*(one(i, p) for i, p in enumerate(profiles))))
     finally:
         if ticker:
             ticker.cancel()

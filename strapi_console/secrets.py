@@ -238,6 +238,11 @@ class SecretStore:
                 raise SecretStoreError(f"The keyring could not {what} for '{profile}': {type(exc).__name__}.",
                                        hint=NO_KEYRING_HELP if what == "store the token" else None) from None
 
+    def holds_in_memory(self, profile: str) -> bool:
+        """Whether this process alone holds the profile's credentials (another process cannot read them)."""
+        with self._lock:
+            return profile in self._memory
+
     def get(self, profile: str) -> Credentials | None:
         with self._lock:
             if profile in self._memory:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import sys
 import time
@@ -43,7 +42,8 @@ class _ScanProgress:
 def cmd_scan(args) -> int:
     cfg = _load_config(args)
     from ..checks import REGISTRY
-    from ..scan import ScanLimits, scan_profiles
+    from ..fleet import scan_fleet
+    from ..scan import ScanLimits
 
     if args.all and args.names:
         raise ConfigError("Name profiles or pass --all, not both.")
@@ -71,9 +71,8 @@ def cmd_scan(args) -> int:
     limits = ScanLimits(requests=args.max_requests or defaults.requests, seconds=args.max_seconds or defaults.seconds)
     progress = _ScanProgress(sys.stderr) if len(profiles) > PROGRESS_FROM and sys.stderr.isatty() else None
     try:
-        results = asyncio.run(scan_profiles(profiles, store, check_ids=args.check, aggressive=args.aggressive,
-                                            advisory_max_age_days=cfg.advisory_max_age_days, limits=limits,
-                                            progress=progress))
+        results = scan_fleet(profiles, store, workers=args.workers, check_ids=args.check, aggressive=args.aggressive,
+                             advisory_max_age_days=cfg.advisory_max_age_days, limits=limits, progress=progress)
     finally:
         if progress:
             progress.close()
