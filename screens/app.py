@@ -20,6 +20,7 @@ from pathlib import Path
 from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding
+from textual.widget import AwaitMount
 from textual.command import SimpleCommand
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
@@ -297,10 +298,15 @@ class StrapiConsoleApp(App[int]):
     def switch_mode(self, mode: str):
         if self.current_mode and self.current_mode != "servers" and mode == "servers":
             self.last_panel = self.current_mode  # enter in the server list comes back here
-        if mode in PANEL_SCREENS and not self._panel_loaded(mode) and not isinstance(self.screen, PanelLoading):
+        if isinstance(self.screen, PanelLoading):
+            if self.screen.mode == mode:
+                return AwaitMount(self.screen, [])  # already on its way (as Textual answers for the current mode)
+            self.screen.leave()  # another panel asked for while this one loads: "loading…" goes first
+        if mode in PANEL_SCREENS and not self._panel_loaded(mode):
             key, title = PANELS[mode]  # not loaded yet: "loading…" at once, the panel once its module is
             module = f"{__package__}.{PANEL_SCREENS[mode][0]}"
-            return self.push_screen(PanelLoading(mode, module, f"{key} {title}"))
+            # held from this key on: what is typed next belongs to the panel, whenever its screens mount
+            return self.push_screen(PanelLoading(mode, module, f"{key} {title}", release=self.hold_keys()))
         return super().switch_mode(mode)
 
     def _panel_loaded(self, mode: str) -> bool:

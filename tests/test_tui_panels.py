@@ -151,6 +151,74 @@ async def test_a_panel_key_before_its_module_loaded_shows_loading_at_once_and_ke
         assert app.current_mode == "servers" and app.screen_stack == [app.screen]  # the loading frame is gone
 
 
+def _blocked_panel_imports(monkeypatch, fail: bool = False):
+    """Panel modules that load only when the returned event is set (or fail then), as in the first second."""
+    import importlib
+    import threading
+    import types
+
+    from screens import panel_loading
+
+    ready = threading.Event()
+
+    def slow_import(name):
+        assert ready.wait(10)
+        if fail:
+            raise ImportError(f"cannot import {name}")
+        return importlib.import_module(name)
+
+    monkeypatch.setattr(StrapiConsoleApp, "_preload_panels", lambda self: None)
+    monkeypatch.setattr(StrapiConsoleApp, "_panel_loaded", lambda self, mode: mode == "servers" or (ready.is_set() and not fail))
+    monkeypatch.setattr(panel_loading, "importlib", types.SimpleNamespace(import_module=slow_import))
+    return ready
+
+
+async def test_another_panel_or_the_server_list_asked_for_while_one_loads_leaves_no_loading_frame(monkeypatch):
+    """A slow start (the key hold has run out): `2`, then `3` while 2 loads, then `1`: the operator is on the
+    server list with nothing left beneath it, and when the modules arrive no panel pops up uninvited."""
+    from screens.panel_loading import PanelLoading
+
+    monkeypatch.setattr(app_mod, "KEY_HOLD_LIMIT", 0.1)
+    ready = _blocked_panel_imports(monkeypatch)
+    app = offline_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.1)
+        await pilot.press("2")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, PanelLoading) and app.screen.mode == "versions"
+        await pilot.press("3")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, PanelLoading) and app.screen.mode == "permissions"
+        assert sum(isinstance(s, PanelLoading) for s in app.screen_stack) == 1
+        await pilot.press("1")
+        await pilot.pause(0.3)
+        assert app.current_mode == "servers" and app.screen_stack == [app.screen]
+        assert not isinstance(app.screen, PanelLoading)
+        ready.set()
+        await pilot.pause(0.5)
+        assert app.current_mode == "servers" and app.screen_stack == [app.screen]
+
+
+async def test_a_panel_that_cannot_load_says_so_and_leaves_the_operator_where_they_were(monkeypatch):
+    from screens.panel_loading import PanelLoading
+
+    ready = _blocked_panel_imports(monkeypatch, fail=True)
+    app = offline_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.1)
+        await pilot.press("2")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, PanelLoading)
+        ready.set()
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if not isinstance(app.screen, PanelLoading):
+                break
+        assert app.current_mode == "servers" and app.screen_stack == [app.screen]
+        toasts = [n.message for n in app._notifications]
+        assert any("could not be opened" in t and "ImportError" in t for t in toasts), toasts
+
+
 async def test_panels_2_and_5_draw_their_frame_first_and_their_data_in_the_next(monkeypatch):
     """The frame a user sees first on `5` and `2` is the panel with "loading…", not a wait for the findings
     table or the advisory matching; the data is there a frame later."""
