@@ -32,6 +32,7 @@ import dataclasses
 import gc
 import multiprocessing
 import os
+import pickle
 import time
 from collections.abc import Callable
 from typing import Any
@@ -45,7 +46,9 @@ from .secrets import SecretStore
 # (2 shared CPUs) two processes were slower than one at 25 servers (2.6 s vs 1.5-1.8 s), even at 50, and
 # faster from 100 on.
 WORKERS_FROM = 48
+MAX_WORKERS = 32  # processes at most, whatever --workers asks: each costs 0.6-0.9 s of CPU and two descriptors
 HEARTBEAT = 0.5  # seconds between a worker's progress reports (it sends one even when nothing changed)
+STOP_GRACE = 5.0  # seconds a worker asked to stop (SIGTERM) has to end before it is killed
 SILENT_LIMIT = 120.0  # a worker that reports nothing for this long is stopped: its unfinished servers fail
 # The cyclic garbage collector's thresholds during a fleet scan. With the default (700, 10, 10), a scan of
 # 100 servers at once spent about 30% of its CPU in collections (5.7 s of 300 server scans, 20 ms a server,
@@ -128,6 +131,7 @@ def worker_count(profiles: list[Profile], store: SecretStore, requested: int | N
         if len(profiles) <= WORKERS_FROM:
             return 1
         requested = available_cpus()
+    requested = min(requested, MAX_WORKERS)
     if requested <= 1 or len(profiles) < 2 or why_one_process(profiles, store):
         return 1
     return len(shares(profiles, requested))
@@ -199,19 +203,18 @@ class _Pool:
         spec = {"mode": "memory" if self.store.memory_only else "keyring",
                 "allow_plaintext": self.store.allow_plaintext}
         try:
-            for share in self.split[1:]:
-                ours, theirs = ctx.Pipe(duplex=False)
-                process = ctx.Process(target=worker_main, name="strapi-console-scan", daemon=True,
-                                      args=(theirs, [self.profiles[i] for i in share], share, spec, self.kw))
-                process.start()
-                theirs.close()  # the worker's end: once it exits, reading ours says so (EOFError)
-                self.workers.append(_Worker(share, process, ours, time.monotonic()))
+            with _no_interrupt():  # a child started now inherits it: Ctrl-C before it is set up is no traceback
+                for share in self.split[1:]:
+                    ours, theirs = ctx.Pipe(duplex=False)
+                    process = ctx.Process(target=worker_main, name="strapi-console-scan", daemon=True,
+                                          args=(theirs, [self.profiles[i] for i in share], share, spec, self.kw))
+                    process.start()
+                    theirs.close()  # the worker's end: once it exits, reading ours says so (EOFError)
+                    self.workers.append(_Worker(share, process, ours, time.monotonic()))
             asyncio.run(self._main(self.split[0]))
         finally:
             for w in self.workers:
-                if w.process.is_alive():
-                    w.process.terminate()
-                w.process.join(5)
+                _stop(w.process)
                 w.conn.close()
         return self.results
 
@@ -249,7 +252,7 @@ class _Pool:
             for w in self.workers:
                 if not w.over and now - w.heard > SILENT_LIMIT:
                     w.failure = f"its worker process reported nothing for {SILENT_LIMIT:.0f} s and was stopped"
-                    w.process.terminate()
+                    await asyncio.to_thread(_stop, w.process)
                     self._end(w)
             self._show()
             await asyncio.sleep(HEARTBEAT)
@@ -298,6 +301,33 @@ class _Pool:
             self.progress(self.state)
 
 
+@contextlib.contextmanager
+def _no_interrupt():
+    """SIGINT ignored in this process for a moment (the main thread only: elsewhere there is nothing to do)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def _stop(process) -> None:
+    """A worker stopped gently first: SIGTERM lets it finish a keyring write in flight (a renewed session
+    half-written would sign the profile out), then SIGKILL if it has not ended within STOP_GRACE."""
+    if process.is_alive():
+        process.terminate()
+    process.join(STOP_GRACE)
+    if process.is_alive():
+        process.kill()
+        process.join(1)
+
+
 def _exit_reason(code: int | None) -> str:
     if code is not None and code < 0:
         import signal
@@ -328,7 +358,13 @@ def worker_main(conn, profiles: list[Profile], indices: list[int], store_spec: d
 
     # Ctrl-C reaches the whole process group: the parent says it once and stops the workers (SIGTERM)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def stopped(signum, frame) -> None:  # SIGTERM: unwind (asyncio.run waits for a keyring write in a thread)
+        raise SystemExit(f"stopped by the scan (signal {signum})")
+
+    signal.signal(signal.SIGTERM, stopped)
     try:
+        from .redact import redact_text
         from .scan import scan_profiles
 
         store = SecretStore(store_spec["mode"], allow_plaintext=store_spec["allow_plaintext"])
@@ -341,7 +377,12 @@ def worker_main(conn, profiles: list[Profile], indices: list[int], store_spec: d
                 conn.send(("progress", state.done, {n: now - s for n, s in state.running.items()}))
 
         def each(position: int, result) -> None:
-            conn.send(("result", indices[position], sealed(result)))
+            try:
+                message = ("result", indices[position], sealed(result))
+                conn.send(message)
+            except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:  # that server only
+                conn.send(("result", indices[position], lost(result.profile, redact_text(
+                    f"its result could not be sent from its worker process ({type(exc).__name__})"))))
 
         with fewer_collections():
             asyncio.run(scan_profiles(profiles, store, progress=progress, each=each, **kw))
@@ -368,6 +409,10 @@ def sealed(result):
     findings = [dataclasses.replace(f, title=redact_text(f.title), reason=text(f.reason),
                                     evidence=redact_data(f.evidence), fix=redact_data(f.fix) if f.fix else f.fix,
                                     plan=None) for f in result.findings]
-    info = dataclasses.replace(result.info, failure=None, error=text(result.info.error)) if result.info else None
+    info = dataclasses.replace(
+        result.info, failure=None, error=text(result.info.error), information=redact_data(result.info.information),
+        project_type=redact_data(result.info.project_type), health_header=text(result.info.health_header),
+        powered_by=text(result.info.powered_by), anonymous_version=text(result.info.anonymous_version),
+    ) if result.info else None
     return dataclasses.replace(result, findings=findings, info=info, error=text(result.error),
                                auth_error=text(result.auth_error), cut=text(result.cut))

@@ -160,6 +160,27 @@ def test_one_process_when_the_secrets_cannot_leave_it(monkeypatch):
     assert fleet.worker_count(many, memory, requested=4) == 1
     assert fleet.worker_count(many[:-1], SecretStore("memory")) == 1  # a small fleet: one process
     assert fleet.worker_count(many, SecretStore("memory"), requested=1) == 1
+    assert fleet.worker_count(many, SecretStore("memory"), requested=1000) <= fleet.MAX_WORKERS  # not 49 processes
+
+
+def _ignores_sigterm() -> None:
+    import signal
+    import time
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    time.sleep(60)
+
+
+def test_a_worker_that_does_not_end_when_asked_is_killed(monkeypatch):
+    """SIGTERM first (a worker finishes a keyring write in flight), SIGKILL when it has not ended in time."""
+    import multiprocessing
+
+    monkeypatch.setattr(fleet, "STOP_GRACE", 0.5)
+    process = multiprocessing.get_context("spawn").Process(target=_ignores_sigterm, daemon=True)
+    process.start()
+    time.sleep(1.0)  # its handler is set
+    fleet._stop(process)
+    assert not process.is_alive() and process.exitcode == -signal.SIGKILL
 
 
 def test_what_a_worker_sends_back_holds_no_secret():
@@ -169,9 +190,15 @@ def test_what_a_worker_sends_back_holds_no_secret():
     register_secret(secret)
     finding = Finding("X-1", "fail", "high", f"token {secret} seen", evidence={"note": f"said {secret}"},
                       reason=f"because {secret}", plan=object())
+    from strapi_console.client import ServerInfo
+
+    info = ServerInfo(reachable=True, error=f"e {secret}", information={"strapiVersion": f"5.0.0 {secret}"},
+                      project_type={"type": secret}, health_header=f"h {secret}", powered_by=f"Strapi {secret}",
+                      anonymous_version=f"5 {secret}")  # a hostile server echoing the bearer token back
     result = ServerResult(Profile("p", "https://p.example"), False, findings=[finding], error=f"boom {secret}",
-                          auth_error=f"auth {secret}", cut=f"cut {secret}")
+                          auth_error=f"auth {secret}", cut=f"cut {secret}", info=info)
     sent = fleet.sealed(result)
+    assert sent.info is not None and sent.info.reachable
     assert secret not in repr(dataclasses.asdict(dataclasses.replace(sent, findings=[])))
     assert all(secret not in repr(dataclasses.asdict(f)) for f in sent.findings)
     assert sent.findings[0].plan is None
