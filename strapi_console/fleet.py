@@ -145,7 +145,9 @@ def scan_fleet(profiles: list[Profile], store: SecretStore, *, workers: int | No
     for a synchronous caller (the CLI)."""
     from .scan import scan_profiles
 
-    count = 1 if kw.get("transport") is not None else worker_count(profiles, store, workers)
+    # a test transport or a caller's sessions (which hold credentials) never leave this process
+    stays = kw.get("transport") is not None or kw.get("sessions") is not None
+    count = 1 if stays else worker_count(profiles, store, workers)
     with fewer_collections():
         if count <= 1:
             return asyncio.run(scan_profiles(profiles, store, progress=progress, **kw))
