@@ -62,7 +62,10 @@ class Stream(httpcore.AsyncNetworkStream):
     async def aclose(self) -> None:
         self.writer.close()
         try:
-            await self.writer.wait_closed()
+            # shielded: every wait_closed() of a stream awaits one shared future, and a task cancelled while
+            # awaiting it cancels that future for all (a worker cancelled at shutdown while closing a pooled
+            # connection made the session's own close raise CancelledError)
+            await asyncio.shield(self.writer.wait_closed())
         except (OSError, ssl.SSLError):
             pass  # the connection is gone either way
 
