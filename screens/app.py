@@ -373,8 +373,6 @@ class StrapiConsoleApp(App[int]):
 
             for clash in keymap_clashes(self.config.keymap):
                 self.notify(clash, title="Key clash in [keymap]", severity="warning", timeout=15)
-        self.refresh_all()
-        self._warn_interrupted()
         if self.config.rescan_minutes:
             self.set_interval(self.config.rescan_minutes * 60, self.rescan_in_background)
 
@@ -385,9 +383,13 @@ class StrapiConsoleApp(App[int]):
                 self.refresh_profile(profile.name)
 
     def on_ready(self) -> None:
-        """The first frame is drawn: what the panels need loads now, not before it."""
+        """The first frame is drawn: the scans, the journal check and the panels' preload start now, not before
+        it (their threads import httpx, the checks and the journal, and under the GIL each import there
+        delayed the first frame)."""
         if not self._css_has_errors and self.screen.is_mounted:  # styled at start: coming back restyles nothing
             self.screen._css_update_count = self._css_update_count
+        self.refresh_all()
+        self._warn_interrupted()
         self._preload_panels()
 
     @work(thread=True, exit_on_error=False, name="panel preload")
