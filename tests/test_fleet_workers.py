@@ -300,3 +300,21 @@ def test_progress_counts_the_workers_servers_and_names_one_still_running_there(f
         there.release()
     runner.join(120)
     assert out and seen[-1][:2] == (2, 2) and all(total == 2 for _, total, _ in seen)
+
+
+def test_a_fleet_scan_given_the_callers_sessions_stays_in_this_process(monkeypatch):
+    """Sessions hold credentials: they are never pickled to a worker, whatever the fleet's size."""
+    from strapi_console import scan as scan_mod
+
+    many = [Profile(f"p{i}", f"http://127.0.0.1:{8000 + i}") for i in range(fleet.WORKERS_FROM + 1)]
+    monkeypatch.setattr(fleet, "available_cpus", lambda: 4)
+
+    def no_workers(*args, **kw):
+        raise AssertionError("workers started with the caller's sessions")
+
+    async def here(profiles, store, **kw):
+        return ["scanned here"] * len(profiles)
+
+    monkeypatch.setattr(fleet, "_Pool", no_workers)
+    monkeypatch.setattr(scan_mod, "scan_profiles", here)
+    assert fleet.scan_fleet(many, SecretStore("memory"), sessions=object()) == ["scanned here"] * len(many)

@@ -110,22 +110,10 @@ async def test_a_panel_key_before_its_module_loaded_shows_loading_at_once_and_ke
     """Pressed in the first second (the first scan's imports hold the import lock), `2` shows the panel's
     title and "loading…" at once instead of nothing for 150-450 ms; `/abc` typed while it loads still goes to
     the panel: its filter opens and gets `abc` (held, not lost on the loading frame)."""
-    import importlib
-    import threading
-    import types
-
-    from screens import panel_loading
     from screens.panel_loading import PanelLoading
     from screens.versions_panel import VersionsPanel
 
-    module_ready = threading.Event()
-    def slow_import(name):
-        assert module_ready.wait(10)
-        return importlib.import_module(name)
-
-    monkeypatch.setattr(StrapiConsoleApp, "_preload_panels", lambda self: None)
-    monkeypatch.setattr(StrapiConsoleApp, "_panel_loaded", lambda self, mode: mode == "servers" or module_ready.is_set())
-    monkeypatch.setattr(panel_loading, "importlib", types.SimpleNamespace(import_module=slow_import))
+    module_ready = _blocked_panel_imports(monkeypatch)
     app = offline_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.1)
