@@ -30,7 +30,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import httpx
 
-from . import __version__, bounds, netio
+from . import __version__, bounds, wire
 from .errors import (BadRequest, BudgetExhausted, ConfigError, FeatureAbsent, Forbidden, NotFound, NotJSON,
                      RateLimited, ServerFailure, SignedOut, StrapiError, TimedOut, TLSFailure, TooDeep, TooLarge,
                      UnexpectedShape, Unreachable)
@@ -456,7 +456,9 @@ class HttpSession:
         # and header merging, auth and redirect machinery the console does not use) cost as much CPU as the
         # rest of a request. Cookies are carried by hand; redirects are followed below.
         verify: Any = ssl_context(ca_bundle) if base_url.startswith("https") else _system_context()
-        self._transport = transport or netio.transport(verify=verify, http2=HTTP2)
+        self._transport = transport or wire.transport(verify=verify, http2=HTTP2)
+        # the console's own connections take a request as its parts (no httpx objects to build)
+        self._direct = self._transport if isinstance(self._transport, wire.Direct) else None
         self._timeout = timeout.as_dict()
         self._other: httpx.AsyncClient | None = None
         self._concurrency = concurrency
@@ -559,28 +561,42 @@ class HttpSession:
     async def _exchange(self, method, url, json_body, headers, params, started, slots: HostSlots) -> Response:
         """One request and its whole (size-bounded) answer."""
         content, headers = request_body(json_body, headers)
-        request = httpx.Request(method, url, params=params, content=content, headers=_headers(headers),
-                                extensions={"timeout": self._timeout})
-        r = await self._transport.handle_async_request(request)
-        try:
-            if r.extensions.get("http_version") == b"HTTP/2":
-                slots.widen(HTTP2_CONCURRENCY)
-            self._note_clock(r.headers.get("date"))
+        if self._direct is not None:
+            if params:
+                url = str(httpx.URL(url, params=params))
+            where, target = wire.split(url)
+            answer = await self._direct.exchange(method.encode("ascii"), where, target,
+                                                 _raw_headers(where.host_header, headers, content), content or b"",
+                                                 self._timeout, self.max_body)
+            status, chunks, version = answer.status, answer.chunks, answer.http_version
+            got = httpx.Headers(answer.headers)
+        else:
+            request = httpx.Request(method, url, params=params, content=content, headers=_headers(headers),
+                                    extensions={"timeout": self._timeout, "max_body": self.max_body})
+            url = str(request.url)
+            r = await self._transport.handle_async_request(request)
             chunks, size = [], 0
-            async for chunk in r.stream:  # the transport's stream: the body as sent (not decoded)
-                size += len(chunk)
-                if size > self.max_body:
-                    raise TooLarge(
-                        f"{method} {urlsplit(url).path} answered more than {self.max_body // (1024 * 1024)} MB; "
-                        "the console stopped reading.", hint="Is the URL pointing at a Strapi admin API?")
-                chunks.append(chunk)
-        finally:
-            await r.aclose()
+            try:
+                async for chunk in r.stream:  # the transport's stream: the body as sent (not decoded)
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size > self.max_body:
+                        break
+            finally:
+                await r.aclose()
+            status, got, version = r.status_code, r.headers, r.extensions.get("http_version")
+        if version == b"HTTP/2":
+            slots.widen(HTTP2_CONCURRENCY)
+        self._note_clock(got.get("date"))
+        if sum(len(chunk) for chunk in chunks) > self.max_body:
+            raise TooLarge(
+                f"{method} {urlsplit(url).path} answered more than {self.max_body // (1024 * 1024)} MB; "
+                "the console stopped reading.", hint="Is the URL pointing at a Strapi admin API?")
         body = b"".join(chunks)
-        encoding = r.headers.get("content-encoding", "")
+        encoding = got.get("content-encoding", "")
         if encoding and encoding != "identity":
             body = _decode(body, encoding, self.max_body)
-        return Response(method, str(request.url), r.status_code, r.headers, body, time.monotonic() - started)
+        return Response(method, url, status, got, body, time.monotonic() - started)
 
 
 @functools.lru_cache(maxsize=8)
@@ -594,6 +610,30 @@ def _date_stamp(date: str) -> float | None:
 
 
 _BASE_HEADERS = httpx.Headers(BASE_HEADERS)  # normalised once; each request takes a copy (a list copy)
+_BASE_RAW = [(name.encode("ascii"), value.encode("ascii")) for name, value in BASE_HEADERS.items()]
+
+
+def _raw_headers(host: bytes, extra: dict[str, str] | None, content: bytes | None) -> list[tuple[bytes, bytes]]:
+    """A request's header lines for the console's own transport, as httpx would send them: Host first, the
+    base headers with any a request gives itself replacing them whatever their case, Content-Length for a
+    body. Values are encoded as httpx encodes them (ASCII, else UTF-8); h11 refuses any with CR or LF."""
+    out = [(b"Host", host)]
+    if not extra:
+        out += _BASE_RAW
+    else:
+        given = {name.lower() for name in extra}
+        out += [pair for pair in _BASE_RAW if pair[0].decode().lower() not in given]
+        out += [(name.encode("ascii"), _header_value(value)) for name, value in extra.items()]
+    if content is not None:
+        out.append((b"Content-Length", str(len(content)).encode("ascii")))
+    return out
+
+
+def _header_value(value: str) -> bytes:
+    try:
+        return value.encode("ascii")
+    except UnicodeEncodeError:
+        return value.encode("utf-8")
 
 
 def _headers(extra: dict[str, str] | None) -> httpx.Headers:

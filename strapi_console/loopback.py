@@ -24,16 +24,18 @@ needs the name, and the name's certificate is what protects them.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
 
 import httpx
 
-from . import netio
+from . import wire
 from .config import ALLOW_HTTP_HINT, Profile
 from .errors import InsecureURLError
 
 
+@functools.lru_cache(maxsize=1024)
 def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         return ipaddress.ip_address(host.strip("[]"))
@@ -73,22 +75,11 @@ class LoopbackOnlyTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
-        if url.scheme != "http":
+        addresses = await checked(url.scheme, url.host, url.port)
+        if addresses is None:
             return await self.inner.handle_async_request(request)
-        literal = _address(url.host)
-        if literal is not None:
-            if not is_loopback_address(literal):
-                raise _refused(url.host, [str(literal)])
-            return await self.inner.handle_async_request(request)
-        try:
-            addresses = await resolve(url.host, url.port or 80)
-        except (socket.gaierror, UnicodeError) as exc:  # reported like any failed lookup
-            raise httpx.ConnectError(f"could not resolve {url.host}: {exc}", request=request) from exc
-        checked = [(a, _address(a)) for a in addresses]
-        if not checked or not all(ip is not None and is_loopback_address(ip) for _, ip in checked):
-            raise _refused(url.host, addresses)
         failure: httpx.ConnectError | None = None
-        for address, _ in checked:
+        for address in addresses:
             pinned = httpx.Request(request.method, url.copy_with(host=address), headers=request.headers,
                                    stream=request.stream, extensions=request.extensions)
             try:
@@ -105,9 +96,52 @@ class LoopbackOnlyTransport(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+class LoopbackOnlyPool(LoopbackOnlyTransport, wire.Direct):
+    """The same checks around the console's own connections, for requests the session sends as parts."""
+
+    inner: wire.Pool
+
+    async def exchange(self, method: bytes, where: wire.Origin, target: bytes, headers: wire.Headers, body: bytes,
+                       timeouts: dict, limit: int, connect_to: str | None = None) -> wire.Answer:
+        addresses = await checked(where.scheme, where.host, where.port)
+        if addresses is None:
+            return await self.inner.exchange(method, where, target, headers, body, timeouts, limit, connect_to)
+        failure: httpx.ConnectError | None = None
+        for address in addresses:
+            try:
+                return await self.inner.exchange(method, where, target, headers, body, timeouts, limit, address)
+            except httpx.ConnectError as exc:  # nothing was sent: the next checked address may answer
+                failure = exc
+        assert failure is not None
+        raise failure
+
+
+async def checked(scheme: str, host: str, port: int | None) -> list[str] | None:
+    """The addresses a plain-HTTP request to ``host`` may connect to, each checked to be loopback, in the
+    resolver's order; None when nothing needs pinning (HTTPS, or a loopback address given literally).
+    Raises InsecureURLError when any address is not loopback, httpx.ConnectError when the name does not
+    resolve."""
+    if scheme != "http":
+        return None
+    literal = _address(host)
+    if literal is not None:
+        if not is_loopback_address(literal):
+            raise _refused(host, [str(literal)])
+        return None
+    try:
+        addresses = await resolve(host, port or 80)
+    except (socket.gaierror, UnicodeError) as exc:  # reported like any failed lookup
+        raise httpx.ConnectError(f"could not resolve {host}: {exc}") from exc
+    if not addresses or not all((ip := _address(a)) is not None and is_loopback_address(ip) for a in addresses):
+        raise _refused(host, addresses)
+    return addresses
+
+
 def guard(profile: Profile, transport: httpx.AsyncBaseTransport | None, verify) -> httpx.AsyncBaseTransport | None:
     """The transport a profile's session must use: a plain-HTTP profile without ``allow_http`` gets its
     requests checked and pinned (around the given transport, or a default one); others are unchanged."""
     if profile.allow_http or not profile.is_plain_http:
         return transport
-    return LoopbackOnlyTransport(transport or netio.transport(verify=verify, http2=False))
+    if transport is None:
+        return LoopbackOnlyPool(wire.transport(verify=verify, http2=False))
+    return LoopbackOnlyTransport(transport)

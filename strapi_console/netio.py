@@ -1,12 +1,11 @@
-"""The network under the HTTP layer: httpcore's connections on asyncio's own streams.
+"""An HTTP/2 connection's network stream: httpcore's HTTP/2 connection on asyncio's own streams.
 
-httpcore reaches sockets through a "network backend"; its default goes through anyio, whose per-call
-cancel scopes and per-call attribute tables cost about as much CPU as the HTTP parsing itself (a fleet
-scan sends tens of thousands of requests). The console runs on asyncio only, so this backend uses
-asyncio's streams directly: a read or a write is one await, bounded by ``asyncio.timeout``. Errors are
-httpcore's own types raised from the OS or TLS error (``from``), as the anyio backend does, so httpx
-maps them the same way and :func:`strapi_console.http.map_transport_error` still finds the cause
-(refused, unresolvable, certificate) in the chain.
+A server that chooses HTTP/2 is served by httpcore's HTTP/2 connection (``strapi_console/wire.py`` hands
+the TLS connection over once ALPN says ``h2``). httpcore reaches the socket through this stream instead
+of its anyio one, whose per-call cancel scopes cost about as much CPU as the parsing: a read or a write
+is one await, bounded by ``asyncio.timeout``. Errors are httpcore's own types raised from the OS or TLS
+error (``from``), so the cause (reset, certificate) stays in the chain for
+:func:`strapi_console.http.map_transport_error`.
 """
 
 from __future__ import annotations
@@ -18,11 +17,6 @@ import ssl
 import typing
 
 import httpcore
-import httpx
-
-SOCKET_OPTION = typing.Union[tuple[int, int, int], tuple[int, int, typing.Union[bytes, bytearray]],
-                             tuple[int, int, None, int]]
-
 
 def _readable(sock: socket.socket | None) -> bool:
     """True when an idle connection has something to read: the server closed it, or sent junk."""
@@ -94,48 +88,3 @@ class Stream(httpcore.AsyncNetworkStream):
         if info == "socket":
             return self.writer.get_extra_info("socket")
         return None
-
-
-class Backend(httpcore.AsyncNetworkBackend):
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                          socket_options: typing.Iterable[SOCKET_OPTION] | None = None) -> Stream:
-        try:
-            async with asyncio.timeout(timeout):
-                reader, writer = await asyncio.open_connection(
-                    host, port, local_addr=(local_address, 0) if local_address else None, limit=2 ** 20)
-        except TimeoutError as exc:
-            raise httpcore.ConnectTimeout(str(exc)) from exc
-        except (OSError, ssl.SSLError) as exc:
-            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
-        sock = writer.get_extra_info("socket")
-        if sock is not None:
-            for option in socket_options or ():
-                sock.setsockopt(*option)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return Stream(reader, writer)
-
-    async def connect_unix_socket(self, path: str, timeout: float | None = None,
-                                  socket_options: typing.Iterable[SOCKET_OPTION] | None = None) -> Stream:
-        try:
-            async with asyncio.timeout(timeout):
-                reader, writer = await asyncio.open_unix_connection(path)
-        except TimeoutError as exc:
-            raise httpcore.ConnectTimeout(str(exc)) from exc
-        except OSError as exc:
-            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
-        return Stream(reader, writer)
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
-
-
-def transport(*, verify: ssl.SSLContext, http2: bool) -> httpx.AsyncHTTPTransport:
-    """httpx's transport with its connection pool on this backend (the pool's other settings as httpx sets
-    them by default)."""
-    out = httpx.AsyncHTTPTransport(verify=verify, http2=http2, trust_env=False)
-    limits = httpx.Limits()
-    out._pool = httpcore.AsyncConnectionPool(  # noqa: SLF001 - httpx offers no other way to name a backend
-        ssl_context=verify, max_connections=limits.max_connections,
-        max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
-        http1=True, http2=http2, network_backend=Backend())
-    return out

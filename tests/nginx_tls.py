@@ -2,7 +2,7 @@
 
 One server block per situation, each on its own loopback port, all proxying to the same Strapi:
 certificates trusted, expired, for another host, from an unknown CA, or missing their intermediate;
-a hardened proxy, a leaky web root, and the bad inputs (duplicated and malformed headers, a redirect
+a hardened proxy, one offering HTTP/2, a leaky web root, and the bad inputs (duplicated and malformed headers, a redirect
 loop, a dead upstream answering 502, a firewall refusing the console's user agent).
 """
 
@@ -91,6 +91,7 @@ def start_nginx(workdir: Path, upstream: str, leaky_root: Path | None = None) ->
         "wronghost": ca.issue_cert("cms.other.example"),
         "untrusted": other_ca.issue_cert("localhost", "127.0.0.1"),
         "hardened": ca.issue_cert("localhost", "127.0.0.1"),
+        "h2": ca.issue_cert("localhost", "127.0.0.1"),  # as "good", offering HTTP/2 (ALPN h2)
         "leaky": ca.issue_cert("localhost", "127.0.0.1"),
         "halfchain": intermediate.issue_cert("localhost", "127.0.0.1"),
         **{kind: ca.issue_cert("localhost", "127.0.0.1") for kind in BAD_BLOCKS},
@@ -123,7 +124,7 @@ def start_nginx(workdir: Path, upstream: str, leaky_root: Path | None = None) ->
         }}"""
         servers.append(f"""
     server {{
-        listen 127.0.0.1:{port} ssl;
+        listen 127.0.0.1:{port} ssl{" http2" if kind == "h2" else ""};
         server_name localhost;
         ssl_certificate {chain};
         ssl_certificate_key {key};

@@ -39,6 +39,43 @@ async def test_trusted_through_the_profile_ca_bundle(nginx, strapi5):
     assert info["strapiVersion"] == "5.54.0"
 
 
+async def test_http2_when_the_server_offers_it_one_connection_for_many_requests(nginx, strapi5):
+    """nginx offering HTTP/2 gets every request of a session on one connection, many at a time (the per-server
+    cap widened); the same nginx without it gets HTTP/1.1 connections and 6 at a time. Both read the same."""
+    import asyncio
+
+    from strapi_console.http import HTTP2_CONCURRENCY, host_slots
+
+    email, password = await _admin(strapi5)
+    seen = {}
+    for kind in ("h2", "good"):
+        async with StrapiClient(Profile(kind, nginx.url(kind), ca_bundle=str(nginx.ca_pem))) as client:
+            await client.login(email, password)
+            answers = await asyncio.gather(*(client.information() for _ in range(40)))
+            pool = client.http._transport
+            seen[kind] = (answers[0]["strapiVersion"], len(pool._h2), sum(map(len, pool._idle.values())),
+                          host_slots(("https", "localhost", nginx.ports[kind]), 6).limit)
+    assert {a for a in seen.values() if a[0] != "5.54.0"} == set()
+    assert seen["h2"][1:] == (1, 0, HTTP2_CONCURRENCY)  # one HTTP/2 connection, no HTTP/1.1 ones
+    assert seen["good"][1] == 0 and 1 <= seen["good"][2] <= 6 and seen["good"][3] == 6
+
+
+def test_a_scan_over_http2_reads_as_one_over_http1(nginx, tmp_path):
+    """The whole scan through nginx with and without HTTP/2: every check says the same."""
+    import subprocess
+
+    env = cli_env(tmp_path)
+    for kind in ("good", "h2"):
+        subprocess.run([*console_cmd(), "profile", "add", kind, "--url", nginx.url(kind), "--ca-bundle",
+                        str(nginx.ca_pem)], env=env, check=True, capture_output=True)
+    out = subprocess.run([*console_cmd(), "scan", "good", "h2", "--format", "json"], env=env,
+                         capture_output=True, text=True)
+    good, h2 = json.loads(out.stdout)["servers"]
+    statuses = lambda server: {f["check_id"]: f["status"] for f in server["findings"]}  # noqa: E731
+    assert not h2.get("error") and not h2.get("incomplete") and len(statuses(h2)) >= 80
+    assert statuses(h2) == statuses(good)
+
+
 async def _admin(target):
     import asyncio
 

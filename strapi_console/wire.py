@@ -1,0 +1,517 @@
+"""The console's HTTP connections: HTTP/1.1 on asyncio protocols with h11 reading every answer, and
+HTTP/2 through httpcore's connection when TLS negotiates it.
+
+Why not httpcore's connection pool: a fleet scan sends tens of thousands of small requests, and the
+pool's bookkeeping (every connection's state walked several times per request, anyio locks and
+semaphores, a network stream of awaited reads under every response) cost more CPU than parsing the
+answers. Here a connection is an :class:`asyncio.Protocol`: bytes arrive in ``data_received``, go
+straight into h11 (the same strict parser httpcore uses, so a hostile answer is refused the same way),
+and one future per request wakes its caller when the answer is complete.
+
+What it keeps of an HTTP client's duties:
+
+- **Bounds**: an answer's status line and headers at most 64 KB (h11's own bound holds only for a head
+  that arrives in parts); a body is read at most to
+  the request's ``max_body`` extension (plus one byte, so the caller sees it is over), then the
+  connection is dropped. A read that waits longer than the ``read`` timeout between two arrivals fails.
+- **Reuse**: a connection goes back to its server's idle list only when h11 says both sides finished
+  the exchange cleanly (no ``Connection: close``, no cancelled or failed request); an idle connection
+  the server closed is never reused, one idle longer than ``keepalive_expiry`` is closed. A GET that
+  fails on a reused connection before any answer arrived (the server closed it as it was picked) is
+  sent once more on a new connection, as browsers do.
+- **HTTP/2**: over TLS the connection offers ``h2`` by ALPN when the ``h2`` package is installed; a
+  server that picks it gets one shared connection (httpcore's HTTP/2 connection on an asyncio stream),
+  and its responses say ``HTTP/2`` so the session widens the per-host cap.
+- **Errors** are httpx's own types raised ``from`` the OS, TLS or parser error, so
+  :func:`strapi_console.http.map_transport_error` reads them as it reads httpx's.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import functools
+import socket
+import ssl
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import h11
+import httpcore
+import httpx
+
+from . import netio
+
+DEFAULT_BODY_LIMIT = 64 * 1024 * 1024  # when a request names no max_body (the odd upload's answer)
+KEEPALIVE_EXPIRY = 5.0
+MAX_IDLE = 16  # idle connections kept per server
+MAX_HEAD = 64 * 1024  # an answer's status line and headers, at most (h11 bounds only a head that arrives in parts)
+Key = tuple[str, str, int]
+Headers = list[tuple[bytes, bytes]]
+
+
+class Origin(NamedTuple):
+    """Where a request goes: scheme, host (as connected to: IDNA, no brackets), port, and the Host header."""
+    scheme: str
+    host: str
+    port: int
+    host_header: bytes
+
+
+@functools.lru_cache(maxsize=4096)
+def origin(prefix: str) -> Origin:
+    """The origin of ``scheme://host[:port]`` as httpx reads it (IDNA, default ports, brackets)."""
+    url = httpx.URL(prefix)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    host = url.raw_host.decode("ascii")
+    return Origin(url.scheme, host, port, url.netloc)
+
+
+@functools.lru_cache(maxsize=1024)
+def target(rest: str) -> bytes:
+    """A path and query (what follows the origin in a URL) as the request target, encoded as httpx encodes it.
+    Cached: a fleet scan sends the same few dozen paths to every server."""
+    return httpx.URL("http://h" + rest).raw_path
+
+
+def split(url: str) -> tuple[Origin, bytes]:
+    """An absolute http(s) URL as its origin and request target."""
+    cut = url.find("/", url.find("//") + 2)
+    if cut < 0:
+        return origin(url), b"/"
+    return origin(url[:cut]), target(url[cut:])
+
+
+@dataclass(slots=True)
+class Answer:
+    """A whole answer (its body at most one chunk over the request's limit)."""
+    status: int
+    headers: Headers
+    chunks: list[bytes]
+    http_version: bytes
+    reason: bytes = b""
+
+
+class Direct(abc.ABC):
+    """A transport that takes a request as its parts (what the session already has at hand) instead of as
+    httpx objects, whose construction cost as much CPU as the exchange itself. The headers must name the
+    Host; ``connect_to`` is an address to connect to instead of the host (a checked loopback address)."""
+
+    @abc.abstractmethod
+    async def exchange(self, method: bytes, where: Origin, target: bytes, headers: Headers, body: bytes,
+                       timeouts: dict, limit: int, connect_to: str | None = None) -> Answer:
+        """The server's whole answer to one request."""
+
+
+class _Exchange:
+    """One request's answer as it arrives on an HTTP/1.1 connection."""
+
+    __slots__ = ("future", "status", "reason", "headers", "chunks", "size", "limit", "started", "head")
+
+    def __init__(self, future: asyncio.Future, limit: int) -> None:
+        self.future, self.limit = future, limit
+        self.status, self.reason, self.headers = 0, b"", []
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.started = False  # any byte of the answer seen
+        self.head = 0  # bytes received before the head was read whole
+
+
+class H1(asyncio.Protocol):
+    """One HTTP/1.1 connection. At most one request at a time (no pipelining)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, alpn: bool) -> None:
+        self.loop = loop
+        self.alpn = alpn
+        self.h11 = h11.Connection(h11.CLIENT)
+        self.transport: asyncio.Transport | None = None
+        self.exchange: _Exchange | None = None
+        self.closed = False
+        self.used = 0  # requests sent on this connection
+        self.heard = False  # whether any byte of the last request's answer arrived
+        self.idle_since = 0.0
+        self.h2: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        self.last_read = 0.0
+        self._paused = False
+        self._drained: asyncio.Future | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._read_timeout: float | None = None
+
+    # --- asyncio's side ----------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        ssl_object = transport.get_extra_info("ssl_object")
+        if self.alpn and ssl_object is not None and ssl_object.selected_alpn_protocol() == "h2":
+            # the server speaks HTTP/2 here: hand the connection to an asyncio stream for httpcore's h2
+            reader = asyncio.StreamReader(limit=2 ** 20, loop=self.loop)
+            protocol = asyncio.StreamReaderProtocol(reader, loop=self.loop)
+            transport.set_protocol(protocol)
+            protocol.connection_made(transport)
+            self.h2 = (reader, asyncio.StreamWriter(transport, protocol, reader, self.loop))  # type: ignore[arg-type]
+            return
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:
+                pass
+
+    def data_received(self, data: bytes) -> None:
+        self.last_read = self.loop.time()
+        if self.exchange is None:  # bytes nobody asked for: this connection is not fit for another request
+            self._drop()
+            return
+        exchange = self.exchange
+        exchange.started = True
+        self.h11.receive_data(data)
+        self._pump()
+        if not exchange.status and not exchange.future.done():
+            exchange.head += len(data)
+            if exchange.head > MAX_HEAD:
+                self._fail(httpx.RemoteProtocolError(f"the answer's headers are over {MAX_HEAD // 1024} KB"))
+
+    def eof_received(self) -> bool:
+        if self.exchange is not None:
+            self.h11.receive_data(b"")
+            self._pump()
+        self.closed = True
+        return False  # close the transport
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self._stop_timer()
+        if self._drained is not None and not self._drained.done():
+            self._drained.set_exception(httpx.WriteError("the connection was closed while sending"))
+        self._fail(httpx.RemoteProtocolError("Server disconnected without sending a complete response.")
+                   if exc is None else _read_error(exc))
+
+    def pause_writing(self) -> None:
+        self._paused = True
+
+    def resume_writing(self) -> None:
+        self._paused = False
+        if self._drained is not None and not self._drained.done():
+            self._drained.set_result(None)
+
+    # --- the console's side --------------------------------------------------------------------------
+
+    def reusable(self, now: float) -> bool:
+        return (not self.closed and self.h2 is None and self.transport is not None and not self.transport.is_closing()
+                and self.h11.our_state is h11.IDLE and now - self.idle_since < KEEPALIVE_EXPIRY)
+
+    async def request(self, method: bytes, target: bytes, headers: list[tuple[bytes, bytes]], body: bytes,
+                      timeouts: dict, limit: int) -> _Exchange:
+        try:
+            data = self.h11.send(h11.Request(method=method, target=target, headers=headers))
+            if body:
+                data += self.h11.send(h11.Data(data=body))
+            data += self.h11.send(h11.EndOfMessage())
+        except h11.LocalProtocolError as exc:
+            self._drop()
+            raise httpx.LocalProtocolError(str(exc)) from exc
+        exchange = self.exchange = _Exchange(self.loop.create_future(), limit)
+        self.used += 1
+        try:
+            self.transport.write(data)  # type: ignore[union-attr]
+            if self._paused:
+                await self._drain(timeouts.get("write"))
+            self._arm(timeouts.get("read"))
+            return await exchange.future
+        except BaseException:
+            self._drop()  # cancelled or failed half-way: the connection's state is unknown
+            raise
+        finally:
+            self._stop_timer()
+            self.heard = exchange.started
+            self.exchange = None
+
+    def finish(self) -> bool:
+        """After an answer was read whole: ready the connection for the next request; False when it cannot
+        be (the server or h11 said close)."""
+        if (self.closed or self.h11.our_state is not h11.DONE or self.h11.their_state is not h11.DONE
+                or self.h11.trailing_data[0]):  # bytes after the answer: the next one would be read out of step
+            self._drop()
+            return False
+        try:
+            self.h11.start_next_cycle()
+        except h11.LocalProtocolError:
+            self._drop()
+            return False
+        self.idle_since = self.loop.time()
+        return True
+
+    def close(self) -> None:
+        self._drop()
+
+    # --- inside ------------------------------------------------------------------------------------
+
+    def _pump(self) -> None:
+        exchange = self.exchange
+        while exchange is not None and not exchange.future.done():
+            try:
+                event = self.h11.next_event()
+            except h11.RemoteProtocolError as exc:
+                self._fail(httpx.RemoteProtocolError(str(exc)), exc)
+                return
+            kind = type(event)
+            if event is h11.NEED_DATA or event is h11.PAUSED:
+                return
+            if kind is h11.Data:
+                exchange.size += len(event.data)
+                exchange.chunks.append(event.data)
+                if exchange.size > exchange.limit:  # the caller sees it is over; the rest is never read
+                    self._drop()
+                    exchange.future.set_result(exchange)
+                    return
+            elif kind is h11.Response:
+                if sum(len(name) + len(value) + 4 for name, value in event.headers) > MAX_HEAD:
+                    self._fail(httpx.RemoteProtocolError(f"the answer's headers are over {MAX_HEAD // 1024} KB"))
+                    return
+                exchange.status, exchange.reason, exchange.headers = event.status_code, event.reason, event.headers
+            elif kind is h11.EndOfMessage:
+                exchange.future.set_result(exchange)
+                return
+            elif kind is h11.ConnectionClosed:
+                self._fail(httpx.RemoteProtocolError("Server disconnected without sending a complete response."))
+                return
+            # h11.InformationalResponse (1xx): skipped, the final answer follows
+
+    def _fail(self, error: Exception, cause: BaseException | None = None) -> None:
+        exchange = self.exchange
+        if exchange is not None and not exchange.future.done():
+            if cause is not None:
+                error.__cause__ = cause
+            exchange.future.set_exception(error)
+        self._drop()
+
+    def _drop(self) -> None:
+        self.closed = True
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.close()
+
+    async def _drain(self, timeout: float | None) -> None:
+        self._drained = self.loop.create_future()
+        try:
+            async with asyncio.timeout(timeout):
+                await self._drained
+        except TimeoutError as exc:
+            raise httpx.WriteTimeout("the server did not take the request in time") from exc
+        finally:
+            self._drained = None
+
+    def _arm(self, timeout: float | None) -> None:
+        """The read timeout: the answer must keep arriving, at most ``timeout`` seconds between two reads.
+        One timer per request, moved on only when it fires early (not at every read)."""
+        if timeout is None:
+            return
+        self._read_timeout = timeout
+        self.last_read = self.loop.time()
+        self._timer = self.loop.call_at(self.last_read + timeout, self._check_read)
+
+    def _check_read(self) -> None:
+        self._timer = None
+        if self.exchange is None or self._read_timeout is None:
+            return
+        due = self.last_read + self._read_timeout
+        if self.loop.time() < due:
+            self._timer = self.loop.call_at(due, self._check_read)
+            return
+        self._fail(httpx.ReadTimeout("the server stopped sending its answer"))
+
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+
+def _read_error(exc: BaseException) -> httpx.TransportError:
+    error = httpx.ReadError(str(exc) or type(exc).__name__)
+    error.__cause__ = exc
+    return error
+
+
+class _Body(httpx.AsyncByteStream):
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = chunks
+
+    async def __aiter__(self):
+        for chunk in self.chunks:
+            yield chunk
+
+
+class _mapped:
+    """httpcore's exceptions as httpx's of the same name (httpx maps them so too), cause kept."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        if exc is None or not type(exc).__module__.startswith("httpcore"):
+            return False
+        mapped = getattr(httpx, type(exc).__name__, httpx.TransportError)
+        raise mapped(str(exc)) from exc
+
+
+class Pool(httpx.AsyncBaseTransport, Direct):
+    """The connections of one session (one profile), kept per server (scheme, host, port)."""
+
+    def __init__(self, *, verify: ssl.SSLContext, http2: bool) -> None:
+        self.verify = verify
+        self.http2 = http2
+        self._idle: dict[Key, list[H1]] = {}
+        self._busy: set[H1] = set()
+        self._h2: dict[Key, httpcore.AsyncHTTP2Connection] = {}
+        self._alpn: dict[Key, str] = {}  # what an HTTPS server chose the first time
+        self._deciding: dict[Key, asyncio.Future] = {}
+        self._closed = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """httpx's way in (the session's odd request through an httpx client, a wrapping transport)."""
+        url = request.url
+        port = url.port or (443 if url.scheme == "https" else 80)
+        where = Origin(url.scheme, url.raw_host.decode("ascii"), port, url.netloc)
+        answer = await self.exchange(request.method.encode("ascii"), where, url.raw_path, request.headers.raw,
+                                     await request.aread(), request.extensions.get("timeout") or {},
+                                     request.extensions.get("max_body", DEFAULT_BODY_LIMIT))
+        return httpx.Response(answer.status, headers=answer.headers, stream=_Body(answer.chunks),
+                              extensions={"http_version": answer.http_version, "reason_phrase": answer.reason})
+
+    async def exchange(self, method: bytes, where: Origin, target: bytes, headers: Headers, body: bytes,
+                       timeouts: dict, limit: int, connect_to: str | None = None) -> Answer:
+        key = (where.scheme, connect_to or where.host, where.port)
+        if where.scheme == "https" and self.http2:
+            h2 = await self._h2_for(key, where, timeouts)
+            if h2 is not None:
+                return await self._send_h2(h2, method, where, target, headers, body, timeouts, limit)
+        for attempt in range(2):
+            connection, reused = await self._h1_for(key, where, timeouts)
+            if connection is None:  # the server chose HTTP/2 on this new connection
+                return await self._send_h2(self._h2[key], method, where, target, headers, body, timeouts, limit)
+            self._busy.add(connection)
+            try:
+                exchange = await connection.request(method, target, headers, body, timeouts, limit)
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+                if reused and attempt == 0 and not connection.heard and method in (b"GET", b"HEAD"):
+                    continue  # the server closed an idle connection just as it was picked: once more, anew
+                raise
+            finally:
+                self._busy.discard(connection)
+            if connection.finish() and not self._closed:
+                idle = self._idle.setdefault(key, [])
+                if len(idle) < MAX_IDLE:
+                    idle.append(connection)
+                else:
+                    connection.close()
+            return Answer(exchange.status, exchange.headers, exchange.chunks, b"HTTP/1.1", exchange.reason)
+        raise AssertionError("unreachable")
+
+    async def aclose(self) -> None:
+        self._closed = True
+        for idle in self._idle.values():
+            for connection in idle:
+                connection.close()
+        self._idle.clear()
+        for connection in list(self._busy):
+            connection.close()
+        h2, self._h2 = list(self._h2.values()), {}
+        for connection in h2:
+            with _mapped():
+                await connection.aclose()
+
+    # --- HTTP/1.1 ----------------------------------------------------------------------------------
+
+    async def _h1_for(self, key: Key, where: Origin, timeouts: dict) -> tuple[H1 | None, bool]:
+        idle = self._idle.get(key)
+        if idle:
+            now = asyncio.get_running_loop().time()
+            while idle:
+                connection = idle.pop()
+                if connection.reusable(now):
+                    return connection, True
+                connection.close()
+        connection = await self._connect(key, where, timeouts)
+        if connection.h2 is not None:
+            return None, False
+        return connection, False
+
+    async def _connect(self, key: Key, where: Origin, timeouts: dict) -> H1:
+        scheme, address, port = key
+        loop = asyncio.get_running_loop()
+        tls = scheme == "https"
+        if tls:
+            self.verify.set_alpn_protocols(["http/1.1", "h2"] if self.http2 else ["http/1.1"])
+        try:
+            async with asyncio.timeout(timeouts.get("connect")):
+                _, protocol = await loop.create_connection(
+                    lambda: H1(loop, tls and self.http2), address, port, ssl=self.verify if tls else None,
+                    server_hostname=where.host if tls else None)
+        except TimeoutError as exc:
+            raise httpx.ConnectTimeout(f"no connection to {address}:{port} in time") from exc
+        except (OSError, ssl.SSLError) as exc:
+            raise httpx.ConnectError(str(exc) or type(exc).__name__) from exc
+        if tls:
+            self._alpn[key] = "h2" if protocol.h2 is not None else "http/1.1"
+            if protocol.h2 is not None:
+                reader, writer = protocol.h2
+                self._h2[key] = httpcore.AsyncHTTP2Connection(
+                    origin=httpcore.Origin(b"https", where.host.encode("ascii"), port),
+                    stream=netio.Stream(reader, writer), keepalive_expiry=KEEPALIVE_EXPIRY)
+        return protocol
+
+    # --- HTTP/2 ------------------------------------------------------------------------------------
+
+    async def _h2_for(self, key: Key, where: Origin, timeouts: dict) -> httpcore.AsyncHTTP2Connection | None:
+        """The server's HTTP/2 connection, when it chose HTTP/2; None when it speaks HTTP/1.1. While the
+        first connection to a server is being made, the others wait for what the server chooses."""
+        while True:
+            connection = self._h2.get(key)
+            if connection is not None:
+                if connection.is_available() and not connection.has_expired():
+                    return connection
+                del self._h2[key]
+                self._alpn.pop(key, None)
+                with _mapped():
+                    await connection.aclose()
+            if self._alpn.get(key) == "http/1.1":
+                return None
+            deciding = self._deciding.get(key)
+            if deciding is None:
+                break
+            await asyncio.shield(deciding)
+        # the first connection to this server (or a new one after the last HTTP/2 connection ended)
+        deciding = self._deciding[key] = asyncio.get_running_loop().create_future()
+        try:
+            connection = await self._connect(key, where, timeouts)
+        finally:
+            del self._deciding[key]
+            deciding.set_result(None)
+        if connection.h2 is not None:
+            return self._h2[key]
+        if not connection.closed:  # a new HTTP/1.1 connection: the next request takes it
+            connection.idle_since = asyncio.get_running_loop().time()
+            self._idle.setdefault(key, []).append(connection)
+        return None
+
+    async def _send_h2(self, connection: httpcore.AsyncHTTP2Connection, method: bytes, where: Origin,
+                       target: bytes, headers: Headers, body: bytes, timeouts: dict, limit: int) -> Answer:
+        request = httpcore.Request(method, httpcore.URL(scheme=b"https", host=where.host.encode("ascii"),
+                                                        port=where.port, target=target),
+                                   headers=headers, content=body or None, extensions={"timeout": timeouts})
+        chunks: list[bytes] = []
+        size = 0
+        with _mapped():
+            response = await connection.handle_async_request(request)
+            try:
+                async for chunk in response.stream:  # type: ignore[union-attr]
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size > limit:  # the caller sees it is over; the rest is never read
+                        break
+            finally:
+                await response.aclose()
+        return Answer(response.status, response.headers, chunks, b"HTTP/2")
+
+
+def transport(*, verify: ssl.SSLContext, http2: bool) -> Pool:
+    return Pool(verify=verify, http2=http2)
