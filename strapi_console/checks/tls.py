@@ -6,6 +6,7 @@ what it cannot test is reported as `skip` with the reason, never guessed.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import re
 import shutil
@@ -36,25 +37,47 @@ def _target(ctx: ScanContext) -> tuple[str, int] | None:
     return None
 
 
-def _context(cafile: str | None, verify: bool, hostname: bool = True) -> ssl.SSLContext:
-    if not verify:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        return ctx
-    ctx = ssl.create_default_context(cafile=os.path.expanduser(cafile) if cafile else None)
+# Handshake contexts are built once per process and never changed afterwards (they are shared by the
+# handshake threads): loading a CA file costs a millisecond or more, a scan makes several handshakes per server.
+@functools.lru_cache(maxsize=1)
+def _unverified_context() -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+@functools.lru_cache(maxsize=16)
+def _verified_context(cafile: str | None, mtime_ns: int, size: int, hostname: bool) -> ssl.SSLContext:
+    """Keyed by the bundle's path, mtime and size: an edited bundle gets a fresh context."""
+    ctx = ssl.create_default_context(cafile=cafile)
     ctx.check_hostname = hostname
     return ctx
 
 
-def _handshake(host: str, port: int, ctx: ssl.SSLContext) -> dict:
+def _context(cafile: str | None, verify: bool, hostname: bool = True) -> ssl.SSLContext:
+    """The shared context for these settings. Raises OSError when the CA bundle cannot be read."""
+    if not verify:
+        return _unverified_context()
+    if not cafile:
+        return _verified_context(None, 0, 0, hostname)
+    path = os.path.expanduser(cafile)
+    stat = os.stat(path)
+    return _verified_context(path, stat.st_mtime_ns, stat.st_size, hostname)
+
+
+def _handshake(host: str, port: int, ctx: ssl.SSLContext, chain: bool = False) -> dict:
     with socket.create_connection((host, port), timeout=TIMEOUT) as sock:
         with ctx.wrap_socket(sock, server_hostname=host) as tls:
-            return {"version": tls.version(), "cipher": tls.cipher(), "der": tls.getpeercert(binary_form=True)}
+            out = {"version": tls.version(), "cipher": tls.cipher(), "der": tls.getpeercert(binary_form=True)}
+            if chain:
+                out.update(_read_chain(tls, out["der"]))
+            return out
 
 
 def _decode(der: bytes) -> dict:
-    """Certificate fields from DER without verifying it (stdlib decoder; cryptography is not needed)."""
+    """Certificate fields from DER without verifying it (stdlib decoder; cryptography is not needed). Goes
+    through a temporary file: only used when the served chain could not be read (see `_read_chain`)."""
     with tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False) as fh:
         fh.write(ssl.DER_cert_to_PEM_cert(der))
         path = fh.name
@@ -64,29 +87,121 @@ def _decode(der: bytes) -> dict:
         os.unlink(path)
 
 
-async def _probe(ctx: ScanContext) -> dict:
-    """One unverified and one verified handshake, shared by the certificate checks."""
+CHAIN_MAX = 16  # certificates of a served chain read at most (real chains have 2 to 4)
+_DER = getattr(ssl._ssl, "ENCODING_DER", 2)  # noqa: SLF001 - Certificate.public_bytes' format argument
+
+
+def _chain_reader(tls: ssl.SSLSocket):
+    """The served-chain reader this Python has, or None. CPython 3.10+ has the private
+    `_sslobj.get_unverified_chain()`, returning certificate objects that decode themselves (`get_info()`); the
+    public `SSLSocket.get_unverified_chain()` (3.13+) returns DER bytes, which need a decode through a temporary
+    file, so it comes second. Neither: TLS-CHAIN-SERVED falls back to the openssl command (`_served_chain`)."""
+    return getattr(getattr(tls, "_sslobj", None), "get_unverified_chain", None) or \
+        getattr(tls, "get_unverified_chain", None)
+
+
+def _read_chain(tls: ssl.SSLSocket, der: bytes | None) -> dict:
+    """The certificates the server sent, in its order (leaf first), as (subject, issuer) in the openssl
+    command's one-line form; the leaf's decoded fields when the chain gives them (no temporary file). At most
+    CHAIN_MAX are read; `served_total` says how many were sent."""
+    reader = _chain_reader(tls)
+    if reader is None:
+        return {}
+    try:
+        certs = list(reader() or ())
+        infos = [c.get_info() if hasattr(c, "get_info") else _decode(c) for c in certs[:CHAIN_MAX]]
+        out: dict = {"served": [(_oneline(i.get("subject")), _oneline(i.get("issuer"))) for i in infos],
+                     "served_total": len(certs)}
+        if infos and der and hasattr(certs[0], "public_bytes") and certs[0].public_bytes(_DER) == der:
+            out["cert"] = infos[0]  # the leaf getpeercert returned, already decoded
+    except (ssl.SSLError, OSError, ValueError, TypeError, AttributeError):
+        return {}
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _short_name(attribute: str) -> str:
+    try:
+        return ssl._ASN1Object.fromname(attribute).shortname or attribute  # noqa: SLF001 - OpenSSL's own table
+    except ValueError:  # an OID OpenSSL has no name for: shown dotted, as openssl does
+        return attribute
+
+
+def _escape(value: str) -> str:
+    """A name's value as openssl's one-line form shows it: quoted when it holds a separator, control and other
+    unprintable characters as hex escapes (the server chose them: never raw into a terminal)."""
+    quoted = any(c in value for c in ',+"\\<>;')
+    if quoted:
+        value = value.replace("\\", "\\\\").replace('"', '\\"')
+    text = "".join(c if c.isprintable() else _hex(ord(c)) for c in value)
+    return f'"{text}"' if quoted else text
+
+
+def _hex(code: int) -> str:
+    return f"\\{code:02X}" if code < 0x100 else f"\\U{code:04X}" if code < 0x10000 else f"\\W{code:08X}"
+
+
+def _oneline(rdns) -> str:
+    """'O = Example, CN = host', in the certificate's order (openssl's one-line name form)."""
+    return ", ".join(" + ".join(f"{_short_name(str(k))} = {_escape(str(v))}" for k, v in rdn) for rdn in rdns or ())
+
+
+HOST_NAME_CODES = frozenset({62, 63, 64})  # X509_V_ERR_{HOSTNAME,EMAIL,IP_ADDRESS}_MISMATCH: the name step's errors
+
+
+def _verdict(exc: Exception) -> tuple[int, str]:
+    """(OpenSSL verify code, message) of a failed verified handshake; -1 when it failed before verifying."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return exc.verify_code, TLS_VERIFY_CODES.get(exc.verify_code, exc.verify_message)
+    return -1, str(getattr(exc, "reason", None) or exc)
+
+
+async def _hello(ctx: ScanContext) -> dict:
+    """Version, cipher, leaf and served chain, from as few handshakes as give them: a verified handshake (trust
+    store and host name) first, which on a sound server also answers both verification questions; only when it
+    fails, an unverified one for the certificate. TLS-PROTO-13 needs only this, the certificate checks `_probe`."""
     async def run():
         host, port = _target(ctx)
         out: dict = {"host": host, "port": port}
         try:
-            got = await asyncio.to_thread(_handshake, host, port, _context(None, False))
+            verified = _context(ctx.client.profile.ca_bundle, True, True)
+            got = await asyncio.to_thread(_handshake, host, port, verified, True)
+            out.update(chain=None, hostname=None)
         except (OSError, ssl.SSLError) as exc:
-            out["error"] = f"{type(exc).__name__}: {getattr(exc, 'reason', None) or exc}"
-            return out
-        out.update(got)
-        try:
-            out["cert"] = _decode(got["der"]) if got.get("der") else {}
-        except (ssl.SSLError, OSError, AttributeError):
-            out["cert"] = {}
-        for name, verify_host in (("chain", False), ("hostname", True)):
+            out["hostname"] = _verdict(exc)
             try:
-                await asyncio.to_thread(_handshake, host, port, _context(ctx.client.profile.ca_bundle, True, verify_host))
-                out[name] = None
-            except ssl.SSLCertVerificationError as exc:
-                out[name] = (exc.verify_code, TLS_VERIFY_CODES.get(exc.verify_code, exc.verify_message))
+                got = await asyncio.to_thread(_handshake, host, port, _context(None, False), True)
             except (OSError, ssl.SSLError) as exc:
-                out[name] = (-1, str(getattr(exc, "reason", None) or exc))
+                out["error"] = f"{type(exc).__name__}: {getattr(exc, 'reason', None) or exc}"
+                return out
+        out.update(got)
+        if "cert" not in out:
+            try:
+                out["cert"] = _decode(got["der"]) if got.get("der") else {}
+            except (ssl.SSLError, OSError, AttributeError):
+                out["cert"] = {}
+        return out
+
+    return await ctx.memo("tls-hello", run)
+
+
+async def _probe(ctx: ScanContext) -> dict:
+    """`_hello` plus both verification verdicts: "chain" (trust store only) and "hostname" (trust store and host
+    name), each None when it passes or (verify code, message)."""
+    async def run():
+        out = dict(await _hello(ctx))
+        if "error" in out or "chain" in out:
+            return out
+        if out["hostname"][0] not in HOST_NAME_CODES and out["hostname"][0] != -1:
+            # the failure came from a step the chain-only verification runs too, on the same certificates
+            out["chain"] = out["hostname"]
+            return out
+        try:  # the host name step failed first (or nothing was verified): the chain alone is still unknown
+            await asyncio.to_thread(_handshake, out["host"], out["port"],
+                                    _context(ctx.client.profile.ca_bundle, True, False))
+            out["chain"] = None
+        except (OSError, ssl.SSLError) as exc:
+            out["chain"] = _verdict(exc)
         return out
 
     return await ctx.memo("tls-probe", run)
@@ -213,7 +328,9 @@ async def lifetime(ctx: ScanContext):
     return me.finding("pass", f"Valid for {days} days", evidence=evidence)
 
 
-def _legacy_context() -> ssl.SSLContext:
+@functools.lru_cache(maxsize=1)
+def _legacy_setup() -> tuple[ssl.SSLContext | None, str | None]:
+    """The TLS 1.0/1.1-only context, or why this OpenSSL cannot build it (remembered too: it will not change)."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
@@ -222,7 +339,23 @@ def _legacy_context() -> ssl.SSLContext:
         ctx.minimum_version = ssl.TLSVersion.TLSv1
         ctx.maximum_version = ssl.TLSVersion.TLSv1_1
     except (ValueError, ssl.SSLError) as exc:
-        raise Local(str(exc)) from None
+        return None, str(exc)
+    return ctx, None
+
+
+def _legacy_context() -> ssl.SSLContext:
+    ctx, problem = _legacy_setup()
+    if ctx is None:
+        raise Local(problem)
+    return ctx
+
+
+@functools.lru_cache(maxsize=1)
+def _tls13_context() -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
     return ctx
 
 
@@ -257,11 +390,12 @@ async def tls13(ctx: ScanContext):
     reason = _skip_reason(ctx)
     if reason:
         return me.not_applicable(reason)
+    hello = await _hello(ctx)
+    if hello.get("version") == "TLSv1.3":  # the first handshake, offering every version, already got 1.3
+        return me.finding("pass", "TLS 1.3 is offered", evidence={"version": hello["version"]})
     host, port = _target(ctx)
-    context = _context(None, False)
-    context.minimum_version = ssl.TLSVersion.TLSv1_3
     try:
-        got = await asyncio.to_thread(_handshake, host, port, context)
+        got = await asyncio.to_thread(_handshake, host, port, _tls13_context())
     except (OSError, ssl.SSLError):
         return me.finding("warn", "TLS 1.3 is not offered", fix={"kind": "config", "summary": "Enable TLS 1.3",
                                                                 "file": PROXY, "snippet": "ssl_protocols TLSv1.2 TLSv1.3;"})
@@ -319,7 +453,8 @@ async def cert_key(ctx: ScanContext):
 
 
 def _served_chain(host: str, port: int) -> list[tuple[str, str]]:
-    """(subject, issuer) of each certificate the server sends, in order, read with the openssl command."""
+    """(subject, issuer) of each certificate the server sends, in order, read with the openssl command: only
+    for a Python whose ssl module cannot list them (a second connection and a process per server)."""
     out = subprocess.run(["openssl", "s_client", "-connect", f"{host}:{port}", "-servername", host, "-showcerts"],
                          input=b"", capture_output=True, timeout=TIMEOUT).stdout.decode("utf-8", "replace")
     chain, subject = [], None
@@ -340,16 +475,21 @@ async def chain_served(ctx: ScanContext):
     me, probe, early = await _cert_check(ctx, "TLS-CHAIN-SERVED")
     if early:
         return early
-    if shutil.which("openssl") is None:
-        return me.finding("skip", reason="this machine has no openssl command to list the certificates the server "
-                                         "sends (Python 3.11's ssl module does not expose them)")
-    try:
-        chain = await asyncio.to_thread(_served_chain, probe["host"], probe["port"])
-    except (OSError, subprocess.SubprocessError) as exc:
-        return me.finding("skip", reason=f"openssl s_client failed: {exc}")
+    chain, total = probe.get("served"), probe.get("served_total", 0)
+    if chain is None:  # this Python's ssl module could not list them (see _chain_reader): the openssl command can
+        if shutil.which("openssl") is None:
+            return me.finding("skip", reason="this machine has no openssl command to list the certificates the "
+                                             "server sends (this Python's ssl module does not expose them)")
+        try:
+            every = await asyncio.to_thread(_served_chain, probe["host"], probe["port"])
+        except (OSError, subprocess.SubprocessError) as exc:
+            return me.finding("skip", reason=f"openssl s_client failed: {exc}")
+        chain, total = every[:CHAIN_MAX], len(every)
     if not chain:
-        return me.finding("skip", reason="openssl s_client showed no certificate")
+        return me.finding("skip", reason="the server sent no certificate")
     evidence = {"served": [{"subject": s, "issuer": i} for s, i in chain]}
+    if total > len(chain):
+        evidence["served_total"] = total  # only the first CHAIN_MAX are listed
     fix = {"kind": "config", "summary": "Serve the full chain (leaf then intermediates), not the leaf alone",
            "file": PROXY, "snippet": "ssl_certificate /etc/letsencrypt/live/HOST/fullchain.pem;"}
     leaf_self_signed = chain[0][0] == chain[0][1]
