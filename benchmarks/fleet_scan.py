@@ -55,6 +55,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bytecode import compile_console  # noqa: E402
+
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length", "date", "upgrade",
                "proxy-connection"}
 NOT_FOUND = (404, [("content-type", "application/json; charset=utf-8")],
@@ -654,6 +656,7 @@ def main() -> None:
     if args.quick:
         fleets = [n for n in fleets if n <= 100]
     repeat = args.repeat or (1 if args.quick else 3)
+    compile_console()  # as installed: see bytecode.py
     recording = load_recording(args.recording)
     print(f"recorded scan of the demo Strapi: {recording['requests']} requests, {recording['findings']} checks, "
           f"{len(recording['answers'])} distinct answers", flush=True)

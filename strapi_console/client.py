@@ -24,7 +24,7 @@ from . import jwt, loopback, paths
 from .config import Profile
 from .errors import (BadRequest, ConsoleError, FeatureAbsent, NotFound, NotJSON, RateLimited, ReadOnlyError,
                      SignedOut, StrapiError, UnexpectedShape, WrongCredentials)
-from .http import IDEMPOTENT, HttpSession, Response, check_path, map_status, parse_json, ssl_context
+from .http import IDEMPOTENT, HttpSession, Response, check_path, map_status, parse_json
 from .redact import register_secret
 from .secrets import Credentials
 
@@ -69,10 +69,17 @@ def needs_renewal(creds: Credentials) -> bool:
     short ones (8-second test tokens included)."""
     if creds.kind not in ("jwt", "session"):
         return False
-    decoded = jwt.decode(creds.access_token)
-    exp = decoded.exp if decoded else None  # None when absent or not a finite time in range (checked in jwt)
-    margin = min(REFRESH_MARGIN, (decoded.lifetime or REFRESH_MARGIN * 4) / 4) if decoded else 0
+    exp, margin = renewal_window(creds.access_token)
     return exp is not None and exp - time.time() < margin
+
+
+def renewal_window(token: str) -> tuple[float | None, float]:
+    """(expiry, how long before it to renew) of an access token; expiry None when the token says none (or
+    not a finite time in range: checked in jwt)."""
+    decoded = jwt.decode(token)
+    exp = decoded.exp if decoded else None
+    margin = min(REFRESH_MARGIN, (decoded.lifetime or REFRESH_MARGIN * 4) / 4) if decoded else 0
+    return exp, margin
 
 
 def device_id() -> str:
@@ -193,11 +200,12 @@ class StrapiClient:
         # Without a policy, a profile's configured default decides (production: read-only).
         self.read_only = read_only or (lambda: self.profile.default_read_only)
         # plain HTTP goes only to addresses checked to be loopback at connection time (see loopback.py)
-        transport = loopback.guard(profile, transport, verify=ssl_context(profile.ca_bundle))
+        transport = loopback.guard(profile, transport)
         self.http = HttpSession(profile.url, ca_bundle=profile.ca_bundle, transport=transport, deadline=deadline)
         self.refresh_lock = asyncio.Lock()  # one refresh or sign-in at a time on this client
         self._kept = False  # the credentials held came from, or went to, the keeper
         self._refused: tuple[str, SignedOut] | None = None  # the token whose renewal the server refused
+        self._window: tuple[str, float | None, float] | None = None  # a token's renewal window, once decoded
 
     async def __aenter__(self) -> "StrapiClient":
         return self
@@ -261,8 +269,14 @@ class StrapiClient:
         return bool(self.credentials and self.credentials.kind in ("jwt", "session"))
 
     async def _refresh_if_expiring(self) -> None:
-        if self._refreshable() and needs_renewal(self.credentials):
-            await self.refresh(stale=f"Bearer {self.credentials.access_token}")
+        if not self._refreshable():
+            return
+        token = self.credentials.access_token
+        if self._window is None or self._window[0] != token:  # decoded once per token, not per request
+            self._window = (token, *renewal_window(token))
+        _, exp, margin = self._window
+        if exp is not None and exp - time.time() < margin:
+            await self.refresh(stale=f"Bearer {token}")
 
     async def _save(self, creds: Credentials) -> None:
         self.credentials = creds

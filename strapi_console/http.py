@@ -455,7 +455,7 @@ class HttpSession:
         # offers it): httpx's client layer around it (cookie extraction into a jar that keeps nothing, URL
         # and header merging, auth and redirect machinery the console does not use) cost as much CPU as the
         # rest of a request. Cookies are carried by hand; redirects are followed below.
-        verify: Any = ssl_context(ca_bundle) if base_url.startswith("https") else _system_context()
+        verify = ssl_context(ca_bundle) if base_url.startswith("https") else None  # plain HTTP needs no trust store
         self._transport = transport or wire.transport(verify=verify, http2=HTTP2)
         # the console's own connections take a request as its parts (no httpx objects to build)
         self._direct = self._transport if isinstance(self._transport, wire.Direct) else None
@@ -680,7 +680,15 @@ def _decode(body: bytes, encoding: str, limit: int) -> bytes:
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
-    p = urlsplit(url)
+    """(scheme, host, port) of a URL: the per-host cap's key. Read once per origin (a fleet scan asks it for
+    every request), from the part before the path."""
+    cut = url.find("/", url.find("//") + 2)
+    return _origin_of(url if cut < 0 else url[:cut])
+
+
+@functools.lru_cache(maxsize=4096)
+def _origin_of(prefix: str) -> tuple[str, str, int | None]:
+    p = urlsplit(prefix)
     return p.scheme, (p.hostname or "").lower(), p.port or (443 if p.scheme == "https" else 80)
 
 

@@ -137,11 +137,11 @@ async def checked(scheme: str, host: str, port: int | None) -> list[str] | None:
     return addresses
 
 
-def guard(profile: Profile, transport: httpx.AsyncBaseTransport | None, verify) -> httpx.AsyncBaseTransport | None:
+def guard(profile: Profile, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncBaseTransport | None:
     """The transport a profile's session must use: a plain-HTTP profile without ``allow_http`` gets its
     requests checked and pinned (around the given transport, or a default one); others are unchanged."""
     if profile.allow_http or not profile.is_plain_http:
         return transport
     if transport is None:
-        return LoopbackOnlyPool(wire.transport(verify=verify, http2=False))
+        return LoopbackOnlyPool(wire.transport(verify=None, http2=False))  # plain HTTP: no TLS context
     return LoopbackOnlyTransport(transport)

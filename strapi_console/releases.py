@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 
 import httpx
 
-from . import __version__, paths
+from . import __version__, paths, wire
 from .semver import Version
 
 CACHE_NAME = "github-releases.json"
@@ -128,8 +128,10 @@ async def latest_releases(*, network: bool = True, timeout: float = 6.0, major: 
         if cached and cached.get("etag"):
             headers["If-None-Match"] = cached["etag"]
         try:
+            # on the console's own connections (no second HTTP stack to load in a scan); the trust store is
+            # loaded on the first HTTPS connection only
             async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False,
-                                         verify=_github_tls()) as client:
+                                         transport=wire.transport(verify=_github_tls, http2=False)) as client:
                 resp = await client.get(f"{api_base()}/repos/strapi/strapi/releases", params={"per_page": PER_PAGE},
                                         headers=headers)
                 if resp.status_code == 304 and cached:

@@ -33,6 +33,7 @@ import asyncio
 import functools
 import socket
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -356,8 +357,10 @@ class _mapped:
 class Pool(httpx.AsyncBaseTransport, Direct):
     """The connections of one session (one profile), kept per server (scheme, host, port)."""
 
-    def __init__(self, *, verify: ssl.SSLContext, http2: bool) -> None:
-        self.verify = verify
+    def __init__(self, *, verify: ssl.SSLContext | Callable[[], ssl.SSLContext] | None, http2: bool) -> None:
+        # the verifying context, or what makes it on the first HTTPS connection (loading a trust store costs
+        # tens of milliseconds a process: a plain-HTTP session or one that never connects skips it)
+        self._verify = verify
         self.http2 = http2
         self._idle: dict[Key, list[H1]] = {}
         self._busy: set[H1] = set()
@@ -365,6 +368,13 @@ class Pool(httpx.AsyncBaseTransport, Direct):
         self._alpn: dict[Key, str] = {}  # what an HTTPS server chose the first time
         self._deciding: dict[Key, asyncio.Future] = {}
         self._closed = False
+
+    def verify(self) -> ssl.SSLContext:
+        if self._verify is None:
+            raise httpx.ConnectError("this session has no TLS context: it was made for plain HTTP")
+        if not isinstance(self._verify, ssl.SSLContext):
+            self._verify = self._verify()
+        return self._verify
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """httpx's way in (the session's odd request through an httpx client, a wrapping transport)."""
@@ -439,12 +449,13 @@ class Pool(httpx.AsyncBaseTransport, Direct):
         scheme, address, port = key
         loop = asyncio.get_running_loop()
         tls = scheme == "https"
-        if tls:
-            self.verify.set_alpn_protocols(["http/1.1", "h2"] if self.http2 else ["http/1.1"])
+        context = self.verify() if tls else None
+        if context is not None:
+            context.set_alpn_protocols(["http/1.1", "h2"] if self.http2 else ["http/1.1"])
         try:
             async with asyncio.timeout(timeouts.get("connect")):
                 _, protocol = await loop.create_connection(
-                    lambda: H1(loop, tls and self.http2), address, port, ssl=self.verify if tls else None,
+                    lambda: H1(loop, tls and self.http2), address, port, ssl=context,
                     server_hostname=where.host if tls else None)
         except TimeoutError as exc:
             raise httpx.ConnectTimeout(f"no connection to {address}:{port} in time") from exc
@@ -513,5 +524,5 @@ class Pool(httpx.AsyncBaseTransport, Direct):
         return Answer(response.status, response.headers, chunks, b"HTTP/2")
 
 
-def transport(*, verify: ssl.SSLContext, http2: bool) -> Pool:
+def transport(*, verify: ssl.SSLContext | Callable[[], ssl.SSLContext] | None, http2: bool) -> Pool:
     return Pool(verify=verify, http2=http2)

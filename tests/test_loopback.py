@@ -114,8 +114,8 @@ def test_a_non_loopback_address_in_a_profile_built_in_code_is_refused():
 def test_allow_http_and_https_are_not_checked(server):
     from strapi_console import loopback
 
-    assert loopback.guard(Profile("a", "http://lan.example:1337", allow_http=True), None, verify=True) is None
-    assert loopback.guard(Profile("s", "https://cms.example.com"), None, verify=True) is None
-    assert isinstance(loopback.guard(Profile("l", "http://localhost:1337"), None, verify=True),
+    assert loopback.guard(Profile("a", "http://lan.example:1337", allow_http=True), None) is None
+    assert loopback.guard(Profile("s", "https://cms.example.com"), None) is None
+    assert isinstance(loopback.guard(Profile("l", "http://localhost:1337"), None),
                       loopback.LoopbackOnlyTransport)
     assert probe(f"http://127.0.0.1:{server.port}") == 204  # a loopback address needs no lookup
