@@ -1,10 +1,10 @@
-"""The console's HTTP connections: HTTP/1.1 on asyncio protocols with h11 reading every answer, and
-HTTP/2 through httpcore's connection when TLS negotiates it.
+"""The console's HTTP connections on asyncio protocols: HTTP/1.1 with h11 reading every answer, and HTTP/2
+with h2 (its state machine and HPACK) when TLS negotiates it.
 
 Why not httpcore's connection pool: a fleet scan sends tens of thousands of small requests, and the
 pool's bookkeeping (every connection's state walked several times per request, anyio locks and
-semaphores, a network stream of awaited reads under every response) cost more CPU than parsing the
-answers. Here a connection is an :class:`asyncio.Protocol`: bytes arrive in ``data_received``, go
+semaphores, a network stream of awaited reads under every response, trace logging) cost more CPU than
+parsing the answers, over HTTP/1.1 and HTTP/2 alike. Here a connection is an :class:`asyncio.Protocol`: bytes arrive in ``data_received``, go
 straight into h11 (the same strict parser httpcore uses, so a hostile answer is refused the same way),
 and one future per request wakes its caller when the answer is complete.
 
@@ -20,8 +20,8 @@ What it keeps of an HTTP client's duties:
   fails on a reused connection before any answer arrived (the server closed it as it was picked) is
   sent once more on a new connection, as browsers do.
 - **HTTP/2**: over TLS the connection offers ``h2`` by ALPN when the ``h2`` package is installed; a
-  server that picks it gets one shared connection (httpcore's HTTP/2 connection on an asyncio stream),
-  and its responses say ``HTTP/2`` so the session widens the per-host cap.
+  server that picks it gets one shared connection (:class:`H2`), and its answers say ``HTTP/2`` so the
+  session widens the per-host cap.
 - **Errors** are httpx's own types raised ``from`` the OS, TLS or parser error, so
   :func:`strapi_console.http.map_transport_error` reads them as it reads httpx's.
 """
@@ -38,10 +38,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import h11
-import httpcore
 import httpx
-
-from . import netio
 
 DEFAULT_BODY_LIMIT = 64 * 1024 * 1024  # when a request names no max_body (the odd upload's answer)
 KEEPALIVE_EXPIRY = 5.0
@@ -131,7 +128,8 @@ class H1(asyncio.Protocol):
         self.used = 0  # requests sent on this connection
         self.heard = False  # whether any byte of the last request's answer arrived
         self.idle_since = 0.0
-        self.h2: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        self.h2: H2 | None = None  # the connection's protocol once the server chose HTTP/2
+        self.lost = loop.create_future()  # done once asyncio has closed the socket
         self.last_read = 0.0
         self._paused = False
         self._drained: asyncio.Future | None = None
@@ -144,12 +142,10 @@ class H1(asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]
         ssl_object = transport.get_extra_info("ssl_object")
         if self.alpn and ssl_object is not None and ssl_object.selected_alpn_protocol() == "h2":
-            # the server speaks HTTP/2 here: hand the connection to an asyncio stream for httpcore's h2
-            reader = asyncio.StreamReader(limit=2 ** 20, loop=self.loop)
-            protocol = asyncio.StreamReaderProtocol(reader, loop=self.loop)
-            transport.set_protocol(protocol)
-            protocol.connection_made(transport)
-            self.h2 = (reader, asyncio.StreamWriter(transport, protocol, reader, self.loop))  # type: ignore[arg-type]
+            # the server speaks HTTP/2 here: the connection is handed to an HTTP/2 protocol
+            self.h2 = H2(self.loop)
+            transport.set_protocol(self.h2)
+            self.h2.connection_made(transport)
             return
         sock = transport.get_extra_info("socket")
         if sock is not None:
@@ -181,6 +177,8 @@ class H1(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        if not self.lost.done():
+            self.lost.set_result(None)
         self._stop_timer()
         if self._drained is not None and not self._drained.done():
             self._drained.set_exception(httpx.WriteError("the connection was closed while sending"))
@@ -326,6 +324,241 @@ class H1(asyncio.Protocol):
             self._timer = None
 
 
+class H2(asyncio.Protocol):
+    """One HTTP/2 connection: many requests at once, each a stream (h2's state machine and HPACK).
+
+    Bounds as for HTTP/1.1: the server's header list at most 64 KB (HPACK's decoder refuses more), a body read
+    at most to the request's limit (then the stream is reset), reads bounded by the read timeout; the server's
+    MAX_CONCURRENT_STREAMS is kept (requests over it wait); a GOAWAY ends the connection for new requests and
+    fails the streams it says were not processed; server push is refused in the settings."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        import h2.config
+        import h2.connection
+        import h2.settings
+
+        self.loop = loop
+        self.conn = h2.connection.H2Connection(config=h2.config.H2Configuration(
+            client_side=True, header_encoding=None, validate_inbound_headers=True))
+        self.conn.local_settings = h2.settings.Settings(client=True, initial_values={
+            h2.settings.SettingCodes.ENABLE_PUSH: 0,
+            h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: 100,
+            h2.settings.SettingCodes.MAX_HEADER_LIST_SIZE: MAX_HEAD})
+        # not in the original RFC: some servers refuse a first SETTINGS frame that names it
+        del self.conn.local_settings[h2.settings.SettingCodes.ENABLE_CONNECT_PROTOCOL]
+        self.transport: asyncio.Transport | None = None
+        self.streams: dict[int, _Exchange] = {}
+        self.max_streams = 100
+        self.waiting: list[asyncio.Future] = []  # requests waiting for a stream (or a window) to free up
+        self.ended = False  # closed, failed, or told to go away: no new request
+        self.last_read = 0.0
+        self.idle_since = loop.time()
+        self.lost = loop.create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self.conn.initiate_connection()
+        self.conn.increment_flow_control_window(2 ** 24)
+        self._flush()
+
+    def available(self, now: float) -> bool:
+        return (not self.ended and self.transport is not None and not self.transport.is_closing()
+                and (self.streams or now - self.idle_since < KEEPALIVE_EXPIRY))
+
+    async def request(self, method: bytes, where: Origin, target: bytes, headers: Headers, body: bytes,
+                      timeouts: dict, limit: int) -> Answer:
+        import h2.errors
+        import h2.exceptions
+
+        while len(self.streams) >= self.max_streams and not self.ended:
+            await self._wait(timeouts.get("pool"))
+        if self.ended:
+            raise httpx.ConnectError("the HTTP/2 connection ended")  # nothing sent: the caller may retry
+        try:
+            stream = self.conn.get_next_available_stream_id()
+            self.conn.send_headers(stream, [(b":method", method), (b":authority", where.host_header),
+                                            (b":scheme", b"https"), (b":path", target)]
+                                   + [(name.lower(), value) for name, value in headers
+                                      if name.lower() not in _NOT_IN_H2], end_stream=not body)
+            self.conn.increment_flow_control_window(2 ** 24, stream_id=stream)
+        except h2.exceptions.NoAvailableStreamIDError as exc:
+            self._end()
+            raise httpx.ConnectError("the HTTP/2 connection used all its stream ids") from exc
+        except h2.exceptions.ProtocolError as exc:
+            raise httpx.LocalProtocolError(str(exc) or type(exc).__name__) from exc
+        exchange = self.streams[stream] = _Exchange(self.loop.create_future(), limit)
+        timer = None
+        try:
+            self._flush()
+            while body:
+                window = min(self.conn.local_flow_control_window(stream), self.conn.max_outbound_frame_size)
+                if window <= 0:
+                    await self._wait(timeouts.get("write"))
+                    continue
+                chunk, body = body[:window], body[window:]
+                self.conn.send_data(stream, chunk, end_stream=not body)
+                self._flush()
+            read = timeouts.get("read")
+            if read is not None:
+                self.last_read = self.loop.time()
+                timer = self.loop.call_at(self.last_read + read, self._check_read, stream, read)
+            await exchange.future
+            return Answer(exchange.status, exchange.headers, exchange.chunks, b"HTTP/2")
+        except h2.exceptions.ProtocolError as exc:
+            raise httpx.RemoteProtocolError(str(exc) or type(exc).__name__) from exc
+        finally:
+            if timer is not None:
+                timer.cancel()
+            if self.streams.pop(stream, None) is not None and not exchange.future.done():
+                self._reset(stream, h2.errors.ErrorCodes.CANCEL)  # cancelled or timed out: the server stops
+            if not self.streams:
+                self.idle_since = self.loop.time()
+            self._wake()
+
+    def close(self) -> None:
+        self._end()
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.close()
+
+    # --- asyncio's side ----------------------------------------------------------------------------
+
+    def data_received(self, data: bytes) -> None:
+        import h2.events
+        import h2.exceptions
+
+        self.last_read = self.loop.time()
+        try:
+            events = self.conn.receive_data(data)
+        except h2.exceptions.ProtocolError as exc:  # HPACK bombs, oversized headers, frames out of order
+            self._fail_all(httpx.RemoteProtocolError(f"the server broke HTTP/2 ({type(exc).__name__}: {exc})"))
+            self.close()
+            return
+        for event in events:
+            kind = type(event)
+            exchange = self.streams.get(getattr(event, "stream_id", 0) or 0)
+            if kind is h2.events.ResponseReceived and exchange is not None:
+                status, fields = _h2_head(event.headers)
+                if status is None:
+                    self._fail(event.stream_id, httpx.RemoteProtocolError("the server's answer has no valid :status"))
+                    continue
+                exchange.status, exchange.headers = status, fields
+            elif kind is h2.events.DataReceived:
+                self.conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+                if exchange is not None and exchange.status and not exchange.future.done():
+                    exchange.size += len(event.data)
+                    exchange.chunks.append(event.data)
+                    if exchange.size > exchange.limit:  # the caller sees it is over; the rest is never read
+                        self._reset(event.stream_id, 8)  # CANCEL
+                        exchange.future.set_result(exchange)
+            elif kind is h2.events.StreamEnded and exchange is not None and not exchange.future.done():
+                if exchange.status:
+                    exchange.future.set_result(exchange)
+                else:
+                    self._fail(event.stream_id, httpx.RemoteProtocolError("the server ended a stream with no answer"))
+            elif kind is h2.events.StreamReset and exchange is not None:
+                self._fail(event.stream_id, httpx.RemoteProtocolError(
+                    f"the server reset the request's stream (error {int(event.error_code)})"))
+            elif kind is h2.events.RemoteSettingsChanged:
+                changed = event.changed_settings.get(3)  # MAX_CONCURRENT_STREAMS
+                if changed is not None:
+                    self.max_streams = max(1, min(int(changed.new_value), 100))
+                    self._wake()
+            elif kind is h2.events.WindowUpdated:
+                self._wake()
+            elif kind is h2.events.ConnectionTerminated:  # GOAWAY: streams above its last id were not processed
+                self._end()
+                last = event.last_stream_id if event.last_stream_id is not None else 0
+                for stream in [s for s in self.streams if s > last]:
+                    self._fail(stream, httpx.ConnectError("the server closed the HTTP/2 connection before "
+                                                          "this request (GOAWAY)"))
+            # informational answers, trailers, pings (h2 answers them), priority: nothing to do
+        self._flush()
+
+    def eof_received(self) -> bool:
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._end()
+        self._fail_all(httpx.RemoteProtocolError("Server disconnected without sending a complete response.")
+                       if exc is None else _read_error(exc))
+        if not self.lost.done():
+            self.lost.set_result(None)
+
+    # --- inside ------------------------------------------------------------------------------------
+
+    def _flush(self) -> None:
+        out = self.conn.data_to_send()
+        if out and self.transport is not None and not self.transport.is_closing():
+            self.transport.write(out)
+
+    def _reset(self, stream: int, code: int) -> None:
+        import h2.exceptions
+
+        try:
+            self.conn.reset_stream(stream, code)
+        except h2.exceptions.ProtocolError:
+            pass  # already closed on the server's side
+        self._flush()
+
+    def _fail(self, stream: int, error: Exception) -> None:
+        exchange = self.streams.get(stream)
+        if exchange is not None and not exchange.future.done():
+            exchange.future.set_exception(error)
+
+    def _fail_all(self, error: Exception) -> None:
+        for stream in list(self.streams):
+            self._fail(stream, error)
+        self._wake()
+
+    def _end(self) -> None:
+        self.ended = True
+        self._wake()
+
+    async def _wait(self, timeout: float | None) -> None:
+        waiter = self.loop.create_future()
+        self.waiting.append(waiter)
+        try:
+            async with asyncio.timeout(timeout):
+                await waiter
+        except TimeoutError as exc:
+            raise httpx.PoolTimeout("the server's HTTP/2 connection had no room for this request in time") from exc
+        finally:
+            if waiter in self.waiting:
+                self.waiting.remove(waiter)
+
+    def _wake(self) -> None:
+        waiting, self.waiting = self.waiting, []
+        for waiter in waiting:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def _check_read(self, stream: int, timeout: float) -> None:
+        exchange = self.streams.get(stream)
+        if exchange is None or exchange.future.done():
+            return
+        due = self.last_read + timeout
+        if self.loop.time() < due:
+            self.loop.call_at(due, self._check_read, stream, timeout)
+            return
+        self._fail(stream, httpx.ReadTimeout("the server stopped sending its answer"))
+
+
+# connection-specific headers HTTP/2 forbids (RFC 9113 §8.2.2); Host becomes :authority
+_NOT_IN_H2 = frozenset({b"host", b"connection", b"keep-alive", b"proxy-connection", b"transfer-encoding", b"upgrade"})
+
+
+def _h2_head(fields) -> tuple[int | None, Headers]:
+    """An HTTP/2 answer's status and its ordinary header fields (the pseudo-headers dropped)."""
+    status = None
+    out: Headers = []
+    for name, value in fields:
+        if name == b":status":
+            status = int(value) if len(value) == 3 and value.isdigit() and 200 <= int(value) <= 599 else None
+        elif not name.startswith(b":"):
+            out.append((name, value))
+    return status, out
+
+
 def _read_error(exc: BaseException) -> httpx.TransportError:
     error = httpx.ReadError(str(exc) or type(exc).__name__)
     error.__cause__ = exc
@@ -341,19 +574,6 @@ class _Body(httpx.AsyncByteStream):
             yield chunk
 
 
-class _mapped:
-    """httpcore's exceptions as httpx's of the same name (httpx maps them so too), cause kept."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind, exc, tb) -> bool:
-        if exc is None or not type(exc).__module__.startswith("httpcore"):
-            return False
-        mapped = getattr(httpx, type(exc).__name__, httpx.TransportError)
-        raise mapped(str(exc)) from exc
-
-
 class Pool(httpx.AsyncBaseTransport, Direct):
     """The connections of one session (one profile), kept per server (scheme, host, port)."""
 
@@ -364,7 +584,7 @@ class Pool(httpx.AsyncBaseTransport, Direct):
         self.http2 = http2
         self._idle: dict[Key, list[H1]] = {}
         self._busy: set[H1] = set()
-        self._h2: dict[Key, httpcore.AsyncHTTP2Connection] = {}
+        self._h2: dict[Key, H2] = {}
         self._alpn: dict[Key, str] = {}  # what an HTTPS server chose the first time
         self._deciding: dict[Key, asyncio.Future] = {}
         self._closed = False
@@ -391,13 +611,19 @@ class Pool(httpx.AsyncBaseTransport, Direct):
                        timeouts: dict, limit: int, connect_to: str | None = None) -> Answer:
         key = (where.scheme, connect_to or where.host, where.port)
         if where.scheme == "https" and self.http2:
-            h2 = await self._h2_for(key, where, timeouts)
-            if h2 is not None:
-                return await self._send_h2(h2, method, where, target, headers, body, timeouts, limit)
+            for attempt in range(2):
+                h2 = await self._h2_for(key, where, timeouts)
+                if h2 is None:
+                    break
+                try:
+                    return await h2.request(method, where, target, headers, body, timeouts, limit)
+                except httpx.ConnectError:  # the connection ended before this request was sent: a new one
+                    if attempt:
+                        raise
         for attempt in range(2):
             connection, reused = await self._h1_for(key, where, timeouts)
             if connection is None:  # the server chose HTTP/2 on this new connection
-                return await self._send_h2(self._h2[key], method, where, target, headers, body, timeouts, limit)
+                return await self._h2[key].request(method, where, target, headers, body, timeouts, limit)
             self._busy.add(connection)
             try:
                 exchange = await connection.request(method, target, headers, body, timeouts, limit)
@@ -418,16 +644,16 @@ class Pool(httpx.AsyncBaseTransport, Direct):
 
     async def aclose(self) -> None:
         self._closed = True
-        for idle in self._idle.values():
-            for connection in idle:
-                connection.close()
+        closing = [connection for idle in self._idle.values() for connection in idle] + list(self._busy)
         self._idle.clear()
-        for connection in list(self._busy):
+        for connection in closing:
             connection.close()
         h2, self._h2 = list(self._h2.values()), {}
         for connection in h2:
-            with _mapped():
-                await connection.aclose()
+            connection.close()
+        waits = [c.lost for c in closing if c.h2 is None] + [c.lost for c in h2]
+        if waits:  # asyncio closes each socket a loop turn later (TLS: after its close_notify): not left open
+            await asyncio.wait(waits, timeout=1.0)
 
     # --- HTTP/1.1 ----------------------------------------------------------------------------------
 
@@ -464,26 +690,22 @@ class Pool(httpx.AsyncBaseTransport, Direct):
         if tls:
             self._alpn[key] = "h2" if protocol.h2 is not None else "http/1.1"
             if protocol.h2 is not None:
-                reader, writer = protocol.h2
-                self._h2[key] = httpcore.AsyncHTTP2Connection(
-                    origin=httpcore.Origin(b"https", where.host.encode("ascii"), port),
-                    stream=netio.Stream(reader, writer), keepalive_expiry=KEEPALIVE_EXPIRY)
+                self._h2[key] = protocol.h2
         return protocol
 
     # --- HTTP/2 ------------------------------------------------------------------------------------
 
-    async def _h2_for(self, key: Key, where: Origin, timeouts: dict) -> httpcore.AsyncHTTP2Connection | None:
+    async def _h2_for(self, key: Key, where: Origin, timeouts: dict) -> H2 | None:
         """The server's HTTP/2 connection, when it chose HTTP/2; None when it speaks HTTP/1.1. While the
         first connection to a server is being made, the others wait for what the server chooses."""
         while True:
             connection = self._h2.get(key)
             if connection is not None:
-                if connection.is_available() and not connection.has_expired():
+                if connection.available(asyncio.get_running_loop().time()):
                     return connection
                 del self._h2[key]
                 self._alpn.pop(key, None)
-                with _mapped():
-                    await connection.aclose()
+                connection.close()  # requests still on it finish (or fail) on their own
             if self._alpn.get(key) == "http/1.1":
                 return None
             deciding = self._deciding.get(key)
@@ -503,25 +725,6 @@ class Pool(httpx.AsyncBaseTransport, Direct):
             connection.idle_since = asyncio.get_running_loop().time()
             self._idle.setdefault(key, []).append(connection)
         return None
-
-    async def _send_h2(self, connection: httpcore.AsyncHTTP2Connection, method: bytes, where: Origin,
-                       target: bytes, headers: Headers, body: bytes, timeouts: dict, limit: int) -> Answer:
-        request = httpcore.Request(method, httpcore.URL(scheme=b"https", host=where.host.encode("ascii"),
-                                                        port=where.port, target=target),
-                                   headers=headers, content=body or None, extensions={"timeout": timeouts})
-        chunks: list[bytes] = []
-        size = 0
-        with _mapped():
-            response = await connection.handle_async_request(request)
-            try:
-                async for chunk in response.stream:  # type: ignore[union-attr]
-                    chunks.append(chunk)
-                    size += len(chunk)
-                    if size > limit:  # the caller sees it is over; the rest is never read
-                        break
-            finally:
-                await response.aclose()
-        return Answer(response.status, response.headers, chunks, b"HTTP/2")
 
 
 def transport(*, verify: ssl.SSLContext | Callable[[], ssl.SSLContext] | None, http2: bool) -> Pool:

@@ -1,0 +1,191 @@
+"""The console's HTTP/2 connections (strapi_console/wire.py, H2) against a TLS server on loopback that speaks
+HTTP/2 with the h2 package and does what each test scripts: a tight stream limit, a reset stream, a GOAWAY
+before a request was processed, a body over the limit, a header bomb, a stalled answer, no status."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+
+import h2.config
+import h2.connection
+import h2.events
+import h2.settings
+import pytest
+import trustme
+
+from strapi_console import errors
+from strapi_console.client import StrapiClient
+from strapi_console.config import Profile
+from strapi_console.secrets import Credentials
+
+JSON = [(b"content-type", b"application/json")]
+
+
+class H2Server:
+    """``answer(n, path)`` → what request n gets: ("ok", body) | ("reset",) | ("goaway",) | ("stall",) |
+    ("headers", extra header list) | ("nostatus",). Counts connections and the most streams open at once."""
+
+    def __init__(self, answer, max_streams: int = 100) -> None:
+        self.answer, self.max_streams = answer, max_streams
+        self.connections = 0
+        self.requests = 0
+        self.open = 0
+        self.most_open = 0
+        self.resets = 0  # streams the client reset
+        ca = trustme.CA()
+        self.ca = ca
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ca.issue_cert("127.0.0.1").configure_cert(self.context)
+        self.context.set_alpn_protocols(["h2"])
+
+    async def start(self, tmp_path) -> Profile:
+        loop = asyncio.get_running_loop()
+        self.server = await loop.create_server(lambda: _Conn(self), "127.0.0.1", 0, ssl=self.context)
+        bundle = tmp_path / "ca.pem"
+        self.ca.cert_pem.write_to_path(str(bundle))
+        return Profile("h2", f"https://127.0.0.1:{self.server.sockets[0].getsockname()[1]}", ca_bundle=str(bundle))
+
+    def close(self) -> None:
+        self.server.close()
+
+
+class _Conn(asyncio.Protocol):
+    def __init__(self, server: H2Server) -> None:
+        self.server = server
+        self.conn = h2.connection.H2Connection(config=h2.config.H2Configuration(client_side=False))
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        self.server.connections += 1
+        self.conn.initiate_connection()
+        self.conn.update_settings({h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: self.server.max_streams})
+        transport.write(self.conn.data_to_send())
+
+    def data_received(self, data: bytes) -> None:
+        for event in self.conn.receive_data(data):
+            if isinstance(event, h2.events.StreamReset):
+                self.server.resets += 1
+            if isinstance(event, h2.events.RequestReceived):
+                self.server.requests += 1
+                self.server.open += 1
+                self.server.most_open = max(self.server.most_open, self.server.open)
+                path = dict(event.headers)[b":path"]
+                asyncio.get_running_loop().create_task(self._answer(event.stream_id, path, self.server.requests))
+        self.transport.write(self.conn.data_to_send())
+
+    async def _answer(self, stream: int, path: bytes, n: int) -> None:
+        what = self.server.answer(n, path)
+        await asyncio.sleep(0.02)  # requests overlap
+        kind = what[0]
+        if kind == "ok":
+            body = what[1]
+            self.conn.send_headers(stream, [(b":status", b"200"), *JSON, (b"content-length", b"%d" % len(body))])
+            while body:
+                if self.conn.streams.get(stream) is None or self.conn.streams[stream].closed:
+                    break  # the client reset it
+                size = min(self.conn.local_flow_control_window(stream), self.conn.max_outbound_frame_size, len(body))
+                if size <= 0:
+                    self.transport.write(self.conn.data_to_send())
+                    await asyncio.sleep(0.01)
+                    continue
+                self.conn.send_data(stream, body[:size])
+                body = body[size:]
+                self.transport.write(self.conn.data_to_send())
+                await asyncio.sleep(0.001)  # a frame at a time, as a real server streams a large body
+            self.conn.end_stream(stream)
+        elif kind == "reset":
+            self.conn.reset_stream(stream, 2)
+        elif kind == "goaway":
+            self.conn.close_connection(last_stream_id=0)
+        elif kind == "stall":
+            self.conn.send_headers(stream, [(b":status", b"200"), *JSON])
+        elif kind == "headers":
+            self.conn.send_headers(stream, [(b":status", b"200"), *JSON, *what[1]], end_stream=True)
+        elif kind == "nostatus":
+            self.conn.send_headers(stream, [(b":status", b"2xx"), *JSON], end_stream=True)
+        self.server.open -= 1
+        if not self.transport.is_closing():
+            self.transport.write(self.conn.data_to_send())
+            if kind == "goaway":
+                self.transport.close()
+
+
+@pytest.fixture
+async def h2server(tmp_path):
+    made: list[H2Server] = []
+
+    async def make(answer, **kw) -> tuple[H2Server, Profile]:
+        server = H2Server(answer, **kw)
+        made.append(server)
+        return server, await server.start(tmp_path)
+
+    yield make
+    for server in made:
+        server.close()
+
+
+def client_for(profile: Profile) -> StrapiClient:
+    return StrapiClient(profile, Credentials(kind="admin-token", access_token="t0ken"))
+
+
+OK = ("ok", b'{"data":1}')
+
+
+async def test_the_servers_stream_limit_is_kept_and_every_request_answered(h2server):
+    server, profile = await h2server(lambda n, path: OK, max_streams=2)
+    async with client_for(profile) as client:
+        answers = await asyncio.gather(*(client.call("GET", "/admin/information") for _ in range(12)))
+    assert [a["data"] for a in answers] == [1] * 12
+    assert server.connections == 1 and server.most_open <= 2
+
+
+async def test_a_reset_stream_fails_its_request_only(h2server):
+    server, profile = await h2server(lambda n, path: ("reset",) if path == b"/bad" else OK)
+    async with client_for(profile) as client:
+        good, bad = await asyncio.gather(client.call("GET", "/admin/information"),
+                                         client.http.send("GET", "/bad", retries=0), return_exceptions=True)
+        assert good["data"] == 1
+        assert isinstance(bad, errors.Unreachable) and "closed the connection" in str(bad)
+        assert (await client.call("GET", "/admin/information"))["data"] == 1
+    assert server.connections == 1
+
+
+async def test_a_request_the_server_did_not_process_before_goaway_goes_on_a_new_connection(h2server):
+    server, profile = await h2server(lambda n, path: ("goaway",) if n == 1 else OK)
+    async with client_for(profile) as client:
+        assert (await client.http.send("GET", "/admin/information", retries=0)).status == 200
+    assert server.connections == 2 and server.requests == 2
+
+
+async def test_a_body_over_the_limit_is_cut_and_the_connection_serves_on(h2server):
+    server, profile = await h2server(lambda n, path: ("ok", b'{"data":"' + b"x" * 2_000_000 + b'"}') if n == 1 else OK)
+    async with client_for(profile) as client:
+        client.http.max_body = 100_000
+        with pytest.raises(errors.TooLarge):
+            await client.call("GET", "/admin/information")
+        assert (await client.call("GET", "/admin/information"))["data"] == 1
+    assert server.connections == 1 and server.resets == 1  # the rest of the big body was refused
+
+
+async def test_a_header_bomb_is_refused(h2server):
+    bomb = [(b"x-filler-%d" % i, b"a" * 1000) for i in range(100)]  # 100 KB of header fields
+    _, profile = await h2server(lambda n, path: ("headers", bomb))
+    async with client_for(profile) as client:
+        with pytest.raises(errors.Unreachable, match="closed the connection|not HTTP"):
+            await client.http.send("GET", "/admin/information", retries=0)
+
+
+async def test_a_stalled_answer_times_out(h2server):
+    _, profile = await h2server(lambda n, path: ("stall",))
+    async with StrapiClient(profile, Credentials(kind="admin-token", access_token="t0ken"), deadline=600) as client:
+        client.http._timeout = {**client.http._timeout, "read": 0.5}
+        with pytest.raises(errors.TimedOut):  # the read timeout, long before the deadline (or this bound)
+            await asyncio.wait_for(client.http.send("GET", "/admin/information", retries=0), 30)
+
+
+async def test_an_answer_without_a_valid_status_is_an_error(h2server):
+    _, profile = await h2server(lambda n, path: ("nostatus",))
+    async with client_for(profile) as client:
+        with pytest.raises(errors.ConsoleError):
+            await client.http.send("GET", "/admin/information", retries=0)
