@@ -530,8 +530,8 @@ class HttpSession:
             resp = await self._send_once(method, url, json_body, headers, params)
             location = resp.headers.get("location")
             if resp.status in (301, 302, 303, 307, 308) and location:
-                target = urljoin(url, location)
-                if _origin(target) != origin:
+                target = _same_origin(url, location, origin)
+                if target is None:
                     return resp  # never carry the Authorization header to another host or scheme
                 url, params = target, None
                 if resp.status == 303:
@@ -677,6 +677,16 @@ def _decode(body: bytes, encoding: str, limit: int) -> bytes:
             raise TooLarge("The answer decompresses to more than the console will read.")
         return out
     return body
+
+
+def _same_origin(url: str, location: str, origin: tuple) -> str | None:
+    """Where a redirect points, when that is on ``origin``; None when it is elsewhere or is no URL at all (a port
+    out of range, an open bracket: the server's text, which the URL parser refuses with a ValueError)."""
+    try:
+        target = urljoin(url, location)
+        return target if _origin(target) == origin else None
+    except ValueError:
+        return None
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:

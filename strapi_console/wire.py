@@ -44,6 +44,7 @@ DEFAULT_BODY_LIMIT = 64 * 1024 * 1024  # when a request names no max_body (the o
 KEEPALIVE_EXPIRY = 5.0
 MAX_IDLE = 16  # idle connections kept per server
 MAX_HEAD = 64 * 1024  # an answer's status line and headers, at most (h11 bounds only a head that arrives in parts)
+JOIN_EVERY = 256  # body pieces kept apart before they are joined into one
 Key = tuple[str, str, int]
 Headers = list[tuple[bytes, bytes]]
 
@@ -102,9 +103,9 @@ class Direct(abc.ABC):
 
 
 class _Exchange:
-    """One request's answer as it arrives on an HTTP/1.1 connection."""
+    """One request's answer as it arrives (an HTTP/1.1 connection's, or an HTTP/2 stream's)."""
 
-    __slots__ = ("future", "status", "reason", "headers", "chunks", "size", "limit", "started", "head")
+    __slots__ = ("future", "status", "reason", "headers", "chunks", "size", "limit", "started", "head", "joined")
 
     def __init__(self, future: asyncio.Future, limit: int) -> None:
         self.future, self.limit = future, limit
@@ -113,6 +114,20 @@ class _Exchange:
         self.size = 0
         self.started = False  # any byte of the answer seen
         self.head = 0  # bytes received before the head was read whole
+        self.joined = 0  # pieces at the start of ``chunks`` that are already joins of many
+
+    def add(self, data: bytes) -> bool:
+        """Keep a piece of the body; True once the body is over the limit. The pieces since the last join are
+        joined every ``JOIN_EVERY``: a server may send its body as endless one-byte chunks (or empty HTTP/2 DATA
+        frames), and each piece kept as its own object would cost some sixty bytes of memory per byte."""
+        if data:
+            self.size += len(data)
+            chunks = self.chunks
+            chunks.append(data)
+            if len(chunks) - self.joined >= JOIN_EVERY:
+                chunks[self.joined:] = [b"".join(chunks[self.joined:])]
+                self.joined += 1
+        return self.size > self.limit
 
 
 class H1(asyncio.Protocol):
@@ -127,6 +142,7 @@ class H1(asyncio.Protocol):
         self.closed = False
         self.used = 0  # requests sent on this connection
         self.heard = False  # whether any byte of the last request's answer arrived
+        self.ambiguous = False  # an answer framed two ways: the connection ends after it
         self.idle_since = 0.0
         self.h2: H2 | None = None  # the connection's protocol once the server chose HTTP/2
         self.lost = loop.create_future()  # done once asyncio has closed the socket
@@ -229,7 +245,8 @@ class H1(asyncio.Protocol):
         """After an answer was read whole: ready the connection for the next request; False when it cannot
         be (the server or h11 said close)."""
         if (self.closed or self.h11.our_state is not h11.DONE or self.h11.their_state is not h11.DONE
-                or self.h11.trailing_data[0]):  # bytes after the answer: the next one would be read out of step
+                or self.h11.trailing_data[0]  # bytes after the answer: the next one would be read out of step
+                or self.ambiguous):
             self._drop()
             return False
         try:
@@ -257,9 +274,7 @@ class H1(asyncio.Protocol):
             if event is h11.NEED_DATA or event is h11.PAUSED:
                 return
             if kind is h11.Data:
-                exchange.size += len(event.data)
-                exchange.chunks.append(event.data)
-                if exchange.size > exchange.limit:  # the caller sees it is over; the rest is never read
+                if exchange.add(event.data):  # the caller sees it is over; the rest is never read
                     self._drop()
                     exchange.future.set_result(exchange)
                     return
@@ -268,6 +283,7 @@ class H1(asyncio.Protocol):
                     self._fail(httpx.RemoteProtocolError(f"the answer's headers are over {MAX_HEAD // 1024} KB"))
                     return
                 exchange.status, exchange.reason, exchange.headers = event.status_code, event.reason, event.headers
+                self.ambiguous = _framed_twice(event.headers)
             elif kind is h11.EndOfMessage:
                 exchange.future.set_result(exchange)
                 return
@@ -445,9 +461,7 @@ class H2(asyncio.Protocol):
             elif kind is h2.events.DataReceived:
                 self.conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
                 if exchange is not None and exchange.status and not exchange.future.done():
-                    exchange.size += len(event.data)
-                    exchange.chunks.append(event.data)
-                    if exchange.size > exchange.limit:  # the caller sees it is over; the rest is never read
+                    if exchange.add(event.data):  # the caller sees it is over; the rest is never read
                         self._reset(event.stream_id, 8)  # CANCEL
                         exchange.future.set_result(exchange)
             elif kind is h2.events.StreamEnded and exchange is not None and not exchange.future.done():
@@ -557,6 +571,14 @@ def _h2_head(fields) -> tuple[int | None, Headers]:
         elif not name.startswith(b":"):
             out.append((name, value))
     return status, out
+
+
+def _framed_twice(headers) -> bool:
+    """Whether an answer names both a Content-Length and a Transfer-Encoding. h11 reads the chunks (as RFC 9112
+    §6.3 says), but something between the console and the server may have read the length: such an answer is a
+    known way to smuggle a second one (RFC 9112 §11.2), so nothing more is read on its connection."""
+    names = [name for name, _ in headers]
+    return b"transfer-encoding" in names and b"content-length" in names
 
 
 def _read_error(exc: BaseException) -> httpx.TransportError:
