@@ -31,6 +31,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import functools
+import re
 import socket
 import ssl
 from collections.abc import Callable
@@ -390,12 +391,15 @@ class H2(asyncio.Protocol):
             await self._wait(timeouts.get("pool"))
         if self.ended:
             raise httpx.ConnectError("the HTTP/2 connection ended")  # nothing sent: the caller may retry
+        fields = [(name.lower(), value) for name, value in headers if name.lower() not in _NOT_IN_H2]
+        if any(_NOT_IN_FIELD.search(name) or _NOT_IN_FIELD.search(value) for name, value in fields):
+            # h2 sends whatever HPACK can carry; RFC 9113 §8.2.1 forbids these (h11 refuses them on HTTP/1.1):
+            # a proxy turning the request back into HTTP/1.1 would read a header of the console's as two
+            raise httpx.LocalProtocolError("a request header holds a line break or a NUL: not sent")
         try:
             stream = self.conn.get_next_available_stream_id()
             self.conn.send_headers(stream, [(b":method", method), (b":authority", where.host_header),
-                                            (b":scheme", b"https"), (b":path", target)]
-                                   + [(name.lower(), value) for name, value in headers
-                                      if name.lower() not in _NOT_IN_H2], end_stream=not body)
+                                            (b":scheme", b"https"), (b":path", target)] + fields, end_stream=not body)
             self.conn.increment_flow_control_window(2 ** 24, stream_id=stream)
         except h2.exceptions.NoAvailableStreamIDError as exc:
             self._end()
@@ -558,6 +562,7 @@ class H2(asyncio.Protocol):
 
 
 # connection-specific headers HTTP/2 forbids (RFC 9113 §8.2.2); Host becomes :authority
+_NOT_IN_FIELD = re.compile(rb"[\r\n\x00]")
 _NOT_IN_H2 = frozenset({b"host", b"connection", b"keep-alive", b"proxy-connection", b"transfer-encoding", b"upgrade"})
 
 

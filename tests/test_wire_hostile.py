@@ -73,3 +73,110 @@ async def test_a_redirect_to_something_that_is_no_url_is_reported_not_raised(scr
         with pytest.raises(errors.UnexpectedShape, match="redirected to"):
             await client.call("GET", "/admin/information")
     assert len(server.heads) == 1
+
+
+# --- HTTP/2 ----------------------------------------------------------------------------------------------
+
+
+class RawH2:
+    """A TLS server on loopback that speaks HTTP/2 with the h2 package as far as the handshake and the request,
+    then lets ``script(conn, transport, stream)`` answer: with h2's own calls or with raw frames written past
+    h2 (what a hostile server sends is not bound by h2's state machine). The requests' headers are recorded
+    as received (the server's own inbound checks off, to see what the console really sent)."""
+
+    def __init__(self, script, tmp_path) -> None:
+        import ssl
+
+        import trustme
+
+        self.script, self.tmp_path = script, tmp_path
+        self.requests: list[list[tuple[bytes, bytes]]] = []
+        self.connections = 0
+        self.ca = trustme.CA()
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ca.issue_cert("127.0.0.1").configure_cert(self.context)
+        self.context.set_alpn_protocols(["h2"])
+
+    async def start(self):
+        from strapi_console.config import Profile
+
+        loop = asyncio.get_running_loop()
+        self.server = await loop.create_server(lambda: _RawConn(self), "127.0.0.1", 0, ssl=self.context)
+        bundle = self.tmp_path / f"ca-{id(self)}.pem"
+        self.ca.cert_pem.write_to_path(str(bundle))
+        return Profile("h2", f"https://127.0.0.1:{self.server.sockets[0].getsockname()[1]}", ca_bundle=str(bundle))
+
+
+class _RawConn(asyncio.Protocol):
+    def __init__(self, server: RawH2) -> None:
+        import h2.config
+        import h2.connection
+
+        self.server = server
+        self.conn = h2.connection.H2Connection(config=h2.config.H2Configuration(
+            client_side=False, header_encoding=None, validate_inbound_headers=False))
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        self.server.connections += 1
+        self.conn.initiate_connection()
+        transport.write(self.conn.data_to_send())
+
+    def data_received(self, data: bytes) -> None:
+        import h2.events
+        import h2.exceptions
+
+        try:
+            events = self.conn.receive_data(data)
+        except h2.exceptions.ProtocolError:
+            events = []  # the raw frames this server wrote past h2 confuse its own state: not its concern
+        for event in events:
+            if isinstance(event, h2.events.RequestReceived):
+                self.server.requests.append(list(event.headers))
+                asyncio.get_running_loop().create_task(self.server.script(self.conn, self.transport, event.stream_id))
+        if not self.transport.is_closing():
+            self.transport.write(self.conn.data_to_send())
+
+
+@pytest.fixture
+async def raw_h2(tmp_path):
+    made: list[RawH2] = []
+
+    async def make(script):
+        server = RawH2(script, tmp_path)
+        made.append(server)
+        return server, await server.start()
+
+    yield make
+    for server in made:
+        server.server.close()
+
+
+def h2_client(profile):
+    from strapi_console.client import StrapiClient
+    from strapi_console.secrets import Credentials
+
+    return StrapiClient(profile, Credentials(kind="admin-token", access_token="t0ken"))
+
+
+def _frame(frame) -> bytes:
+    return frame.serialize()
+
+
+async def _ok(conn, transport, stream) -> None:
+    conn.send_headers(stream, [(b":status", b"200"), (b"content-type", b"application/json")])
+    conn.send_data(stream, b'{"data":1}', end_stream=True)
+    transport.write(conn.data_to_send())
+
+
+@pytest.mark.parametrize("value", ["a\r\nX-Injected: 1", "a\nb", "a\x00b"])
+async def test_a_header_value_with_a_line_break_or_nul_is_never_sent_over_http2(raw_h2, value):
+    """HTTP/1.1 refuses them in h11; h2 sends any bytes HPACK can carry, and RFC 9113 §8.2.1 forbids CR, LF and
+    NUL in a field value: a proxy that turns the request back into HTTP/1.1 would cut it into two headers."""
+    server, profile = await raw_h2(_ok)
+    async with h2_client(profile) as client:
+        assert (await client.call("GET", "/admin/information"))["data"] == 1
+        with pytest.raises(errors.ConsoleError):
+            await client.http.send("GET", "/admin/information", headers={"X-Test": value}, retries=0)
+        assert (await client.call("GET", "/admin/information"))["data"] == 1  # the connection serves on
+    assert len(server.requests) == 2 and not any(name == b"x-test" for r in server.requests for name, _ in r)
