@@ -34,6 +34,7 @@ import functools
 import re
 import socket
 import ssl
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -351,11 +352,10 @@ class H2(asyncio.Protocol):
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         import h2.config
-        import h2.connection
         import h2.settings
 
         self.loop = loop
-        self.conn = h2.connection.H2Connection(config=h2.config.H2Configuration(
+        self.conn = _h2_connection()(config=h2.config.H2Configuration(
             client_side=True, header_encoding=None, validate_inbound_headers=True))
         self.conn.local_settings = h2.settings.Settings(client=True, initial_values={
             h2.settings.SettingCodes.ENABLE_PUSH: 0,
@@ -433,6 +433,8 @@ class H2(asyncio.Protocol):
                 self._reset(stream, h2.errors.ErrorCodes.CANCEL)  # cancelled or timed out: the server stops
             if not self.streams:
                 self.idle_since = self.loop.time()
+                if self.ended:  # told to go away, and the last stream it still answered is done
+                    self.close()
             self._wake()
 
     def close(self) -> None:
@@ -566,6 +568,25 @@ _NOT_IN_FIELD = re.compile(rb"[\r\n\x00]")
 _NOT_IN_H2 = frozenset({b"host", b"connection", b"keep-alive", b"proxy-connection", b"transfer-encoding", b"upgrade"})
 
 
+@functools.cache
+def _h2_connection() -> type:
+    """h2's client connection, reading on after a graceful GOAWAY. h2 takes any GOAWAY as the end of everything
+    and refuses the frames after it as a protocol error, while RFC 9113 §6.8 says the streams up to the GOAWAY's
+    last stream id are still answered: nginx sends one after ``keepalive_requests`` (1000) with requests in
+    flight, which a fleet scan reaches. While any of those streams is open, the connection stays readable;
+    :class:`H2` opens no stream on it once told to go away, and closes it when the last one ends."""
+    import h2.connection
+
+    class Connection(h2.connection.H2Connection):
+        def _receive_goaway_frame(self, frame):
+            frames, events = super()._receive_goaway_frame(frame)
+            if any(sid <= frame.last_stream_id and stream.open for sid, stream in self.streams.items()):
+                self.state_machine.state = h2.connection.ConnectionState.CLIENT_OPEN
+            return frames, events
+
+    return Connection
+
+
 def _h2_head(fields) -> tuple[int | None, Headers]:
     """An HTTP/2 answer's status and its ordinary header fields (the pseudo-headers dropped)."""
     status = None
@@ -612,6 +633,7 @@ class Pool(httpx.AsyncBaseTransport, Direct):
         self._idle: dict[Key, list[H1]] = {}
         self._busy: set[H1] = set()
         self._h2: dict[Key, H2] = {}
+        self._h2_ending: weakref.WeakSet[H2] = weakref.WeakSet()  # no new requests; closed by the last answer
         self._alpn: dict[Key, str] = {}  # what an HTTPS server chose the first time
         self._deciding: dict[Key, asyncio.Future] = {}
         self._closed = False
@@ -675,7 +697,7 @@ class Pool(httpx.AsyncBaseTransport, Direct):
         self._idle.clear()
         for connection in closing:
             connection.close()
-        h2, self._h2 = list(self._h2.values()), {}
+        h2, self._h2 = list(self._h2.values()) + list(self._h2_ending), {}
         for connection in h2:
             connection.close()
         waits = [c.lost for c in closing if c.h2 is None] + [c.lost for c in h2]
@@ -732,7 +754,10 @@ class Pool(httpx.AsyncBaseTransport, Direct):
                     return connection
                 del self._h2[key]
                 self._alpn.pop(key, None)
-                connection.close()  # requests still on it finish (or fail) on their own
+                if connection.streams:  # told to go away: the requests still on it are answered, then it closes
+                    self._h2_ending.add(connection)
+                else:
+                    connection.close()
             if self._alpn.get(key) == "http/1.1":
                 return None
             deciding = self._deciding.get(key)

@@ -180,3 +180,28 @@ async def test_a_header_value_with_a_line_break_or_nul_is_never_sent_over_http2(
             await client.http.send("GET", "/admin/information", headers={"X-Test": value}, retries=0)
         assert (await client.call("GET", "/admin/information"))["data"] == 1  # the connection serves on
     assert len(server.requests) == 2 and not any(name == b"x-test" for r in server.requests for name, _ in r)
+
+
+async def test_requests_in_flight_when_the_server_says_goaway_gracefully_are_answered(raw_h2):
+    """A graceful GOAWAY (nginx sends one after ``keepalive_requests``, default 1000, which a fleet scan reaches)
+    names the last stream the server will still answer: those requests must get their answers, while new ones
+    go on a new connection. Closing the old connection as the next request arrived failed them."""
+    from hyperframe.frame import GoAwayFrame
+
+    async def script(conn, transport, stream):
+        if stream == 5:  # the third request: the server will answer the streams it has, then no more
+            goaway = GoAwayFrame(0)
+            goaway.last_stream_id = stream
+            transport.write(goaway.serialize())
+        await asyncio.sleep(0.3 if stream <= 5 else 0.0)
+        if not transport.is_closing():
+            await _ok(conn, transport, stream)
+
+    server, profile = await raw_h2(script)
+    async with h2_client(profile) as client:
+        first = [asyncio.create_task(client.http.send("GET", "/admin/information", retries=0)) for _ in range(3)]
+        await asyncio.sleep(0.15)  # the GOAWAY has arrived; the three answers are due at 0.3 s
+        later = await asyncio.gather(*(client.call("GET", "/admin/information") for _ in range(3)))
+        answers = await asyncio.gather(*first, return_exceptions=True)
+    assert [getattr(a, "status", a) for a in answers] == [200] * 3 and [a["data"] for a in later] == [1] * 3
+    assert server.connections == 2
