@@ -497,6 +497,17 @@ class H2(asyncio.Protocol):
     def eof_received(self) -> bool:
         return False
 
+    def pause_writing(self) -> None:
+        """The server takes nothing more from the console: stop reading from it too. Much of what a server sends
+        wants an answer (a PING's, a SETTINGS' acknowledgement); one that floods them while reading nothing would
+        have the console buffer its answers without bound. Stalled, the answers in flight meet the read timeout."""
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.resume_reading()
+
     def connection_lost(self, exc: Exception | None) -> None:
         self._end()
         self._fail_all(httpx.RemoteProtocolError("Server disconnected without sending a complete response.")

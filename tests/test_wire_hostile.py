@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import tracemalloc
 
+import httpx
 import pytest
 
 from strapi_console import errors
@@ -205,3 +206,58 @@ async def test_requests_in_flight_when_the_server_says_goaway_gracefully_are_ans
         answers = await asyncio.gather(*first, return_exceptions=True)
     assert [getattr(a, "status", a) for a in answers] == [200] * 3 and [a["data"] for a in later] == [1] * 3
     assert server.connections == 2
+
+
+async def test_a_ping_flood_from_a_server_that_reads_nothing_does_not_grow_the_consoles_buffer(tmp_path):
+    """The server floods PINGs and reads nothing: every PING wants an acknowledgement the console cannot send,
+    and each one stayed in memory (2 MB of a 2.5 MB flood). Once the server takes nothing, the console reads
+    nothing more either; the request ends on its read timeout."""
+    import socket
+
+    from hyperframe.frame import PingFrame
+
+    from strapi_console.http import ssl_context
+
+    ping = PingFrame(0)
+    ping.opaque_data = b"12345678"
+    batch, flood = ping.serialize() * 1000, 2_500_000
+
+    async def script(conn, transport, stream):
+        transport.pause_reading()  # from now on the server reads nothing
+        await asyncio.sleep(0.1)
+        sent = 0
+        while sent < flood and not transport.is_closing():
+            if transport.get_write_buffer_size() > 256 * 1024:  # the console reads no more: nor can it be made to
+                await asyncio.sleep(0.01)
+                continue
+            transport.write(batch)
+            sent += len(batch)
+            await asyncio.sleep(0)
+
+    server = RawH2(script, tmp_path)
+    listening = socket.socket()
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a server that takes little, at once
+    listening.bind(("127.0.0.1", 0))
+    server.server = await asyncio.get_running_loop().create_server(lambda: _RawConn(server), sock=listening,
+                                                                   ssl=server.context)
+    bundle = tmp_path / "ca.pem"
+    server.ca.cert_pem.write_to_path(str(bundle))
+    pool = Pool(verify=ssl_context(str(bundle)), http2=True)
+    where, target = split(f"https://127.0.0.1:{listening.getsockname()[1]}/admin/information")
+    try:
+        request = asyncio.create_task(pool.exchange(b"GET", where, target, [(b"Host", where.host_header)], b"",
+                                                    {"read": 1.0}, 1000))
+        while not pool._h2:
+            await asyncio.sleep(0.001)
+        connection = next(iter(pool._h2.values()))  # a slow path: the kernel takes little of what it sends
+        connection.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        held = 0
+        while not request.done():
+            held = max(held, connection.transport.get_write_buffer_size())
+            await asyncio.sleep(0.02)
+        with pytest.raises(httpx.ReadTimeout):
+            request.result()
+    finally:
+        await pool.aclose()
+        server.server.close()
+    assert held < 1_000_000, f"{held} bytes of answers to the server's frames held"
