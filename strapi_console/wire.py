@@ -738,12 +738,21 @@ class Pool(httpx.AsyncBaseTransport, Direct):
         context = self.verify() if tls else None
         if context is not None:
             context.set_alpn_protocols(["http/1.1", "h2"] if self.http2 else ["http/1.1"])
+        made: list[H1] = []  # the protocol, once the TCP connection is made (before any TLS handshake)
+
+        def connected() -> H1:
+            made.append(H1(loop, tls and self.http2))
+            return made[0]
+
         try:
             async with asyncio.timeout(timeouts.get("connect")):
-                _, protocol = await loop.create_connection(
-                    lambda: H1(loop, tls and self.http2), address, port, ssl=context,
-                    server_hostname=where.host if tls else None)
+                _, protocol = await loop.create_connection(connected, address, port, ssl=context,
+                                                           server_hostname=where.host if tls else None)
         except TimeoutError as exc:
+            if made and tls:  # the server took the connection, then never finished the TLS handshake
+                stalled = ssl.SSLWantReadError("the TLS handshake did not finish")
+                stalled.__cause__ = exc
+                raise httpx.ConnectTimeout(f"{address}:{port} did not finish the TLS handshake in time") from stalled
             raise httpx.ConnectTimeout(f"no connection to {address}:{port} in time") from exc
         except (OSError, ssl.SSLError) as exc:
             raise httpx.ConnectError(str(exc) or type(exc).__name__) from exc
@@ -774,14 +783,22 @@ class Pool(httpx.AsyncBaseTransport, Direct):
             deciding = self._deciding.get(key)
             if deciding is None:
                 break
-            await asyncio.shield(deciding)
+            failure = await asyncio.shield(deciding)
+            if failure is not None:
+                # the connection they waited for failed: so do they, at once, rather than each trying in turn
+                # (a server that accepts and never finishes its handshake cost each waiter a whole timeout more)
+                raise type(failure)(str(failure)) from failure
         # the first connection to this server (or a new one after the last HTTP/2 connection ended)
         deciding = self._deciding[key] = asyncio.get_running_loop().create_future()
+        failure = None
         try:
             connection = await self._connect(key, where, timeouts)
+        except httpx.TransportError as exc:
+            failure = exc
+            raise
         finally:
             del self._deciding[key]
-            deciding.set_result(None)
+            deciding.set_result(failure)  # a cancelled first request leaves the others to try on their own
         if connection.h2 is not None:
             return self._h2[key]
         if not connection.closed:  # a new HTTP/1.1 connection: the next request takes it

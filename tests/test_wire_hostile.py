@@ -261,3 +261,35 @@ async def test_a_ping_flood_from_a_server_that_reads_nothing_does_not_grow_the_c
         await pool.aclose()
         server.server.close()
     assert held < 1_000_000, f"{held} bytes of answers to the server's frames held"
+
+
+async def test_a_tls_server_that_never_finishes_its_handshake_fails_each_request_on_its_own_connect_timeout(tmp_path):
+    """A port that accepts and then says nothing (a stalled TLS terminator): the first request's connection
+    decides whether the server speaks HTTP/2 and the others wait for it. They waited, then tried one after the
+    other, each a whole connect timeout: the sixth request's turn came after the deadline. Each request now
+    reads the handshake problem, within its own time."""
+    from strapi_console.client import StrapiClient
+    from strapi_console.config import Profile
+    from strapi_console.secrets import Credentials
+
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def silent(reader, writer):
+        accepted.append(writer)
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    bundle = tmp_path / "ca.pem"
+    import trustme
+
+    trustme.CA().cert_pem.write_to_path(str(bundle))
+    profile = Profile("stall", f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}", ca_bundle=str(bundle))
+    try:
+        async with StrapiClient(profile, Credentials(kind="admin-token", access_token="t0ken"), deadline=2) as client:
+            client.http._timeout = {**client.http._timeout, "connect": 0.5}
+            failures = await asyncio.gather(*(client.http.send("GET", "/admin/information", retries=0)
+                                              for _ in range(6)), return_exceptions=True)
+    finally:
+        for writer in accepted:
+            writer.close()
+        server.close()
+    assert all(isinstance(f, errors.TimedOut) and "TLS handshake" in str(f) for f in failures), failures
