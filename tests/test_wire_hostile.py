@@ -293,3 +293,19 @@ async def test_a_tls_server_that_never_finishes_its_handshake_fails_each_request
             writer.close()
         server.close()
     assert all(isinstance(f, errors.TimedOut) and "TLS handshake" in str(f) for f in failures), failures
+
+
+async def test_a_request_given_up_mid_answer_closes_its_connection(scripted):
+    """The server stops in the middle of an answer and the caller gives up (asyncio.timeout around a call): the
+    cut connection is never used again, and is closed then, not left open for the server (the pool no longer
+    knows it: closing the session would not close it)."""
+    two = OK.replace(b'{"data":1}', b'{"data":2}')
+    server, url = await scripted(lambda n, head: OK[:40] if n == 1 else two)
+    async with client_for(url) as client:
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.2):
+                await client.call("GET", "/admin/information")
+        assert [(await client.call("GET", "/admin/information"))["data"] for _ in range(2)] == [2, 2]
+        await asyncio.sleep(0.1)
+        assert server.writers[0].is_closing()  # the server saw the cut connection end
+    assert server.connections == 2
