@@ -135,9 +135,8 @@ class _Exchange:
 class H1(asyncio.Protocol):
     """One HTTP/1.1 connection. At most one request at a time (no pipelining)."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, alpn: bool) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.alpn = alpn
         self.h11 = h11.Connection(h11.CLIENT)
         self.transport: asyncio.Transport | None = None
         self.exchange: _Exchange | None = None
@@ -159,7 +158,7 @@ class H1(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
         ssl_object = transport.get_extra_info("ssl_object")
-        if self.alpn and ssl_object is not None and ssl_object.selected_alpn_protocol() == "h2":
+        if ssl_object is not None and ssl_object.selected_alpn_protocol() == "h2":
             # the server speaks HTTP/2 here: the connection is handed to an HTTP/2 protocol
             self.h2 = H2(self.loop)
             transport.set_protocol(self.h2)
@@ -736,12 +735,13 @@ class Pool(httpx.AsyncBaseTransport, Direct):
         loop = asyncio.get_running_loop()
         tls = scheme == "https"
         context = self.verify() if tls else None
-        if context is not None:
-            context.set_alpn_protocols(["http/1.1", "h2"] if self.http2 else ["http/1.1"])
+        if context is not None and self.http2:
+            # offered on the (shared) context; a connection of any pool speaks whatever the server chose
+            context.set_alpn_protocols(["http/1.1", "h2"])
         made: list[H1] = []  # the protocol, once the TCP connection is made (before any TLS handshake)
 
         def connected() -> H1:
-            made.append(H1(loop, tls and self.http2))
+            made.append(H1(loop))
             return made[0]
 
         try:
