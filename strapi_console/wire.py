@@ -4,16 +4,17 @@ with h2 (its state machine and HPACK) when TLS negotiates it.
 Why not httpcore's connection pool: a fleet scan sends tens of thousands of small requests, and the
 pool's bookkeeping (every connection's state walked several times per request, anyio locks and
 semaphores, a network stream of awaited reads under every response, trace logging) cost more CPU than
-parsing the answers, over HTTP/1.1 and HTTP/2 alike. Here a connection is an :class:`asyncio.Protocol`: bytes arrive in ``data_received``, go
-straight into h11 (the same strict parser httpcore uses, so a hostile answer is refused the same way),
-and one future per request wakes its caller when the answer is complete.
+parsing the answers, over HTTP/1.1 and HTTP/2 alike. Here a connection is an :class:`asyncio.Protocol`:
+bytes arrive in ``data_received``, go straight into h11 or h2 (the strict parsers httpcore uses too, so a
+hostile answer is refused the same way), and one future per request wakes its caller when the answer is
+complete.
 
 What it keeps of an HTTP client's duties:
 
 - **Bounds**: an answer's status line and headers at most 64 KB (h11's own bound holds only for a head
-  that arrives in parts); a body is read at most to
-  the request's ``max_body`` extension (plus one byte, so the caller sees it is over), then the
-  connection is dropped. A read that waits longer than the ``read`` timeout between two arrivals fails.
+  that arrives in parts); a body is read at most to the request's ``max_body`` extension (plus one
+  piece, so the caller sees it is over), then the connection (HTTP/2: the stream) is dropped. A read
+  that waits longer than the ``read`` timeout between two arrivals fails.
 - **Reuse**: a connection goes back to its server's idle list only when h11 says both sides finished
   the exchange cleanly (no ``Connection: close``, no cancelled or failed request); an idle connection
   the server closed is never reused, one idle longer than ``keepalive_expiry`` is closed. A GET that
