@@ -17,6 +17,7 @@ REDACTED = "<redacted>"
 
 _lock = threading.Lock()
 _known: set[str] = set()
+_longest_first: tuple[str, ...] = ()  # _known, longest first (a secret inside another is replaced after it)
 
 _JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 _BEARER_RE = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
@@ -33,24 +34,31 @@ SECRET_KEYS = re.compile(
 )
 
 
+# Text in which none of these occurs cannot match the JWT, bearer or cookie rules: one search instead of
+# three substitutions for most strings (a fleet worker redacts every string of every result it sends).
+_HINT_RE = re.compile(r"eyJ|(?i:bearer|strapi_admin_refresh|jwttoken|koa\.sess|strapi_up_refresh)")
+
+
 def register_secret(value: str | None) -> None:
     """Remember a secret so it is scrubbed verbatim from anything the console prints."""
+    global _longest_first
     if value and len(value) >= 6:
         with _lock:
-            _known.add(value)
+            if value not in _known:
+                _known.add(value)
+                _longest_first = tuple(sorted(_known, key=len, reverse=True))
 
 
 def redact_text(text: str, *, key_values: bool = True) -> str:
     if not text:
         return text
-    with _lock:
-        known = sorted(_known, key=len, reverse=True)
-    for secret in known:
+    for secret in _longest_first:
         if secret in text:
             text = text.replace(secret, REDACTED)
-    text = _JWT_RE.sub(REDACTED, text)
-    text = _BEARER_RE.sub(lambda m: m.group(1) + REDACTED, text)
-    text = _COOKIE_RE.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
+    if _HINT_RE.search(text):
+        text = _JWT_RE.sub(REDACTED, text)
+        text = _BEARER_RE.sub(lambda m: m.group(1) + REDACTED, text)
+        text = _COOKIE_RE.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
     if key_values:  # free text such as exception messages: also scrub 'password=...'-style pairs and URLs
         text = redact_urls_in_text(text)
         text = _KV_RE.sub(lambda m: m.group(1) + REDACTED, text)

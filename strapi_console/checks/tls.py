@@ -14,6 +14,7 @@ import socket
 import ssl
 import subprocess
 import tempfile
+import warnings
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
@@ -336,8 +337,10 @@ def _legacy_setup() -> tuple[ssl.SSLContext | None, str | None]:
     ctx.verify_mode = ssl.CERT_NONE
     try:
         ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
-        ctx.minimum_version = ssl.TLSVersion.TLSv1
-        ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+        with warnings.catch_warnings():  # deprecated on purpose: the check asks whether the server still accepts them
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ctx.minimum_version = ssl.TLSVersion.TLSv1
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_1
     except (ValueError, ssl.SSLError) as exc:
         return None, str(exc)
     return ctx, None
