@@ -1,8 +1,9 @@
 """A large fleet spread over worker processes, one event loop each, the results merged in the original order.
 
-One Python process scans a server with about 50 ms of CPU, nearly all of it the HTTP stack and the event
-loop (see the README's benchmarks): past a few dozen servers at once a fleet scan waits for that one core,
-not for the network. With more servers than :data:`WORKERS_FROM` and more than one CPU, the profiles are
+One Python process scans a server with about 25 ms of CPU over HTTP/1.1 (35-40 over TLS; see the README's
+benchmarks): past a few dozen servers at once a fleet scan waits for that one core, not for the network,
+and one process scans at most FLEET_CONCURRENCY (64) servers at a time, so a larger fleet in one process
+waits for a second wave. With more servers than :data:`WORKERS_FROM` and more than one CPU, the profiles are
 split into shares, one per CPU: this process scans the first (it has everything imported already), a
 worker process each other one (started with ``spawn``: no fork of a process that may hold threads), each
 with the same :func:`~strapi_console.scan.scan_profiles` on its own event loop.
@@ -40,13 +41,14 @@ from typing import Any
 from .config import Profile
 from .secrets import SecretStore
 
-# More profiles than this (and more than one CPU): worker processes. A worker's start costs 0.6-0.9 s of CPU
-# (the interpreter, the imports, a first scan's cold caches) while a server's scan costs about 50 ms, and a
-# fleet is not CPU-bound at all below ~20 servers (a scan is ~8 round trips long): on the replay benchmark
-# (2 shared CPUs) two processes were slower than one at 25 servers (2.6 s vs 1.5-1.8 s), even at 50, and
-# faster from 100 on.
-WORKERS_FROM = 48
-MAX_WORKERS = 32  # processes at most, whatever --workers asks: each costs 0.6-0.9 s of CPU and two descriptors
+# More profiles than this (and more than one CPU): worker processes. A worker's start costs 0.3-0.5 s of CPU
+# over HTTP/1.1, more over TLS (the interpreter, the imports, a first scan's cold caches) and each result it
+# sends back about 4 ms (redacted, pickled, read), while a server's scan costs about 25 ms. Measured on the
+# replay benchmark (2 shared CPUs, HTTP/1.1): one process was faster at 50 servers (1.47 s vs 1.76 s), as
+# fast at 64 (2.0-2.1 s both), and slower at 80 (3.3 s vs 2.3 s), where it needs a second wave: so workers
+# begin where one process stops scanning everything at once.
+WORKERS_FROM = 64
+MAX_WORKERS = 32  # processes at most, whatever --workers asks: each costs 0.3-0.9 s of CPU and two descriptors
 HEARTBEAT = 0.5  # seconds between a worker's progress reports (it sends one even when nothing changed)
 STOP_GRACE = 5.0  # seconds a worker asked to stop (SIGTERM) has to end before it is killed
 SILENT_LIMIT = 120.0  # a worker that reports nothing for this long is stopped: its unfinished servers fail

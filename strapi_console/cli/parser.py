@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--max-seconds", type=_positive(float), default=None, metavar="S",
                       help="per-server deadline of one scan (default 300)")
     scan.add_argument("--workers", type=_positive(int), default=None, metavar="N",
-                      help="processes that scan a large fleet, this one included (default: one per CPU past 48 "
+                      help="processes that scan a large fleet, this one included (default: one per CPU past 64 "
                            "profiles; 1: this process only; at most 32)")
     scan.add_argument("--aggressive", action="store_true",
                       help="also run probes that send failed sign-ins (made-up identities) or heavy queries")
