@@ -8,6 +8,7 @@ credential: :func:`redact_url`).
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 from collections.abc import Mapping
@@ -17,7 +18,9 @@ REDACTED = "<redacted>"
 
 _lock = threading.Lock()
 _known: set[str] = set()
-_longest_first: tuple[str, ...] = ()  # _known, longest first (a secret inside another is replaced after it)
+# _known longest first (a secret inside another is replaced after it), with -len of each (ascending: where
+# the secrets that fit a text begin); one tuple, replaced whole, so a reader sees both of one moment
+_longest_first: tuple[tuple[int, ...], tuple[str, ...]] = ((), ())
 
 _JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 _BEARER_RE = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
@@ -46,13 +49,16 @@ def register_secret(value: str | None) -> None:
         with _lock:
             if value not in _known:
                 _known.add(value)
-                _longest_first = tuple(sorted(_known, key=len, reverse=True))
+                ordered = tuple(sorted(_known, key=len, reverse=True))
+                _longest_first = (tuple(-len(secret) for secret in ordered), ordered)
 
 
 def redact_text(text: str, *, key_values: bool = True) -> str:
     if not text:
         return text
-    for secret in _longest_first:
+    lengths, known = _longest_first
+    # only the secrets no longer than the text can be in it (most texts are far shorter than a token)
+    for secret in known[bisect.bisect_left(lengths, -len(text)):]:
         if secret in text:
             text = text.replace(secret, REDACTED)
     if _HINT_RE.search(text):
