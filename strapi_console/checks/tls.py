@@ -40,12 +40,17 @@ def _target(ctx: ScanContext) -> tuple[str, int] | None:
 
 # Handshake contexts are built once per process and never changed afterwards (they are shared by the
 # handshake threads): loading a CA file costs a millisecond or more, a scan makes several handshakes per server.
-@functools.lru_cache(maxsize=1)
-def _unverified_context() -> ssl.SSLContext:
+def _no_verify() -> ssl.SSLContext:
+    """A client context that accepts any certificate: the probes report on trust themselves."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     return ctx
+
+
+@functools.lru_cache(maxsize=1)
+def _unverified_context() -> ssl.SSLContext:
+    return _no_verify()
 
 
 @functools.lru_cache(maxsize=16)
@@ -332,9 +337,7 @@ async def lifetime(ctx: ScanContext):
 @functools.lru_cache(maxsize=1)
 def _legacy_setup() -> tuple[ssl.SSLContext | None, str | None]:
     """The TLS 1.0/1.1-only context, or why this OpenSSL cannot build it (remembered too: it will not change)."""
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
+    ctx = _no_verify()
     try:
         ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
         with warnings.catch_warnings():  # deprecated on purpose: the check asks whether the server still accepts them
@@ -355,9 +358,7 @@ def _legacy_context() -> ssl.SSLContext:
 
 @functools.lru_cache(maxsize=1)
 def _tls13_context() -> ssl.SSLContext:
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
+    ctx = _no_verify()
     ctx.minimum_version = ssl.TLSVersion.TLSv1_3
     return ctx
 
