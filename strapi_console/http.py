@@ -500,6 +500,7 @@ class HttpSession:
         attempts = (2 if method in IDEMPOTENT else 0) if retries is None else retries
         url = self.url(path)
         delay = 0.5
+        broke_off = False
         for attempt in range(attempts + 1):
             try:
                 resp = await self._send_following(method, url, json_body, headers, params, follow)
@@ -507,6 +508,14 @@ class HttpSession:
                 if attempt < attempts and not _is_tls(exc):
                     await asyncio.sleep(delay)
                     delay *= 2
+                    continue
+                raise map_transport_error(exc, url) from None
+            except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+                # the answer broke off (Strapi's documentation plugin cuts answers to requests that arrive
+                # together): a read is asked again, once, shortly after; a write never, the server may have done it
+                if attempt < attempts and method in IDEMPOTENT and not broke_off:
+                    broke_off = True
+                    await asyncio.sleep(0.2)
                     continue
                 raise map_transport_error(exc, url) from None
             except (httpx.HTTPError, TimeoutError, ssl.SSLError) as exc:

@@ -263,6 +263,20 @@ def test_documentation_and_graphql_surfaces_can_be_turned_on(fake_strapi, tmp_pa
     assert result.findings[0].status == "pass"
 
 
+def test_an_empty_documentation_page_is_asked_again_and_never_read_as_no_documentation(fake_strapi):
+    """Strapi's documentation plugin answers 200 with an empty body to requests that arrive together (seen on
+    the demo Strapi 5.54): EXP-DOCS asks again; empty every time is unknown (error), never 'no documentation'."""
+    fake_strapi.state["documentation"] = "<html><title>Swagger UI</title><div id='swagger-ui'></div></html>"
+    fake_strapi.fake.override("GET", "/documentation/v1.0.0", status=200, headers={"Content-Type": "text/html"},
+                              raw=b"", times=2)
+    result = asyncio.run(fake_strapi.scan(check_ids=["EXP-DOCS"]))
+    assert result.findings[0].status == "fail"  # the third answer is the page
+    fake_strapi.fake.override("GET", "/documentation/v1.0.0", status=200, headers={"Content-Type": "text/html"},
+                              raw=b"")
+    result = asyncio.run(fake_strapi.scan(check_ids=["EXP-DOCS"]))
+    assert result.findings[0].status == "error" and "empty body" in result.findings[0].reason
+
+
 # Payloads that are plain text to a terminal (dangerous only to Rich/Textual markup or to layout).
 TERMINAL_PLAIN = {"markup-close", "click-quit", "click-screenshot", "link-file", "markup-style", "huge", "newline"}
 
