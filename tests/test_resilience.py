@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import time
 
@@ -126,8 +127,18 @@ def test_server_killed_mid_scan_is_reported_and_others_complete(victim, strapi5,
         email, password = target.new_admin()
         assert run("profile", "add", name, "--url", target.url, "--email", email).returncode == 0
         assert run("login", name, "--password-stdin", stdin=password + "\n").returncode == 0
+    log = victim.server.log_path
+    seen = log.stat().st_size
     scan = run("scan", "victim", "steady", "--format", "json", wait=False)
-    time.sleep(1.0)  # the scan is under way: kill the server under it
+    # the scan is under way once the victim has answered a few of its requests (its log says each one): kill
+    # the server under it then. (A fixed wait no longer worked: a whole scan can end within a second.)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and scan.poll() is None:
+        with log.open("rb") as fh:
+            fh.seek(seen)
+            if len(re.findall(rb"http\S*: (?:GET|POST|HEAD|OPTIONS) ", fh.read())) >= 3:
+                break
+        time.sleep(0.01)
     victim.server.kill()
     out, err = scan.communicate(timeout=180)
     doc = json.loads(out)
