@@ -105,3 +105,16 @@ def test_a_url_in_a_sentence_ends_before_its_punctuation():
 
     assert redact_urls_in_text("CORS reflects (on https://localhost:43173)") == "CORS reflects (on https://localhost:43173)"
     assert redact_urls_in_text("see https://h.test/a?token=abc.") == "see https://h.test/a?token=<redacted>."
+
+
+def test_the_rules_for_tokens_bearers_and_cookies_still_apply_in_free_text():
+    """redact_text runs its JWT, bearer and cookie rules only on text holding one of their marks: each mark,
+    in any case where the rule ignores case, still gets its rule."""
+    from strapi_console.redact import REDACTED, redact_text
+
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJpZCI6MX0.c2lnbmF0dXJl"
+    for text, secret in ((f"token {jwt} here", jwt), ("Authorization: BEARER abcdefghijklmnop", "abcdefghijklmnop"),
+                         ("Cookie: STRAPI_ADMIN_REFRESH=s3cr3tvalue1234", "s3cr3tvalue1234"),
+                         ("koa.sess=zzzzzzzzzzzz; path=/", "zzzzzzzzzzzz")):
+        out = redact_text(text, key_values=False)
+        assert secret not in out and REDACTED in out, out
