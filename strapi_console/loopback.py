@@ -78,19 +78,11 @@ class LoopbackOnlyTransport(httpx.AsyncBaseTransport):
         addresses = await checked(url.scheme, url.host, url.port)
         if addresses is None:
             return await self.inner.handle_async_request(request)
-        failure: httpx.ConnectError | None = None
-        for address in addresses:
-            pinned = httpx.Request(request.method, url.copy_with(host=address), headers=request.headers,
-                                   stream=request.stream, extensions=request.extensions)
-            try:
-                response = await self.inner.handle_async_request(pinned)
-            except httpx.ConnectError as exc:  # nothing was sent: the next checked address may answer
-                failure = exc
-                continue
-            response.request = request
-            return response
-        assert failure is not None
-        raise failure
+        response = await _first_answer(addresses, lambda address: self.inner.handle_async_request(httpx.Request(
+            request.method, url.copy_with(host=address), headers=request.headers, stream=request.stream,
+            extensions=request.extensions)))
+        response.request = request
+        return response
 
     async def aclose(self) -> None:
         await self.inner.aclose()
@@ -106,14 +98,21 @@ class LoopbackOnlyPool(LoopbackOnlyTransport, wire.Direct):
         addresses = await checked(where.scheme, where.host, where.port)
         if addresses is None:
             return await self.inner.exchange(method, where, target, headers, body, timeouts, limit, connect_to)
-        failure: httpx.ConnectError | None = None
-        for address in addresses:
-            try:
-                return await self.inner.exchange(method, where, target, headers, body, timeouts, limit, address)
-            except httpx.ConnectError as exc:  # nothing was sent: the next checked address may answer
-                failure = exc
-        assert failure is not None
-        raise failure
+        return await _first_answer(addresses, lambda address: self.inner.exchange(
+            method, where, target, headers, body, timeouts, limit, address))
+
+
+async def _first_answer(addresses: list[str], send):
+    """``send(address)`` to each checked address in turn until one connects: a ConnectError means nothing was
+    sent, so the next address may answer; the last failure is raised when none does."""
+    failure: httpx.ConnectError | None = None
+    for address in addresses:
+        try:
+            return await send(address)
+        except httpx.ConnectError as exc:
+            failure = exc
+    assert failure is not None
+    raise failure
 
 
 async def checked(scheme: str, host: str, port: int | None) -> list[str] | None:
