@@ -110,3 +110,18 @@ def test_aggressive_scan_of_a_production_profile_asks_for_its_name(tmp_path):
     out = run("scan", "prod", "--aggressive", "--format", "json")
     assert out.returncode == 1 and "Confirmation needed: run this on a terminal." in out.stderr
     assert "Send the aggressive probes to prod?" in out.stderr and out.stdout == ""  # stdout stays a report
+
+
+def test_the_generated_documentation_password_always_meets_strapis_rule(monkeypatch):
+    # The documentation plugin's updateSettings refuses (400) a password without 8 characters, a lowercase
+    # letter, an uppercase letter and a digit; a password missing one made the fix fail about once in 60.
+    import re
+
+    rule = [re.compile(p) for p in (r"[a-z]", r"[A-Z]", r"\d")]
+    shown: list[str] = []
+    monkeypatch.setattr(targets, "register_secret", shown.append)  # each one is still registered for redaction
+    step = targets.docs_plan().steps[0]
+    words = [step.target.body(step.loaded, {"restrictedAccess": True})["password"] for _ in range(3000)]
+    assert shown == words
+    assert len(set(words)) == len(words)
+    assert [w for w in words if len(w) < 8 or not all(r.search(w) for r in rule)] == []
