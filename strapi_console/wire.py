@@ -1,22 +1,23 @@
-"""The console's HTTP connections on asyncio protocols: HTTP/1.1 with h11 reading every answer, and HTTP/2
-with h2 (its state machine and HPACK) when TLS negotiates it.
+"""The console's HTTP connections on asyncio protocols: HTTP/1.1 with :mod:`strapi_console.http1` reading
+every answer (h11's rules, without its machinery), and HTTP/2 with h2 (its state machine and HPACK) when TLS
+negotiates it.
 
 Why not httpcore's connection pool: a fleet scan sends tens of thousands of small requests, and the
 pool's bookkeeping (every connection's state walked several times per request, anyio locks and
 semaphores, a network stream of awaited reads under every response, trace logging) cost more CPU than
 parsing the answers, over HTTP/1.1 and HTTP/2 alike. Here a connection is an :class:`asyncio.Protocol`:
-bytes arrive in ``data_received``, go straight into h11 or h2 (the strict parsers httpcore uses too, so a
-hostile answer is refused the same way), and one future per request wakes its caller when the answer is
-complete.
+bytes arrive in ``data_received``, go straight into the HTTP/1.1 reader (h11's rules, held to h11's verdict
+in the tests) or h2 (the strict parser httpcore uses too), so a hostile answer is refused as before, and one
+future per request wakes its caller when the answer is complete.
 
 What it keeps of an HTTP client's duties:
 
-- **Bounds**: an answer's status line and headers at most 64 KB (h11's own bound holds only for a head
-  that arrives in parts); a body is read at most to the request's ``max_body`` extension (plus one
+- **Bounds**: an answer's status line and headers at most 64 KB, however they arrive; a body is read at most to the request's ``max_body`` extension (plus one
   piece, so the caller sees it is over), then the connection (HTTP/2: the stream) is dropped. A read
   that waits longer than the ``read`` timeout between two arrivals fails.
-- **Reuse**: a connection goes back to its server's idle list only when h11 says both sides finished
-  the exchange cleanly (no ``Connection: close``, no cancelled or failed request); an idle connection
+- **Reuse**: a connection goes back to its server's idle list only when its answer was read whole and
+  cleanly (no ``Connection: close``, not read to the close, nothing after it, not framed two ways, no
+  cancelled or failed request); an idle connection
   the server closed is never reused, one idle longer than ``keepalive_expiry`` is closed. A GET that
   fails on a reused connection before any answer arrived (the server closed it as it was picked) is
   sent once more on a new connection, as browsers do.
@@ -40,13 +41,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import h11
 import httpx
+
+from strapi_console import http1
 
 DEFAULT_BODY_LIMIT = 64 * 1024 * 1024  # when a request names no max_body (the odd upload's answer)
 KEEPALIVE_EXPIRY = 5.0
 MAX_IDLE = 16  # idle connections kept per server
-MAX_HEAD = 64 * 1024  # an answer's status line and headers, at most (h11 bounds only a head that arrives in parts)
+MAX_HEAD = http1.MAX_HEAD  # an answer's status line and headers, at most (HTTP/2: the header list)
 JOIN_EVERY = 256  # body pieces kept apart before they are joined into one
 Key = tuple[str, str, int]
 Headers = list[tuple[bytes, bytes]]
@@ -108,7 +110,7 @@ class Direct(abc.ABC):
 class _Exchange:
     """One request's answer as it arrives (an HTTP/1.1 connection's, or an HTTP/2 stream's)."""
 
-    __slots__ = ("future", "status", "reason", "headers", "chunks", "size", "limit", "started", "head", "joined")
+    __slots__ = ("future", "status", "reason", "headers", "chunks", "size", "limit", "started", "joined")
 
     def __init__(self, future: asyncio.Future, limit: int) -> None:
         self.future, self.limit = future, limit
@@ -116,7 +118,6 @@ class _Exchange:
         self.chunks: list[bytes] = []
         self.size = 0
         self.started = False  # any byte of the answer seen
-        self.head = 0  # bytes received before the head was read whole
         self.joined = 0  # pieces at the start of ``chunks`` that are already joins of many
 
     def add(self, data: bytes) -> bool:
@@ -138,13 +139,13 @@ class H1(asyncio.Protocol):
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.h11 = h11.Connection(h11.CLIENT)
+        self.reader = http1.Reader()
+        self.ready = True  # no request on it yet, or the last one's answer read whole and cleanly
         self.transport: asyncio.Transport | None = None
         self.exchange: _Exchange | None = None
         self.closed = False
         self.used = 0  # requests sent on this connection
         self.heard = False  # whether any byte of the last request's answer arrived
-        self.ambiguous = False  # an answer framed two ways: the connection ends after it
         self.idle_since = 0.0
         self.h2: H2 | None = None  # the connection's protocol once the server chose HTTP/2
         self.lost = loop.create_future()  # done once asyncio has closed the socket
@@ -178,18 +179,29 @@ class H1(asyncio.Protocol):
             self._drop()
             return
         exchange = self.exchange
+        if exchange.future.done():
+            return
         exchange.started = True
-        self.h11.receive_data(data)
-        self._pump()
-        if not exchange.status and not exchange.future.done():
-            exchange.head += len(data)
-            if exchange.head > MAX_HEAD:
-                self._fail(httpx.RemoteProtocolError(f"the answer's headers are over {MAX_HEAD // 1024} KB"))
+        try:
+            said = self.reader.feed(data, exchange)
+        except http1.ProtocolError as exc:
+            self._fail(httpx.RemoteProtocolError(str(exc)), exc)
+            return
+        if said == http1.OVER:  # the caller sees the body is over its limit; the rest is never read
+            self._drop()
+            exchange.future.set_result(exchange)
+        elif said == http1.COMPLETE:
+            exchange.future.set_result(exchange)
 
     def eof_received(self) -> bool:
-        if self.exchange is not None:
-            self.h11.receive_data(b"")
-            self._pump()
+        exchange = self.exchange
+        if exchange is not None and not exchange.future.done():
+            try:
+                self.reader.eof()
+            except http1.ProtocolError as exc:
+                self._fail(httpx.RemoteProtocolError(str(exc)), exc)
+            else:
+                exchange.future.set_result(exchange)
         self.closed = True
         return False  # close the transport
 
@@ -215,18 +227,17 @@ class H1(asyncio.Protocol):
 
     def reusable(self, now: float) -> bool:
         return (not self.closed and self.h2 is None and self.transport is not None and not self.transport.is_closing()
-                and self.h11.our_state is h11.IDLE and now - self.idle_since < KEEPALIVE_EXPIRY)
+                and self.ready and now - self.idle_since < KEEPALIVE_EXPIRY)
 
     async def request(self, method: bytes, target: bytes, headers: list[tuple[bytes, bytes]], body: bytes,
                       timeouts: dict, limit: int) -> _Exchange:
         try:
-            data = self.h11.send(h11.Request(method=method, target=target, headers=headers))
-            if body:
-                data += self.h11.send(h11.Data(data=body))
-            data += self.h11.send(h11.EndOfMessage())
-        except h11.LocalProtocolError as exc:
+            data, keep = http1.request(method, target, headers, body)
+        except http1.LocalError as exc:
             self._drop()
             raise httpx.LocalProtocolError(str(exc)) from exc
+        self.ready = False
+        self.reader.begin(method, keep)
         exchange = self.exchange = _Exchange(self.loop.create_future(), limit)
         self.used += 1
         try:
@@ -245,17 +256,13 @@ class H1(asyncio.Protocol):
 
     def finish(self) -> bool:
         """After an answer was read whole: ready the connection for the next request; False when it cannot
-        be (the server or h11 said close)."""
-        if (self.closed or self.h11.our_state is not h11.DONE or self.h11.their_state is not h11.DONE
-                or self.h11.trailing_data[0]  # bytes after the answer: the next one would be read out of step
-                or self.ambiguous):
+        be (the server said close, or the answer was not read cleanly)."""
+        # not after an answer read to the close, with Connection: close or over HTTP/1.0, with bytes after it
+        # (the next answer would be read out of step) or framed two ways
+        if self.closed or not self.reader.reusable:
             self._drop()
             return False
-        try:
-            self.h11.start_next_cycle()
-        except h11.LocalProtocolError:
-            self._drop()
-            return False
+        self.ready = True
         self.idle_since = self.loop.time()
         return True
 
@@ -263,36 +270,6 @@ class H1(asyncio.Protocol):
         self._drop()
 
     # --- inside ------------------------------------------------------------------------------------
-
-    def _pump(self) -> None:
-        exchange = self.exchange
-        while exchange is not None and not exchange.future.done():
-            try:
-                event = self.h11.next_event()
-            except h11.RemoteProtocolError as exc:
-                self._fail(httpx.RemoteProtocolError(str(exc)), exc)
-                return
-            kind = type(event)
-            if event is h11.NEED_DATA or event is h11.PAUSED:
-                return
-            if kind is h11.Data:
-                if exchange.add(event.data):  # the caller sees it is over; the rest is never read
-                    self._drop()
-                    exchange.future.set_result(exchange)
-                    return
-            elif kind is h11.Response:
-                if sum(len(name) + len(value) + 4 for name, value in event.headers) > MAX_HEAD:
-                    self._fail(httpx.RemoteProtocolError(f"the answer's headers are over {MAX_HEAD // 1024} KB"))
-                    return
-                exchange.status, exchange.reason, exchange.headers = event.status_code, event.reason, event.headers
-                self.ambiguous = _framed_twice(event.headers)
-            elif kind is h11.EndOfMessage:
-                exchange.future.set_result(exchange)
-                return
-            elif kind is h11.ConnectionClosed:
-                self._fail(httpx.RemoteProtocolError("Server disconnected without sending a complete response."))
-                return
-            # h11.InformationalResponse (1xx): skipped, the final answer follows
 
     def _fail(self, error: Exception, cause: BaseException | None = None) -> None:
         exchange = self.exchange
@@ -393,7 +370,7 @@ class H2(asyncio.Protocol):
             raise httpx.ConnectError("the HTTP/2 connection ended")  # nothing sent: the caller may retry
         fields = [(name.lower(), value) for name, value in headers if name.lower() not in _NOT_IN_H2]
         if any(_NOT_IN_FIELD.search(name) or _NOT_IN_FIELD.search(value) for name, value in fields):
-            # h2 sends whatever HPACK can carry; RFC 9113 §8.2.1 forbids these (h11 refuses them on HTTP/1.1):
+            # h2 sends whatever HPACK can carry; RFC 9113 §8.2.1 forbids these (refused on HTTP/1.1 too):
             # a proxy turning the request back into HTTP/1.1 would read a header of the console's as two
             raise httpx.LocalProtocolError("a request header holds a line break or a NUL: not sent")
         try:
@@ -608,14 +585,6 @@ def _h2_head(fields) -> tuple[int | None, Headers]:
         elif not name.startswith(b":"):
             out.append((name, value))
     return status, out
-
-
-def _framed_twice(headers) -> bool:
-    """Whether an answer names both a Content-Length and a Transfer-Encoding. h11 reads the chunks (as RFC 9112
-    §6.3 says), but something between the console and the server may have read the length: such an answer is a
-    known way to smuggle a second one (RFC 9112 §11.2), so nothing more is read on its connection."""
-    names = [name for name, _ in headers]
-    return b"transfer-encoding" in names and b"content-length" in names
 
 
 def _read_error(exc: BaseException) -> httpx.TransportError:

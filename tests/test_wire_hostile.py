@@ -31,8 +31,8 @@ async def no_callback_errors():
 
 
 async def test_an_answer_with_content_length_and_chunked_is_not_followed_on_that_connection(scripted):
-    """Both framings at once (RFC 9112 §6.3: a sign of response smuggling, to be treated as an error): h11 reads
-    the chunks, something in between may have read the length. Whatever follows on that connection is not
+    """Both framings at once (RFC 9112 §6.3: a sign of response smuggling, to be treated as an error): the reader
+    reads the chunks (as h11 did), something in between may have read the length. Whatever follows on that connection is not
     trusted to be the next answer: the next request goes on a new connection."""
     both = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 3\r\n"
             b"Transfer-Encoding: chunked\r\n\r\nb\r\n{\"data\":1}\n\r\n0\r\n\r\n")
@@ -172,7 +172,7 @@ async def _ok(conn, transport, stream) -> None:
 
 @pytest.mark.parametrize("value", ["a\r\nX-Injected: 1", "a\nb", "a\x00b"])
 async def test_a_header_value_with_a_line_break_or_nul_is_never_sent_over_http2(raw_h2, value):
-    """HTTP/1.1 refuses them in h11; h2 sends any bytes HPACK can carry, and RFC 9113 §8.2.1 forbids CR, LF and
+    """HTTP/1.1 refuses them (strapi_console.http1, as h11 did); h2 sends any bytes HPACK can carry, and RFC 9113 §8.2.1 forbids CR, LF and
     NUL in a field value: a proxy that turns the request back into HTTP/1.1 would cut it into two headers."""
     server, profile = await raw_h2(_ok)
     async with h2_client(profile) as client:
