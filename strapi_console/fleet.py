@@ -38,6 +38,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from . import loops
 from .config import Profile
 from .secrets import SecretStore
 
@@ -152,7 +153,7 @@ def scan_fleet(profiles: list[Profile], store: SecretStore, *, workers: int | No
     count = 1 if stays else worker_count(profiles, store, workers)
     with fewer_collections():
         if count <= 1:
-            return asyncio.run(scan_profiles(profiles, store, progress=progress, **kw))
+            return loops.run(scan_profiles(profiles, store, progress=progress, **kw))
         return _Pool(profiles, store, shares(profiles, count), progress, kw).run()
 
 
@@ -215,7 +216,7 @@ class _Pool:
                     process.start()
                     theirs.close()  # the worker's end: once it exits, reading ours says so (EOFError)
                     self.workers.append(_Worker(share, process, ours, time.monotonic()))
-            asyncio.run(self._main(self.split[0]))
+            loops.run(self._main(self.split[0]))
         finally:
             for w in self.workers:
                 _stop(w.process)
@@ -228,7 +229,7 @@ class _Pool:
         loop = asyncio.get_running_loop()
         self.all_over = asyncio.Event()
         for w in self.workers:
-            loop.add_reader(w.conn.fileno(), self._read, w)
+            listen(loop, w.conn, self._read, w)
 
         def each(position: int, result) -> None:
             self.results[own[position]] = result
@@ -303,6 +304,15 @@ class _Pool:
             self.state.running.update(w.running)
         if self.progress:
             self.progress(self.state)
+
+
+def listen(loop: asyncio.AbstractEventLoop, conn, callback: Callable[..., None], *args) -> None:
+    """``callback(*args)`` whenever ``conn`` (a worker's pipe) has something to read. The pipe stays blocking:
+    uvloop's ``add_reader`` makes a descriptor non-blocking, and a message that has only partly arrived (a
+    result is often larger than the pipe's buffer) then failed ``Connection.recv`` half-way, which read as the
+    worker's end and lost that server's result."""
+    loop.add_reader(conn.fileno(), callback, *args)
+    os.set_blocking(conn.fileno(), True)
 
 
 @contextlib.contextmanager
@@ -389,7 +399,7 @@ def worker_main(conn, profiles: list[Profile], indices: list[int], store_spec: d
                     f"its result could not be sent from its worker process ({type(exc).__name__})"))))
 
         with fewer_collections():
-            asyncio.run(scan_profiles(profiles, store, progress=progress, each=each, **kw))
+            loops.run(scan_profiles(profiles, store, progress=progress, each=each, **kw))
     except BaseException as exc:  # noqa: BLE001 - the parent reports it as these servers' error
         from .redact import redact_text
 

@@ -383,13 +383,21 @@ class HostSlots:
 
 _HOST_SLOTS: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, HostSlots]]" = \
     weakref.WeakKeyDictionary()
+_last_slots: "tuple[weakref.ref, dict[tuple, HostSlots]] | None" = None
 
 
 def host_slots(origin: tuple, concurrency: int) -> HostSlots:
     """The one set of places every session of this event loop shares for a server (scheme, host and port):
     two profiles of the same server (an admin and a read-only one, a fleet listing it twice) together
     send at most ``concurrency`` requests at a time, so a fleet scan never floods one server."""
-    slots = _HOST_SLOTS.setdefault(asyncio.get_running_loop(), {})
+    global _last_slots
+    loop = asyncio.get_running_loop()
+    last = _last_slots
+    if last is not None and last[0]() is loop:  # the same loop as the last request (a weak reference's
+        slots = last[1]                         # lookup: WeakKeyDictionary makes a new one every call)
+    else:
+        slots = _HOST_SLOTS.setdefault(loop, {})
+        _last_slots = (weakref.ref(loop), slots)
     if origin not in slots:
         slots[origin] = HostSlots(concurrency)
     return slots[origin]

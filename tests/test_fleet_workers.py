@@ -6,6 +6,7 @@ this process, workers started the real way (spawn), reading the keyring themselv
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import multiprocessing
@@ -18,7 +19,7 @@ import keyring
 import pytest
 
 from hostile_strapi import FakeStrapi, profile_for, sign_in
-from strapi_console import fleet
+from strapi_console import fleet, loops
 from strapi_console.checks.registry import Finding
 from strapi_console.config import Profile
 from strapi_console.report import json_report
@@ -126,7 +127,7 @@ def test_a_worker_killed_mid_scan_costs_its_servers_only(file_keyring, fakes):
     by_name = {r.profile.name: r for r in results}
     assert [r.profile.name for r in results] == ["first", "slow", "quick", "gone"]
     for name in ("first", "quick"):
-        assert by_name[name].reachable and not by_name[name].error and len(by_name[name].findings) > 40
+        assert by_name[name].reachable and not by_name[name].error and len(by_name[name].findings) > 40, by_name[name].error
     assert not by_name["slow"].reachable and "killed (SIGKILL)" in by_name["slow"].error
     assert "killed" not in by_name["gone"].error  # unreachable for its own reason, scanned in this process
     complete = [by_name["first"], by_name["quick"]]
@@ -318,3 +319,38 @@ def test_a_fleet_scan_given_the_callers_sessions_stays_in_this_process(monkeypat
     monkeypatch.setattr(fleet, "_Pool", no_workers)
     monkeypatch.setattr(scan_mod, "scan_profiles", here)
     assert fleet.scan_fleet(many, SecretStore("memory"), sessions=object()) == ["scanned here"] * len(many)
+
+
+@pytest.mark.parametrize("loop", ["uvloop", "asyncio"])
+def test_a_worker_message_larger_than_the_pipe_is_read_whole_on_either_loop(monkeypatch, loop):
+    """A result bigger than the pipe's buffer arrives in parts; the parent reads it when the first part is in.
+    uvloop's add_reader made the pipe non-blocking, and the half-read message looked like the worker's end."""
+    monkeypatch.setenv("STRAPI_CONSOLE_LOOP", loop)
+    if loop == "uvloop":
+        pytest.importorskip("uvloop")
+    assert loops.name() == loop
+    ours, theirs = multiprocessing.Pipe(duplex=False)
+    big = ("result", 0, "x" * 2_000_000)
+    sender = threading.Thread(target=lambda: (theirs.send(big), theirs.close()))
+
+    async def main():
+        got = asyncio.get_running_loop().create_future()
+
+        def read():
+            try:
+                while ours.poll():
+                    got.set_result(ours.recv())
+                    break
+            except (EOFError, OSError) as exc:
+                got.set_exception(exc)
+            asyncio.get_running_loop().remove_reader(ours.fileno())
+
+        fleet.listen(asyncio.get_running_loop(), ours, read)
+        sender.start()
+        return await got
+
+    try:
+        assert loops.run(main()) == big
+    finally:
+        sender.join(10)
+        ours.close()

@@ -347,7 +347,8 @@ def save(profile: str, snapshot: dict[str, Any]) -> None:
     path = _path(profile)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(redact_data(snapshot), indent=1, sort_keys=True))
+    # compact: json's C encoder (an indented dump goes through its pure-Python one, a visible part of a scan)
+    tmp.write_text(json.dumps(redact_data(snapshot), separators=(",", ":"), sort_keys=True))
     os.chmod(tmp, 0o600)
     os.replace(tmp, path)
 

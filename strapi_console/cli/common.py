@@ -4,12 +4,12 @@ profile's session for a command, the one confirmation and apply path, safe stand
 from __future__ import annotations
 
 import argparse
-import asyncio
 import difflib
 import sys
 from collections.abc import Callable
 
 from .. import config as config_mod
+from .. import loops
 from ..config import Config, Profile
 from ..display import SafeStream, safe
 from ..errors import ConfigError
@@ -103,7 +103,7 @@ def _with_client(profile: Profile, store: SecretStore, work, *, allow_write: boo
             own = sessions.get(profile)
             return await work(own if session else await own.ready())
 
-    return asyncio.run(run())
+    return loops.run(run())
 def _confirm_and_apply(args, profile: Profile, store: SecretStore, plan, *, source: str, title: str = "") -> int:
     """Show the plan (what cannot be undone first), ask, then apply it through the write engine."""
     from .. import confirmation, engine

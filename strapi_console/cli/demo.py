@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 
+from .. import loops
 from ..config import Config, Profile
 from ..errors import ConfigError
 from ..secrets import SecretStore
@@ -21,7 +21,7 @@ def cmd_demo(args, open_tui: OpenTUI | None) -> int:
     def scan_demo(profile: Profile, store: SecretStore, cfg: Config) -> int:
         from ..scan import scan_profiles
 
-        results = asyncio.run(scan_profiles([profile], store, advisory_max_age_days=cfg.advisory_max_age_days))
+        results = loops.run(scan_profiles([profile], store, advisory_max_age_days=cfg.advisory_max_age_days))
         with _safe_output():
             return report_scan(results, args)
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import sys
 
+from .. import loops
 from ..display import safe
 from ..errors import ConfigError, ConsoleError
 from ..redact import redact_url
@@ -25,7 +25,7 @@ def cmd_fix(args) -> int:
         raise ConfigError(f"Unknown check ID {check_id}. Known: {', '.join(sorted(REGISTRY))}.")
     _writable(profile, args.allow_write)
     store = _store(cfg)
-    result = asyncio.run(scan_profile(profile, store, check_ids=[check_id]))
+    result = loops.run(scan_profile(profile, store, check_ids=[check_id]))
     if not result.reachable or result.error:
         raise ConsoleError(result.error or "unreachable", title="Server unreachable")
     if result.auth_error:
