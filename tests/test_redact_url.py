@@ -118,3 +118,15 @@ def test_the_rules_for_tokens_bearers_and_cookies_still_apply_in_free_text():
                          ("koa.sess=zzzzzzzzzzzz; path=/", "zzzzzzzzzzzz")):
         out = redact_text(text, key_values=False)
         assert secret not in out and REDACTED in out, out
+
+
+def test_the_key_value_rule_still_applies_whatever_the_case_and_to_letters_that_match_ascii_ones():
+    """The marks are looked for in the lowercased text when it is ASCII; under re.IGNORECASE 'ſ' is an s, 'ı' and
+    'İ' an i and the Kelvin sign a k, which lower() does not all map so: such text gets the rule anyway."""
+    from strapi_console.redact import REDACTED, redact_text
+
+    for text in ("PassWord=hunter2hunter2", "db SECRET: 'abcd1234'", "api-KEY=abcdefgh", "Access_Key:zzzzzzzz",
+                 "paſſword=hunter2hunter2", "apİ_key=abcdefgh", "authorızation: abcdefgh", "tO\u212aen=abcdefgh"):
+        out = redact_text(text)
+        assert REDACTED in out and not out.endswith(("hunter2hunter2", "1234'", "abcdefgh", "zzzzzzzz")), (text, out)
+    assert redact_text("nothing to see in this text, 12345678") == "nothing to see in this text, 12345678"
