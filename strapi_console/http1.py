@@ -67,7 +67,16 @@ class Sink(Protocol):
     def add(self, data: bytes) -> bool: ...
 
 
-_names_ok: set[bytes] = set()  # header names already checked (a scan sends the same few names)
+names_ok: set[bytes] = set()  # header names already checked (a scan sends the same few names)
+
+
+def is_token(name: bytes) -> bool:
+    """Whether a header name is a token (RFC 9110 §5.1), remembered when it is (at most 256 names)."""
+    if not _NAME.fullmatch(name):
+        return False
+    if len(names_ok) < 256:
+        names_ok.add(name)
+    return True
 
 
 def request(method: bytes, target: bytes, headers: Headers, body: bytes) -> tuple[bytes, bool]:
@@ -86,11 +95,8 @@ def request(method: bytes, target: bytes, headers: Headers, body: bytes) -> tupl
     length: bytes | None = None
     keep = True
     for name, value in headers:
-        if name not in _names_ok:
-            if not _NAME.fullmatch(name):
-                raise LocalError(f"illegal header name {name!r}")
-            if len(_names_ok) < 256:
-                _names_ok.add(name)
+        if name not in names_ok and not is_token(name):
+            raise LocalError(f"illegal header name {name!r}")
         if not _VALUE.fullmatch(value):
             raise LocalError(f"illegal value in the header {name.decode('ascii')!r}")
         lower = name.lower()

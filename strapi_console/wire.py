@@ -12,15 +12,15 @@ future per request wakes its caller when the answer is complete.
 
 What it keeps of an HTTP client's duties:
 
-- **Bounds**: an answer's status line and headers at most 64 KB, however they arrive; a body is read at most to the request's ``max_body`` extension (plus one
-  piece, so the caller sees it is over), then the connection (HTTP/2: the stream) is dropped. A read
-  that waits longer than the ``read`` timeout between two arrivals fails.
+- **Bounds**: an answer's status line and headers at most 64 KB, however they arrive; a body is read at
+  most to the request's ``max_body`` extension (plus one piece, so the caller sees it is over), then the
+  connection (HTTP/2: the stream) is dropped. A read that waits longer than the ``read`` timeout between
+  two arrivals fails.
 - **Reuse**: a connection goes back to its server's idle list only when its answer was read whole and
   cleanly (no ``Connection: close``, not read to the close, nothing after it, not framed two ways, no
-  cancelled or failed request); an idle connection
-  the server closed is never reused, one idle longer than ``keepalive_expiry`` is closed. A GET that
-  fails on a reused connection before any answer arrived (the server closed it as it was picked) is
-  sent once more on a new connection, as browsers do.
+  cancelled or failed request); an idle connection the server closed is never reused, one idle longer
+  than ``keepalive_expiry`` is closed. A GET that fails on a reused connection before any answer arrived
+  (the server closed it as it was picked) is sent once more on a new connection, as browsers do.
 - **HTTP/2**: over TLS the connection offers ``h2`` by ALPN when the ``h2`` package is installed; a
   server that picks it gets one shared connection (:class:`H2`), and its answers say ``HTTP/2`` so the
   session widens the per-host cap.
@@ -332,8 +332,11 @@ class H2(asyncio.Protocol):
         import h2.settings
 
         self.loop = loop
+        # the console's own header lines are made ready for HTTP/2 by _h2_fields (h2's generic outbound
+        # checks and normalisation were a tenth of a TLS scan's CPU); what the server sends is checked by h2
         self.conn = _h2_connection()(config=h2.config.H2Configuration(
-            client_side=True, header_encoding=None, validate_inbound_headers=True))
+            client_side=True, header_encoding=None, validate_inbound_headers=True,
+            validate_outbound_headers=False, normalize_outbound_headers=False))
         self.conn.local_settings = h2.settings.Settings(client=True, initial_values={
             h2.settings.SettingCodes.ENABLE_PUSH: 0,
             h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: 100,
@@ -368,11 +371,7 @@ class H2(asyncio.Protocol):
             await self._wait(timeouts.get("pool"))
         if self.ended:
             raise httpx.ConnectError("the HTTP/2 connection ended")  # nothing sent: the caller may retry
-        fields = [(name.lower(), value) for name, value in headers if name.lower() not in _NOT_IN_H2]
-        if any(_NOT_IN_FIELD.search(name) or _NOT_IN_FIELD.search(value) for name, value in fields):
-            # h2 sends whatever HPACK can carry; RFC 9113 §8.2.1 forbids these (refused on HTTP/1.1 too):
-            # a proxy turning the request back into HTTP/1.1 would read a header of the console's as two
-            raise httpx.LocalProtocolError("a request header holds a line break or a NUL: not sent")
+        fields = _h2_fields(headers)
         try:
             stream = self.conn.get_next_available_stream_id()
             self.conn.send_headers(stream, [(b":method", method), (b":authority", where.host_header),
@@ -573,6 +572,37 @@ def _h2_connection() -> type:
             return frames, events
 
     return Connection
+
+
+def _h2_fields(headers: Headers) -> list:
+    """A request's header lines as HTTP/2 fields, as h2's outbound normalisation and checks made them: names
+    lowercased and refused unless a token; the connection-specific headers dropped (Host becomes :authority);
+    ``te`` only as ``trailers``; values with CR, LF or NUL refused (RFC 9113 §8.2.1: h2 sends whatever HPACK can
+    carry, and a proxy turning the request back into HTTP/1.1 would read such a header as two) and trimmed;
+    credentials (Authorization, a short Cookie) never put in the HPACK table, where a compression attack on
+    the connection could guess them."""
+    from hpack import NeverIndexedHeaderTuple
+
+    out: list = []
+    for name, value in headers:
+        name = name.lower()
+        if name in _NOT_IN_H2:
+            continue
+        if name not in http1.names_ok and not http1.is_token(name):
+            raise httpx.LocalProtocolError(f"illegal header name {name!r}: not sent")
+        if _NOT_IN_FIELD.search(value):
+            raise httpx.LocalProtocolError("a request header holds a line break or a NUL: not sent")
+        value = value.strip()
+        if name == b"te" and value.lower() != b"trailers":
+            raise httpx.LocalProtocolError("a TE header other than 'trailers' is not sent over HTTP/2")
+        if name in _NEVER_INDEXED or (name == b"cookie" and len(value) < 20):
+            out.append(NeverIndexedHeaderTuple(name, value))
+        else:
+            out.append((name, value))
+    return out
+
+
+_NEVER_INDEXED = frozenset({b"authorization", b"proxy-authorization"})
 
 
 def _h2_head(fields) -> tuple[int | None, Headers]:

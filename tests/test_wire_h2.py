@@ -11,6 +11,7 @@ import h2.config
 import h2.connection
 import h2.events
 import h2.settings
+import httpx
 import pytest
 import trustme
 
@@ -33,6 +34,7 @@ class H2Server:
         self.open = 0
         self.most_open = 0
         self.resets = 0  # streams the client reset
+        self.headers: list = []  # each request's header fields, as HPACK decoded them
         ca = trustme.CA()
         self.ca = ca
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -71,6 +73,7 @@ class _Conn(asyncio.Protocol):
                 self.server.open += 1
                 self.server.most_open = max(self.server.most_open, self.server.open)
                 path = dict(event.headers)[b":path"]
+                self.server.headers.append(list(event.headers))
                 asyncio.get_running_loop().create_task(self._answer(event.stream_id, path, self.server.requests))
         self.transport.write(self.conn.data_to_send())
 
@@ -189,3 +192,40 @@ async def test_an_answer_without_a_valid_status_is_an_error(h2server):
     async with client_for(profile) as client:
         with pytest.raises(errors.ConsoleError):
             await client.http.send("GET", "/admin/information", retries=0)
+
+
+async def test_the_requests_fields_are_lowercase_and_credentials_never_enter_the_hpack_table(h2server):
+    """The console readies its own header lines for HTTP/2 (h2's outbound checks are off): the server's h2,
+    checking what it receives, takes them; the token travels as a never-indexed literal (a compression attack
+    on the connection cannot guess it from the table), the other fields may be indexed."""
+    from hpack import NeverIndexedHeaderTuple
+
+    server, profile = await h2server(lambda n, path: OK)
+    async with client_for(profile) as client:
+        await client.call("GET", "/admin/information", params={"a": "1"})
+        await client.call("GET", "/admin/information")
+    assert server.requests == 2
+    for fields in server.headers:
+        names = [name for name, _ in fields]
+        assert names[:4] == [b":method", b":authority", b":scheme", b":path"]
+        assert all(name == name.lower() for name in names) and b"host" not in names and b"connection" not in names
+        secure = [(name, value) for name, value in fields if isinstance(name, bytes) and name == b"authorization"]
+        assert secure == [(b"authorization", b"Bearer t0ken")]
+        kinds = {name: type(field) for field in fields for name in [field[0]]}
+        assert kinds[b"authorization"] is NeverIndexedHeaderTuple
+        assert kinds[b"user-agent"] is not NeverIndexedHeaderTuple
+
+
+@pytest.mark.parametrize("name, value, refused", [
+    (b"X-Fine", b" padded ", None), (b"", b"v", "illegal header name"), (b"x y", b"v", "illegal header name"),
+    (b"te", b"gzip", "TE header"), (b"TE", b"trailers", None), (b"x", b"a\r\nb", "line break"),
+])
+def test_a_header_line_is_readied_for_http2_or_refused(name, value, refused):
+    from strapi_console import wire
+
+    lines = [(b"Host", b"h"), (b"Connection", b"keep-alive"), (name, value)]
+    if refused:
+        with pytest.raises(httpx.LocalProtocolError, match=refused):
+            wire._h2_fields(lines)
+    else:
+        assert wire._h2_fields(lines) == [(name.lower(), value.strip())]
