@@ -151,6 +151,14 @@ def test_profiles_of_one_server_share_a_worker_and_the_order_is_kept():
     assert all(share == sorted(share) for share in split) and sorted(sum(split, [])) == list(range(6))
 
 
+def test_this_process_takes_the_larger_share_while_its_workers_start():
+    """A worker scans nothing until its interpreter and imports are up; this process starts at once."""
+    fleet_of = lambda n: [Profile(f"p{i}", f"http://127.0.0.1:{8000 + i}") for i in range(n)]  # noqa: E731
+    assert [len(s) for s in fleet.shares(fleet_of(100), 2, 12)] == [56, 44]
+    assert [len(s) for s in fleet.shares(fleet_of(100), 4, 12)] == [34, 22, 22, 22]
+    assert [len(s) for s in fleet.shares(fleet_of(100), 2)] == [50, 50]
+
+
 def test_one_process_when_the_secrets_cannot_leave_it(monkeypatch):
     many = [Profile(f"p{i}", f"http://127.0.0.1:{8000 + i}") for i in range(fleet.WORKERS_FROM + 1)]
     monkeypatch.setattr(fleet, "available_cpus", lambda: 4)
