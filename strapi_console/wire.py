@@ -371,7 +371,7 @@ class H2(asyncio.Protocol):
             await self._wait(timeouts.get("pool"))
         if self.ended:
             raise httpx.ConnectError("the HTTP/2 connection ended")  # nothing sent: the caller may retry
-        fields = _h2_fields(headers)
+        fields = _h2_fields(headers, where.host_header)
         try:
             stream = self.conn.get_next_available_stream_id()
             self.conn.send_headers(stream, [(b":method", method), (b":authority", where.host_header),
@@ -574,9 +574,11 @@ def _h2_connection() -> type:
     return Connection
 
 
-def _h2_fields(headers: Headers) -> list:
+def _h2_fields(headers: Headers, authority: bytes) -> list:
     """A request's header lines as HTTP/2 fields, as h2's outbound normalisation and checks made them: names
-    lowercased and refused unless a token; the connection-specific headers dropped (Host becomes :authority);
+    lowercased and refused unless a token; the connection-specific headers dropped (Host becomes :authority, and
+    one that names anything else, or a second one, is refused: dropped quietly, the request would go elsewhere
+    than the caller said, while HTTP/1.1 sends that Host as given);
     ``te`` only as ``trailers``; values with CR, LF or NUL refused (RFC 9113 §8.2.1: h2 sends whatever HPACK can
     carry, and a proxy turning the request back into HTTP/1.1 would read such a header as two) and trimmed;
     credentials (Authorization, a short Cookie) never put in the HPACK table, where a compression attack on
@@ -584,9 +586,16 @@ def _h2_fields(headers: Headers) -> list:
     from hpack import NeverIndexedHeaderTuple
 
     out: list = []
+    hosts = 0
     for name, value in headers:
         name = name.lower()
         if name in _NOT_IN_H2:
+            if name == b"host":
+                hosts += 1
+                if hosts > 1:
+                    raise httpx.LocalProtocolError("found multiple Host headers: not sent")
+                if value.strip() != authority:
+                    raise httpx.LocalProtocolError("a Host header other than the request's authority: not sent")
             continue
         if name not in http1.names_ok and not http1.is_token(name):
             raise httpx.LocalProtocolError(f"illegal header name {name!r}: not sent")
