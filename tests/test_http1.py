@@ -318,3 +318,34 @@ def test_a_bad_method_or_target_is_never_sent(method, target):
 def test_connection_close_in_the_request_means_the_connection_is_not_kept():
     _, keep = http1.request(b"GET", b"/", [(b"Host", b"h"), (b"Connection", b"close")], b"")
     assert not keep
+
+
+class Counting(Sink):
+    def __init__(self) -> None:
+        super().__init__()
+        self.pieces = 0
+
+    def add(self, data: bytes) -> bool:
+        self.pieces += 1
+        return super().add(data)
+
+
+@pytest.mark.parametrize("chunks, refused", [(http1.MAX_CHUNKS, False), (http1.MAX_CHUNKS + 1, True),
+                                             (4 * http1.MAX_CHUNKS, True)])
+def test_a_body_of_endless_tiny_chunks_is_refused_at_the_chunk_bound(chunks, refused):
+    """Each chunk costs the reader some microseconds of Python however its bytes arrive (tiny TCP segments pile
+    up and are read at once when the console is busy; tiny chunks do not): a body at the 8 MB limit in one-byte
+    chunks was 8 million of them, 48 MB on the wire and ~15 s of CPU for one answer. At most MAX_CHUNKS are read,
+    whole or not, as they arrive in reads of 64 KB."""
+    raw = OK + CHUNKED + b"\r\n" + b"1;e\r\nx\r\n" * chunks + b"0\r\n\r\n"
+    reader, sink = http1.Reader(), Counting()
+    reader.begin(b"GET", True)
+    pieces = [raw[at:at + 65536] for at in range(0, len(raw), 65536)]
+    if refused:
+        with pytest.raises(http1.ProtocolError, match="chunks"):
+            for piece in pieces:
+                reader.feed(piece, sink)
+        assert sink.pieces == http1.MAX_CHUNKS
+    else:
+        assert [reader.feed(piece, sink) for piece in pieces][-1] == http1.COMPLETE
+        assert sink.body == b"x" * chunks and reader.reusable
