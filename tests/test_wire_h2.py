@@ -107,6 +107,17 @@ class _Conn(asyncio.Protocol):
             self.conn.send_headers(stream, [(b":status", b"200"), *JSON])
         elif kind == "headers":
             self.conn.send_headers(stream, [(b":status", b"200"), *JSON, *what[1]], end_stream=True)
+        elif kind == "empty":  # empty DATA frames, what[1] of them, before the body
+            self.conn.send_headers(stream, [(b":status", b"200"), *JSON])
+            for sent in range(what[1]):
+                if self.conn.streams.get(stream) is None or self.conn.streams[stream].closed:
+                    break  # the client reset it
+                self.conn.send_data(stream, b"")
+                if sent % 1024 == 0:
+                    self.transport.write(self.conn.data_to_send())
+                    await asyncio.sleep(0)
+            else:
+                self.conn.send_data(stream, OK[1], end_stream=True)
         elif kind == "nostatus":
             self.conn.send_headers(stream, [(b":status", b"2xx"), *JSON], end_stream=True)
         self.server.open -= 1
@@ -171,6 +182,28 @@ async def test_a_body_over_the_limit_is_cut_and_the_connection_serves_on(h2serve
             await client.call("GET", "/admin/information")
         assert (await client.call("GET", "/admin/information"))["data"] == 1
     assert server.connections == 1 and server.resets == 1  # the rest of the big body was refused
+
+
+async def test_an_answer_of_endless_empty_data_frames_is_refused_and_the_connection_serves_on(h2server):
+    """Empty DATA frames never grow the body (so never meet its limit) and keep the read timeout from firing, and
+    each costs some microseconds of h2 and the console: sent without end, they held a core until the request's
+    deadline. At most MAX_CHUNKS DATA frames an answer (as chunks over HTTP/1.1); then the stream is reset."""
+    from strapi_console import http1
+
+    from strapi_console.wire import Pool, split
+
+    server, profile = await h2server(lambda n, path: ("empty", 16 * http1.MAX_CHUNKS) if n == 1 else OK)
+    pool = Pool(verify=ssl.create_default_context(cafile=profile.ca_bundle), http2=True)
+    where, target = split(profile.url + "/admin/information")
+    try:
+        with pytest.raises(httpx.RemoteProtocolError, match="DATA frames"):
+            await pool.exchange(b"GET", where, target, [(b"Host", where.host_header)], b"", {"read": 10.0}, 1 << 20)
+        answer = await pool.exchange(b"GET", where, target, [(b"Host", where.host_header)], b"", {"read": 10.0},
+                                     1 << 20)
+        assert b"".join(answer.chunks) == OK[1]
+    finally:
+        await pool.aclose()
+    assert server.connections == 1 and server.resets == 1
 
 
 async def test_a_header_bomb_is_refused(h2server):
