@@ -15,7 +15,8 @@ HTTP/1.1 and up without ``Connection: close``.
 
 What it adds, as :mod:`strapi_console.wire` did around h11: the head (with any informational heads before it)
 at most :data:`MAX_HEAD` however it arrives (h11 bounds only a head that arrives in parts, at 16 KB); a chunk
-line at most :data:`MAX_LINE`; an answer framed two ways (Content-Length and chunked) marked, so nothing more
+line at most :data:`MAX_LINE`; a chunked body at most :data:`MAX_CHUNKS` chunks (h11 reads any number, and a body
+of one-byte chunks costs the reader a thousand times the CPU of the same body in one piece); an answer framed two ways (Content-Length and chunked) marked, so nothing more
 is read on its connection (RFC 9112 §11.2); bytes after the answer are reported, never read as the next one.
 """
 
@@ -26,17 +27,25 @@ from typing import Protocol
 
 MAX_HEAD = 64 * 1024  # an answer's status line and headers (and any informational answers before it), at most
 MAX_LINE = 16 * 1024  # a chunk-size line, at most (h11's bound on anything it has not read whole)
+MAX_CHUNKS = 64 * 1024  # the chunks of a chunked body, at most: each costs some microseconds however it arrives
 CONTENT_LENGTH_MAX_DIGITS = 20
 
-# h11's grammar (its _abnf module), as bytes
+# h11's grammar (its _abnf module), as bytes. Written so that a run of white space can be matched one way only:
+# h11's own patterns let the white space before and after an empty value (and a chunk extension and the white
+# space after it) share a run, and a failed match tried every split, each line's splits times the next line's
+# when all the lines are matched at once: 40 empty fields and one bad line (300 bytes) never ended, 64 KB of
+# spaces before a bad byte took 25 s. Possessive quantifiers (``*+``) never give back what they took; the
+# languages are h11's (a value starts and ends with a visible character, so the white space before it is all of
+# the run; an extension's ``.*`` takes any white space after it).
 _TOKEN = rb"[-!#$%&'*+.^_`|~0-9a-zA-Z]+"
 _VCHAR = rb"[^\x00\s]"  # a visible character or obs-text: any byte but NUL and white space
-_CONTENT = _VCHAR + rb"+(?:[ \t]+" + _VCHAR + rb"+)*"
-_FIELD = re.compile(rb"(" + _TOKEN + rb"):[ \t]*((?:" + _CONTENT + rb")?)[ \t]*")
-_FIELD_LINES = re.compile(rb"(?:" + _TOKEN + rb":[ \t]*(?:" + _CONTENT + rb")?[ \t]*\r?\n)*")
-_FIELD_EACH = re.compile(rb"(" + _TOKEN + rb"):[ \t]*((?:" + _CONTENT + rb")?)[ \t]*\r?\n")
+_CONTENT = _VCHAR + rb"++(?:[ \t]++" + _VCHAR + rb"++)*+"
+_FIELD_BODY = rb"):[ \t]*+((?:" + _CONTENT + rb")?+)[ \t]*+"
+_FIELD = re.compile(rb"(" + _TOKEN + _FIELD_BODY)
+_FIELD_EACH = re.compile(rb"(" + _TOKEN + _FIELD_BODY + rb"\r?\n")
+_FIELD_LINES = re.compile(rb"(?:" + _TOKEN + rb":[ \t]*+(?:" + _CONTENT + rb")?+[ \t]*+\r?\n)*+")
 _STATUS = re.compile(rb"HTTP/([0-9]\.[0-9]) ([0-9]{3})(?: ((?:[ \t]|" + _VCHAR + rb")*))?")
-_CHUNK = re.compile(rb"([0-9A-Fa-f]{1,20})(?:;.*)?[ \t]*\r\n")
+_CHUNK = re.compile(rb"([0-9A-Fa-f]{1,20})(?:;.*|[ \t]*+)\r\n")
 _HEAD_END = re.compile(rb"\n\r?\n")
 _OBS_FOLD = re.compile(rb"[ \t]+")
 _TARGET = re.compile(rb"[\x21-\x7e]+")
@@ -198,7 +207,7 @@ class Reader:
     request's :class:`Sink`."""
 
     __slots__ = ("buf", "state", "searched", "remaining", "keep", "head_only", "head_seen", "ambiguous",
-                 "trailing", "version")
+                 "trailing", "version", "chunks")
 
     def __init__(self) -> None:
         self.buf = bytearray()
@@ -206,7 +215,7 @@ class Reader:
         self.keep = True
         self.trailing = False
         self.ambiguous = False
-        self.searched = self.remaining = self.head_seen = 0
+        self.searched = self.remaining = self.head_seen = self.chunks = 0
         self.head_only = False
         self.version = b""
 
@@ -216,7 +225,7 @@ class Reader:
         self.head_only = method == b"HEAD"
         self.keep = keep
         self.trailing = self.ambiguous = False
-        self.searched = self.remaining = self.head_seen = 0
+        self.searched = self.remaining = self.head_seen = self.chunks = 0
 
     @property
     def reusable(self) -> bool:
@@ -284,6 +293,10 @@ class Reader:
                     raise ProtocolError("illegal chunk header")
                 pos = cut + 2
                 self.remaining = int(match.group(1), 16)
+                if self.remaining:
+                    self.chunks += 1
+                    if self.chunks > MAX_CHUNKS:
+                        raise ProtocolError(f"the answer's body is over {MAX_CHUNKS:,} chunks")
                 self.state = CHUNK_DATA if self.remaining else TRAILERS
                 self.searched = 0
             elif state == CHUNK_DATA:

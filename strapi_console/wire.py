@@ -14,7 +14,8 @@ What it keeps of an HTTP client's duties:
 
 - **Bounds**: an answer's status line and headers at most 64 KB, however they arrive; a body is read at
   most to the request's ``max_body`` extension (plus one piece, so the caller sees it is over), then the
-  connection (HTTP/2: the stream) is dropped. A read that waits longer than the ``read`` timeout between
+  connection (HTTP/2: the stream) is dropped; at most ``http1.MAX_CHUNKS`` chunks (HTTP/2: DATA frames, empty
+  ones too, which never grow the body and keep the read timeout from firing). A read that waits longer than the ``read`` timeout between
   two arrivals fails.
 - **Reuse**: a connection goes back to its server's idle list only when its answer was read whole and
   cleanly (no ``Connection: close``, not read to the close, nothing after it, not framed two ways, no
@@ -110,7 +111,7 @@ class Direct(abc.ABC):
 class _Exchange:
     """One request's answer as it arrives (an HTTP/1.1 connection's, or an HTTP/2 stream's)."""
 
-    __slots__ = ("future", "status", "reason", "headers", "chunks", "size", "limit", "started", "joined")
+    __slots__ = ("future", "status", "reason", "headers", "chunks", "size", "limit", "started", "joined", "frames")
 
     def __init__(self, future: asyncio.Future, limit: int) -> None:
         self.future, self.limit = future, limit
@@ -119,6 +120,7 @@ class _Exchange:
         self.size = 0
         self.started = False  # any byte of the answer seen
         self.joined = 0  # pieces at the start of ``chunks`` that are already joins of many
+        self.frames = 0  # HTTP/2: the answer's DATA frames so far, empty ones too
 
     def add(self, data: bytes) -> bool:
         """Keep a piece of the body; True once the body is over the limit. The pieces since the last join are
@@ -371,7 +373,7 @@ class H2(asyncio.Protocol):
             await self._wait(timeouts.get("pool"))
         if self.ended:
             raise httpx.ConnectError("the HTTP/2 connection ended")  # nothing sent: the caller may retry
-        fields = _h2_fields(headers)
+        fields = _h2_fields(headers, where.host_header)
         try:
             stream = self.conn.get_next_available_stream_id()
             self.conn.send_headers(stream, [(b":method", method), (b":authority", where.host_header),
@@ -443,7 +445,12 @@ class H2(asyncio.Protocol):
             elif kind is h2.events.DataReceived:
                 self.conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
                 if exchange is not None and exchange.status and not exchange.future.done():
-                    if exchange.add(event.data):  # the caller sees it is over; the rest is never read
+                    exchange.frames += 1
+                    if exchange.frames > http1.MAX_CHUNKS:  # empty frames never meet the body's limit
+                        self._reset(event.stream_id, 8)  # CANCEL
+                        self._fail(event.stream_id, httpx.RemoteProtocolError(
+                            f"the answer's body is over {http1.MAX_CHUNKS:,} DATA frames"))
+                    elif exchange.add(event.data):  # the caller sees it is over; the rest is never read
                         self._reset(event.stream_id, 8)  # CANCEL
                         exchange.future.set_result(exchange)
             elif kind is h2.events.StreamEnded and exchange is not None and not exchange.future.done():
@@ -574,9 +581,11 @@ def _h2_connection() -> type:
     return Connection
 
 
-def _h2_fields(headers: Headers) -> list:
+def _h2_fields(headers: Headers, authority: bytes) -> list:
     """A request's header lines as HTTP/2 fields, as h2's outbound normalisation and checks made them: names
-    lowercased and refused unless a token; the connection-specific headers dropped (Host becomes :authority);
+    lowercased and refused unless a token; the connection-specific headers dropped (Host becomes :authority, and
+    one that names anything else, or a second one, is refused: dropped quietly, the request would go elsewhere
+    than the caller said, while HTTP/1.1 sends that Host as given);
     ``te`` only as ``trailers``; values with CR, LF or NUL refused (RFC 9113 §8.2.1: h2 sends whatever HPACK can
     carry, and a proxy turning the request back into HTTP/1.1 would read such a header as two) and trimmed;
     credentials (Authorization, a short Cookie) never put in the HPACK table, where a compression attack on
@@ -584,9 +593,16 @@ def _h2_fields(headers: Headers) -> list:
     from hpack import NeverIndexedHeaderTuple
 
     out: list = []
+    hosts = 0
     for name, value in headers:
         name = name.lower()
         if name in _NOT_IN_H2:
+            if name == b"host":
+                hosts += 1
+                if hosts > 1:
+                    raise httpx.LocalProtocolError("found multiple Host headers: not sent")
+                if value.strip() != authority:
+                    raise httpx.LocalProtocolError("a Host header other than the request's authority: not sent")
             continue
         if name not in http1.names_ok and not http1.is_token(name):
             raise httpx.LocalProtocolError(f"illegal header name {name!r}: not sent")

@@ -192,6 +192,21 @@ ANSWERS = [
     OK + CHUNKED + CHUNKED + b"\r\n5\r\nhello\r\n0\r\n\r\n",
     OK + b"Transfer-Encoding: identity\r\n\r\nhello",
     OK + b"Transfer-Encoding: \r\n\r\nhello",
+    # white space a backtracking pattern could split many ways (see the test of hostile heads below)
+    OK + b"X:  \r\n" * 3 + b"bad\r\n" + LEN5 + b"\r\nhello",
+    OK + b"X:\t \r\nY: \t\r\nZ:\r\n" + LEN5 + b"\r\nhello",
+    OK + b"X:" + b" " * 100 + b"\x00\r\n" + LEN5 + b"\r\nhello",
+    OK + b"X: a" + b" \t" * 50 + b"\r\n" + LEN5 + b"\r\nhello",
+    OK + b"X: a" + b" " * 50 + b"b\x00\r\n" + LEN5 + b"\r\nhello",
+    OK + b"X: a\r\n" + b"  \r\n" * 3 + b"\x00\r\n" + LEN5 + b"\r\nhello",
+    OK + CHUNKED + b"\r\n5; a \t \r\nhello\r\n0\r\n\r\n",
+    OK + CHUNKED + b"\r\n5;" + b" " * 50 + b"\n\r\nhello\r\n0\r\n\r\n",
+    OK + CHUNKED + b"\r\n5;a\rb\r\nhello\r\n0\r\n\r\n",
+    OK + CHUNKED + b"\r\n5;\r\nhello\r\n0\r\n\r\n",
+    OK + CHUNKED + b"\r\n5 ;a\r\nhello\r\n0\r\n\r\n",
+    OK + CHUNKED + b"\r\n5" + b" " * 50 + b"\n\r\nhello\r\n0\r\n\r\n",
+    OK + CHUNKED + b"\r\n5\r\nhello\r\n0\r\n" + b"X:  \r\n" * 3 + b"bad\r\n\r\n",
+    OK + CHUNKED + b"\r\n5\r\nhello\r\n0\r\nX:  \r\nY:\t\r\n\r\n",
 ]
 
 
@@ -207,6 +222,34 @@ def test_the_corpus_has_both_verdicts_and_every_kind_of_ending():
     assert sum(v[0] == "refused" for v in verdicts) >= 40
     answered = [v for v in verdicts if v[0] == "answer"]
     assert len(answered) >= 40 and any(v[-1] for v in answered) and any(not v[-1] for v in answered)
+
+
+# A hang guard, not a measure: the answers below are read in milliseconds. With patterns that could split a run
+# of white space between two places (before and after an empty value; a chunk extension and the white space
+# after it) and then backtrack, a head of 40 empty fields and one bad line took longer than anyone waits (3^40
+# ways), and 64 KB of white space before a bad byte took 25 s (every split tried).
+HANG_GUARD = 60
+
+
+@pytest.mark.timeout(HANG_GUARD)
+@pytest.mark.parametrize("raw", [
+    OK + b"X:  \r\n" * 40 + b"bad\r\n\r\n",
+    OK + b"X:\t\t\t\r\n" * 30 + b"X: \x00\r\n\r\n",
+    OK + CHUNKED + b"\r\n0\r\n" + b"X:  \r\n" * 40 + b"bad\r\n\r\n",
+    OK + b"X:" + b" " * (http1.MAX_HEAD - 100) + b"\x00\r\n\r\n",
+    OK + b"X: a" + b" " * (http1.MAX_HEAD - 100) + b"\x00\r\n\r\n",
+    OK + CHUNKED + b"\r\n0\r\nX:" + b" " * (http1.MAX_HEAD - 100) + b"\x00\r\n\r\n",
+    OK + CHUNKED + b"\r\n1;" + b" " * 200_000 + b"\n\r\nx\r\n0\r\n\r\n",
+    OK + CHUNKED + b"\r\n1" + b" " * 200_000 + b"\n\r\nx\r\n0\r\n\r\n",
+], ids=["40-empty-fields", "30-tabbed-fields", "40-empty-trailers", "64k-blank-value", "64k-spaces-in-value",
+        "64k-blank-trailer", "200k-chunk-extension", "200k-chunk-line-spaces"])
+def test_hostile_heads_at_the_bounds_are_refused_without_backtracking(raw):
+    """Each is refused, whole and in two pieces, ten times over (a hostile server answers every request so):
+    the reader's patterns match white space one way only. A chunk line that arrives whole is bounded only by
+    what one read brings (as in h11, MAX_LINE bounds a line still arriving): 200 KB, under one socket read."""
+    for _ in range(10):
+        for pieces in ([raw], [raw[:len(raw) // 2], raw[len(raw) // 2:]]):
+            assert by_reader(b"GET", pieces) == ("refused",)
 
 
 _parts = st.sampled_from([
@@ -275,3 +318,34 @@ def test_a_bad_method_or_target_is_never_sent(method, target):
 def test_connection_close_in_the_request_means_the_connection_is_not_kept():
     _, keep = http1.request(b"GET", b"/", [(b"Host", b"h"), (b"Connection", b"close")], b"")
     assert not keep
+
+
+class Counting(Sink):
+    def __init__(self) -> None:
+        super().__init__()
+        self.pieces = 0
+
+    def add(self, data: bytes) -> bool:
+        self.pieces += 1
+        return super().add(data)
+
+
+@pytest.mark.parametrize("chunks, refused", [(http1.MAX_CHUNKS, False), (http1.MAX_CHUNKS + 1, True),
+                                             (4 * http1.MAX_CHUNKS, True)])
+def test_a_body_of_endless_tiny_chunks_is_refused_at_the_chunk_bound(chunks, refused):
+    """Each chunk costs the reader some microseconds of Python however its bytes arrive (tiny TCP segments pile
+    up and are read at once when the console is busy; tiny chunks do not): a body at the 8 MB limit in one-byte
+    chunks was 8 million of them, 48 MB on the wire and ~15 s of CPU for one answer. At most MAX_CHUNKS are read,
+    whole or not, as they arrive in reads of 64 KB."""
+    raw = OK + CHUNKED + b"\r\n" + b"1;e\r\nx\r\n" * chunks + b"0\r\n\r\n"
+    reader, sink = http1.Reader(), Counting()
+    reader.begin(b"GET", True)
+    pieces = [raw[at:at + 65536] for at in range(0, len(raw), 65536)]
+    if refused:
+        with pytest.raises(http1.ProtocolError, match="chunks"):
+            for piece in pieces:
+                reader.feed(piece, sink)
+        assert sink.pieces == http1.MAX_CHUNKS
+    else:
+        assert [reader.feed(piece, sink) for piece in pieces][-1] == http1.COMPLETE
+        assert sink.body == b"x" * chunks and reader.reusable

@@ -14,6 +14,8 @@ import h2.settings
 import httpx
 import pytest
 import trustme
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from strapi_console import errors
 from strapi_console.client import StrapiClient
@@ -105,6 +107,17 @@ class _Conn(asyncio.Protocol):
             self.conn.send_headers(stream, [(b":status", b"200"), *JSON])
         elif kind == "headers":
             self.conn.send_headers(stream, [(b":status", b"200"), *JSON, *what[1]], end_stream=True)
+        elif kind == "empty":  # empty DATA frames, what[1] of them, before the body
+            self.conn.send_headers(stream, [(b":status", b"200"), *JSON])
+            for sent in range(what[1]):
+                if self.conn.streams.get(stream) is None or self.conn.streams[stream].closed:
+                    break  # the client reset it
+                self.conn.send_data(stream, b"")
+                if sent % 1024 == 0:
+                    self.transport.write(self.conn.data_to_send())
+                    await asyncio.sleep(0)
+            else:
+                self.conn.send_data(stream, OK[1], end_stream=True)
         elif kind == "nostatus":
             self.conn.send_headers(stream, [(b":status", b"2xx"), *JSON], end_stream=True)
         self.server.open -= 1
@@ -171,6 +184,28 @@ async def test_a_body_over_the_limit_is_cut_and_the_connection_serves_on(h2serve
     assert server.connections == 1 and server.resets == 1  # the rest of the big body was refused
 
 
+async def test_an_answer_of_endless_empty_data_frames_is_refused_and_the_connection_serves_on(h2server):
+    """Empty DATA frames never grow the body (so never meet its limit) and keep the read timeout from firing, and
+    each costs some microseconds of h2 and the console: sent without end, they held a core until the request's
+    deadline. At most MAX_CHUNKS DATA frames an answer (as chunks over HTTP/1.1); then the stream is reset."""
+    from strapi_console import http1
+
+    from strapi_console.wire import Pool, split
+
+    server, profile = await h2server(lambda n, path: ("empty", 16 * http1.MAX_CHUNKS) if n == 1 else OK)
+    pool = Pool(verify=ssl.create_default_context(cafile=profile.ca_bundle), http2=True)
+    where, target = split(profile.url + "/admin/information")
+    try:
+        with pytest.raises(httpx.RemoteProtocolError, match="DATA frames"):
+            await pool.exchange(b"GET", where, target, [(b"Host", where.host_header)], b"", {"read": 10.0}, 1 << 20)
+        answer = await pool.exchange(b"GET", where, target, [(b"Host", where.host_header)], b"", {"read": 10.0},
+                                     1 << 20)
+        assert b"".join(answer.chunks) == OK[1]
+    finally:
+        await pool.aclose()
+    assert server.connections == 1 and server.resets == 1
+
+
 async def test_a_header_bomb_is_refused(h2server):
     bomb = [(b"x-filler-%d" % i, b"a" * 1000) for i in range(100)]  # 100 KB of header fields
     _, profile = await h2server(lambda n, path: ("headers", bomb))
@@ -226,6 +261,63 @@ def test_a_header_line_is_readied_for_http2_or_refused(name, value, refused):
     lines = [(b"Host", b"h"), (b"Connection", b"keep-alive"), (name, value)]
     if refused:
         with pytest.raises(httpx.LocalProtocolError, match=refused):
-            wire._h2_fields(lines)
+            wire._h2_fields(lines, b"h")
     else:
-        assert wire._h2_fields(lines) == [(name.lower(), value.strip())]
+        assert wire._h2_fields(lines, b"h") == [(name.lower(), value.strip())]
+
+
+def _by_h2(lines: list, authority: bytes) -> list | None:
+    """What h2's own outbound normalisation and checks (the console's before it readied its fields itself) made
+    of the same lines after the same pseudo-headers; None when they refused them."""
+    from h2.exceptions import ProtocolError
+    from h2.utilities import HeaderValidationFlags, normalize_outbound_headers, validate_outbound_headers
+
+    flags = HeaderValidationFlags(is_client=True, is_trailer=False, is_response_header=False, is_push_promise=False)
+    pseudo = [(b":method", b"GET"), (b":authority", authority), (b":scheme", b"https"), (b":path", b"/")]
+    try:
+        fields = list(validate_outbound_headers(normalize_outbound_headers(pseudo + lines, None), flags))
+    except (ProtocolError, IndexError):  # IndexError: h2's way of refusing an empty name
+        return None
+    return [(type(field), field[0], field[1]) for field in fields[len(pseudo):]]
+
+
+_NAMES = st.sampled_from([b"Host", b"host", b"HOST", b"te", b"TE", b"Connection", b"Keep-Alive", b"upgrade",
+                          b"Transfer-Encoding", b"proxy-connection", b"Cookie", b"Authorization",
+                          b"proxy-authorization", b"x-a", b"content-length", b":path", b":authority", b"", b" x",
+                          b"x ", b"a b", b"\xc3\xa9"])
+_VALUES = st.sampled_from([b"", b" ", b"h", b" h ", b"H", b"other", b"h:443", b"trailers", b" Trailers ", b"gzip",
+                           b"a\r\nb", b"\x0bv\x0c", b"x" * 25, b" " + b"x" * 19, b"\xff", b"a\tb", b"close"])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.tuples(_NAMES, _VALUES), max_size=4))
+def test_no_header_line_h2_would_have_refused_is_sent(lines):
+    """The console readies its own HTTP/2 fields (h2's outbound checks off): whatever h2 refused, it refuses too
+    (it may refuse more: names h2 trimmed, values with CR, LF or NUL), and what both send is the same field for
+    field, as literals of the same kind, but for the Host, which the :authority replaces. A Host that names
+    another server than the :authority, or a second one, h2 refused; dropped quietly, the request would go
+    where the caller did not say (over HTTP/1.1 that Host is sent as given)."""
+    from strapi_console import wire
+
+    by_h2 = _by_h2(lines, b"h")
+    try:
+        ours = [(type(field), field[0], field[1]) for field in wire._h2_fields(lines, b"h")]
+    except httpx.LocalProtocolError:
+        return
+    assert by_h2 is not None, f"h2 refused {lines!r}, the console sent {ours!r}"
+    assert ours == [field for field in by_h2 if field[1] != b"host"]
+
+
+@pytest.mark.parametrize("lines, refused", [
+    ([(b"Host", b"other")], "Host"),
+    ([(b"Host", b"h"), (b"host", b"h")], "multiple Host"),
+    ([(b"Host", b" h ")], None),
+])
+def test_a_host_other_than_the_authority_is_never_sent_over_http2(lines, refused):
+    from strapi_console import wire
+
+    if refused:
+        with pytest.raises(httpx.LocalProtocolError, match=refused):
+            wire._h2_fields(lines, b"h")
+    else:
+        assert wire._h2_fields(lines, b"h") == []
