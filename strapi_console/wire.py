@@ -181,7 +181,8 @@ class H1(asyncio.Protocol):
             self._drop()
             return
         exchange = self.exchange
-        if exchange.future.done():
+        if exchange.future.done():  # after the whole answer, before its caller took it: the next answer would
+            self._drop()            # be read out of step, so the connection carries no other request
             return
         exchange.started = True
         try:

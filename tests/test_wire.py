@@ -219,3 +219,50 @@ async def test_an_answer_that_breaks_off_is_asked_again_for_a_read_never_for_a_w
         with pytest.raises(errors.Unreachable, match="closed the connection"):
             await client.call("POST", "/admin/information", json_body={})
     assert [h.split(b" ")[0] for h in server.heads] == [b"GET", b"GET", b"POST"]
+
+
+class _Transport(asyncio.Transport):
+    """Just enough of a socket's transport to drive wire.H1 by hand."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent, self.closed = b"", False
+
+    def get_extra_info(self, name, default=None):
+        return default
+
+    def write(self, data) -> None:
+        self.sent += data
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+
+async def test_bytes_after_a_whole_answer_before_its_caller_resumes_end_the_connection():
+    """The answer is complete (its caller is woken) and more bytes arrive in the same loop turn: they belong to
+    no request, so the connection is not kept for the next one (it would read them as its answer)."""
+    from strapi_console import wire
+
+    connection = wire.H1(asyncio.get_running_loop())
+    connection.connection_made(_Transport())
+    asked = asyncio.ensure_future(connection.request(b"GET", b"/", [(b"Host", b"h")], b"", {}, 1024))
+    await asyncio.sleep(0)
+    connection.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    connection.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nforged")
+    answer = await asked
+    assert answer.status == 200 and answer.chunks == [b"ok"]
+    assert not connection.finish() and connection.transport.closed
+
+
+async def test_a_whole_answer_alone_leaves_the_connection_ready():
+    from strapi_console import wire
+
+    connection = wire.H1(asyncio.get_running_loop())
+    connection.connection_made(_Transport())
+    asked = asyncio.ensure_future(connection.request(b"GET", b"/", [(b"Host", b"h")], b"", {}, 1024))
+    await asyncio.sleep(0)
+    connection.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    assert (await asked).chunks == [b"ok"] and connection.finish() and not connection.transport.closed
