@@ -412,6 +412,8 @@ def child_scan(spec: dict) -> dict:
     started = time.perf_counter()
     results = scan_fleet(profiles, store, workers=spec.get("workers"))
     wall = time.perf_counter() - started
+    for worker in multiprocessing.active_children():  # a worker whose results are all in may still be closing
+        worker.join()  # its sessions: its CPU counts only once it is waited for
     cpu = _cpu() - cpu_before
     return {"wall": wall, "warm": warm, "cpu": cpu, "n": len(profiles),
             "ok": sum(1 for r in results if r.reachable and not r.error and not r.auth_error),
