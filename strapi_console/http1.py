@@ -253,18 +253,11 @@ class Reader:
                 if work[pos] < 0x21:  # h11: a head starts with its status line, never with white space
                     raise ProtocolError("no response line received" if work[pos] in b"\r\n"
                                         else "illegal status line")
-                found = _HEAD_END.search(work, max(pos, pos + self.searched - 2))
+                found = self._block(work, pos, end, "headers")
                 if found is None:
-                    if self.head_seen + end - pos > MAX_HEAD:
-                        raise ProtocolError(f"the answer's headers are over {MAX_HEAD // 1024} KB")
-                    self.searched = end - pos
                     break
-                self.head_seen += found.end() - pos
-                if self.head_seen > MAX_HEAD:
-                    raise ProtocolError(f"the answer's headers are over {MAX_HEAD // 1024} KB")
                 self._head(bytes(work[pos:found.start() + 1]), sink)
                 pos = found.end()
-                self.searched = 0
             elif state == LENGTH:
                 if self.remaining == 0:
                     self.state = DONE
@@ -323,15 +316,9 @@ class Reader:
                     continue
                 if work[pos] == 0x0D and pos + 1 == end:
                     break  # a CR alone: its LF is still to come
-                found = _HEAD_END.search(work, max(pos, pos + self.searched - 2))
+                found = self._block(work, pos, end, "trailers")
                 if found is None:
-                    if self.head_seen + end - pos > MAX_HEAD:
-                        raise ProtocolError(f"the answer's trailers are over {MAX_HEAD // 1024} KB")
-                    self.searched = end - pos
                     break
-                self.head_seen += found.end() - pos
-                if self.head_seen > MAX_HEAD:
-                    raise ProtocolError(f"the answer's trailers are over {MAX_HEAD // 1024} KB")
                 _normalized(_fields(bytes(work[pos:found.start() + 1])))  # checked as h11 does, then dropped
                 pos = found.end()
                 self.state = DONE
@@ -343,6 +330,20 @@ class Reader:
         if result == COMPLETE:
             self.buf = bytearray()
         return result
+
+    def _block(self, work: bytes | bytearray, pos: int, end: int, what: str) -> re.Match | None:
+        """The blank line that ends the head (or the trailers) starting at ``pos``, or None while it has not all
+        arrived. At most MAX_HEAD, counted with the heads before it in this answer (informational ones)."""
+        found = _HEAD_END.search(work, max(pos, pos + self.searched - 2))
+        size = (found.end() if found else end) - pos
+        if self.head_seen + size > MAX_HEAD:
+            raise ProtocolError(f"the answer's {what} are over {MAX_HEAD // 1024} KB")
+        if found is None:
+            self.searched = end - pos
+            return None
+        self.head_seen += size
+        self.searched = 0
+        return found
 
     def eof(self) -> int:
         """The server closed its side: COMPLETE when that ends the answer (one read to the close, or one
