@@ -362,3 +362,44 @@ def test_a_worker_message_larger_than_the_pipe_is_read_whole_on_either_loop(monk
     finally:
         sender.join(10)
         ours.close()
+
+
+def _scan_with_a_held_worker(file_keyring, fakes, deliver):
+    """Three servers, a worker each but the first; the second's answers held while ``deliver(pid)`` runs
+    against its worker, then released. Returns the results by name."""
+    first, slow, quick = fakes(3)
+    profiles = _signed_in(file_keyring, [(first, "first"), (slow, "slow"), (quick, "quick")])
+    assert fleet.shares(profiles, 3) == [[0], [1], [2]]
+    slow.requests.clear()
+    slow.hold()
+    out: list = []
+    runner = threading.Thread(target=lambda: out.append(fleet.scan_fleet(profiles, file_keyring, workers=3)))
+    runner.start()
+    try:
+        end = time.monotonic() + 120
+        while True:
+            alive = [p for p in multiprocessing.active_children() if p.name == "strapi-console-scan"]
+            if slow.requests and len(alive) == 1:
+                break
+            assert time.monotonic() < end, "the workers did not get under way"
+            time.sleep(0.05)
+        deliver(alive[0].pid)
+        time.sleep(1.0)
+    finally:
+        slow.release()
+    runner.join(120)
+    assert not runner.is_alive() and out, "the scan did not end"
+    return {r.profile.name: r for r in out[0]}
+
+
+def test_a_worker_ignores_ctrl_c_and_ends_its_share_gently_on_sigterm(file_keyring, fakes, capfd):
+    """Ctrl-C reaches the whole process group: the parent handles it, a worker carries on. SIGTERM (what the
+    parent sends first) unwinds the worker, which says so through its pipe, with no traceback."""
+    by_name = _scan_with_a_held_worker(file_keyring, fakes, lambda pid: os.kill(pid, signal.SIGINT))
+    assert all(r.reachable and not r.error and len(r.findings) > 40 for r in by_name.values()), \
+        {n: r.error for n, r in by_name.items()}
+
+    by_name = _scan_with_a_held_worker(file_keyring, fakes, lambda pid: os.kill(pid, signal.SIGTERM))
+    assert "stopped by the scan (signal 15)" in by_name["slow"].error and "killed" not in by_name["slow"].error
+    assert all(by_name[n].reachable and not by_name[n].error for n in ("first", "quick"))
+    assert "Traceback" not in capfd.readouterr().err
