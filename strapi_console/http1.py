@@ -76,15 +76,17 @@ class Sink(Protocol):
     def add(self, data: bytes) -> bool: ...
 
 
-names_ok: set[bytes] = set()  # header names already checked (a scan sends the same few names)
+_names_ok: set[bytes] = set()  # header names already checked (a scan sends the same few names)
 
 
 def is_token(name: bytes) -> bool:
     """Whether a header name is a token (RFC 9110 §5.1), remembered when it is (at most 256 names)."""
+    if name in _names_ok:
+        return True
     if not _NAME.fullmatch(name):
         return False
-    if len(names_ok) < 256:
-        names_ok.add(name)
+    if len(_names_ok) < 256:
+        _names_ok.add(name)
     return True
 
 
@@ -104,7 +106,7 @@ def request(method: bytes, target: bytes, headers: Headers, body: bytes) -> tupl
     length: bytes | None = None
     keep = True
     for name, value in headers:
-        if name not in names_ok and not is_token(name):
+        if not is_token(name):
             raise LocalError(f"illegal header name {name!r}")
         if not _VALUE.fullmatch(value):
             raise LocalError(f"illegal value in the header {name.decode('ascii')!r}")

@@ -605,7 +605,7 @@ def _h2_fields(headers: Headers, authority: bytes) -> list:
                 if value.strip() != authority:
                     raise httpx.LocalProtocolError("a Host header other than the request's authority: not sent")
             continue
-        if name not in http1.names_ok and not http1.is_token(name):
+        if not http1.is_token(name):
             raise httpx.LocalProtocolError(f"illegal header name {name!r}: not sent")
         if _NOT_IN_FIELD.search(value):
             raise httpx.LocalProtocolError("a request header holds a line break or a NUL: not sent")
