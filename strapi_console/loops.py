@@ -33,6 +33,21 @@ def name() -> str:
 
 
 def run(main: Coroutine[Any, Any, T]) -> T:
-    """:func:`asyncio.run` on the loop :func:`factory` makes."""
-    with asyncio.Runner(loop_factory=factory()) as runner:
-        return runner.run(main)
+    """:func:`asyncio.run` on the loop :func:`factory` makes. The standard streams leave it in the blocking
+    mode they entered with: libuv can leave them non-blocking (uvloop issues #460, #712), and a report printed
+    after the scan was then cut at the pipe's size (CI saw a JSON report end at 128 KB)."""
+    modes = {}
+    for fd in (0, 1, 2):
+        try:
+            modes[fd] = os.get_blocking(fd)
+        except OSError:
+            pass
+    try:
+        with asyncio.Runner(loop_factory=factory()) as runner:
+            return runner.run(main)
+    finally:
+        for fd, blocking in modes.items():
+            try:
+                os.set_blocking(fd, blocking)
+            except OSError:
+                pass

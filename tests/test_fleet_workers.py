@@ -403,3 +403,20 @@ def test_a_worker_ignores_ctrl_c_and_ends_its_share_gently_on_sigterm(file_keyri
     assert "stopped by the scan (signal 15)" in by_name["slow"].error and "killed" not in by_name["slow"].error
     assert all(by_name[n].reachable and not by_name[n].error for n in ("first", "quick"))
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_the_standard_streams_keep_their_blocking_mode_across_a_run():
+    """libuv can leave stdout non-blocking; a report printed after the scan was then cut at the pipe's size."""
+    read, write = os.pipe()
+    saved = os.dup(1)
+    os.dup2(write, 1)
+    try:
+        async def main():
+            os.set_blocking(1, False)  # as libuv may leave it
+
+        loops.run(main())
+        assert os.get_blocking(1)
+    finally:
+        os.dup2(saved, 1)
+        for fd in (read, write, saved):
+            os.close(fd)
